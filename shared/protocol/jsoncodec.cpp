@@ -1,0 +1,158 @@
+#include "shared/protocol/jsoncodec.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::JsonCodec {
+
+namespace {
+QJsonValue nullableString(const QString &s)
+{
+    return s.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+ProtocolError malformed(const QString &what)
+{
+    return ProtocolError::make(ErrorCode::BadRequest, u"Malformed "_s + what);
+}
+} // namespace
+
+QJsonObject encode(const UserInfo &user)
+{
+    return QJsonObject{
+        {u"id"_s, double(user.id)},
+        {u"username"_s, user.username},
+        {u"display_name"_s, user.displayName},
+        {u"role"_s, user.role},
+    };
+}
+
+QJsonObject encode(const ChatMessage &m)
+{
+    return QJsonObject{
+        {u"id"_s, double(m.id)},
+        {u"conversation_id"_s, double(m.conversationId)},
+        {u"seq"_s, double(m.seq)},
+        {u"sender_id"_s, double(m.senderId)},
+        {u"type"_s, m.type},
+        {u"content"_s, m.content},
+        {u"attachment"_s, m.attachment.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(m.attachment)},
+        {u"client_msg_id"_s, nullableString(m.clientMsgId)},
+        {u"created_at"_s, double(m.createdAt)},
+    };
+}
+
+QJsonObject encode(const ConversationInfo &c)
+{
+    QJsonArray participants;
+    for (qint64 id : c.participants)
+        participants.append(double(id));
+    return QJsonObject{
+        {u"id"_s, double(c.id)},
+        {u"type"_s, c.type},
+        {u"title"_s, nullableString(c.title)},
+        {u"participants"_s, participants},
+        {u"last_seq"_s, double(c.lastSeq)},
+        {u"read_seq"_s, double(c.readSeq)},
+        {u"delivered_seq"_s, double(c.deliveredSeq)},
+        {u"unread"_s, double(c.unread)},
+        {u"last_message"_s, c.lastMessage ? QJsonValue(encode(*c.lastMessage)) : QJsonValue(QJsonValue::Null)},
+    };
+}
+
+QJsonObject encode(const ProtocolError &error)
+{
+    QJsonObject o{{u"code"_s, toString(error.code)}, {u"message"_s, error.message}};
+    if (error.retryAfterMs >= 0)
+        o.insert(u"retry_after_ms"_s, double(error.retryAfterMs));
+    return o;
+}
+
+Result<UserInfo> decodeUser(const QJsonObject &o)
+{
+    if (!o.value(u"id"_s).isDouble() || !o.value(u"username"_s).isString())
+        return malformed(u"user"_s);
+    UserInfo u;
+    u.id = qint64(o.value(u"id"_s).toDouble());
+    u.username = o.value(u"username"_s).toString();
+    u.displayName = o.value(u"display_name"_s).toString();
+    u.role = o.value(u"role"_s).toString();
+    return u;
+}
+
+Result<ChatMessage> decodeMessage(const QJsonObject &o)
+{
+    if (!o.value(u"id"_s).isDouble() || !o.value(u"conversation_id"_s).isDouble()
+        || !o.value(u"seq"_s).isDouble())
+        return malformed(u"message"_s);
+    ChatMessage m;
+    m.id = qint64(o.value(u"id"_s).toDouble());
+    m.conversationId = qint64(o.value(u"conversation_id"_s).toDouble());
+    m.seq = qint64(o.value(u"seq"_s).toDouble());
+    m.senderId = qint64(o.value(u"sender_id"_s).toDouble());
+    m.type = o.value(u"type"_s).toString();
+    m.content = o.value(u"content"_s).toString();
+    m.attachment = o.value(u"attachment"_s).toObject();
+    m.clientMsgId = o.value(u"client_msg_id"_s).toString(QString());
+    m.createdAt = qint64(o.value(u"created_at"_s).toDouble());
+    return m;
+}
+
+Result<ConversationInfo> decodeConversation(const QJsonObject &o)
+{
+    if (!o.value(u"id"_s).isDouble())
+        return malformed(u"conversation"_s);
+    ConversationInfo c;
+    c.id = qint64(o.value(u"id"_s).toDouble());
+    c.type = o.value(u"type"_s).toString();
+    c.title = o.value(u"title"_s).toString(QString());
+    const QJsonArray participants = o.value(u"participants"_s).toArray();
+    for (const QJsonValue &p : participants)
+        c.participants.append(qint64(p.toDouble()));
+    c.lastSeq = qint64(o.value(u"last_seq"_s).toDouble());
+    c.readSeq = qint64(o.value(u"read_seq"_s).toDouble());
+    c.deliveredSeq = qint64(o.value(u"delivered_seq"_s).toDouble());
+    c.unread = qint64(o.value(u"unread"_s).toDouble());
+    if (o.value(u"last_message"_s).isObject()) {
+        auto m = decodeMessage(o.value(u"last_message"_s).toObject());
+        if (m)
+            c.lastMessage = m.value();
+    }
+    return c;
+}
+
+ProtocolError decodeError(const QJsonObject &o)
+{
+    ProtocolError e;
+    if (!errorCodeFromString(o.value(u"code"_s).toString(), &e.code))
+        e.code = ErrorCode::Internal;
+    e.message = o.value(u"message"_s).toString();
+    if (o.value(u"retry_after_ms"_s).isDouble())
+        e.retryAfterMs = qint64(o.value(u"retry_after_ms"_s).toDouble());
+    return e;
+}
+
+QJsonObject successReply(const QString &type, const QJsonValue &id, const QJsonObject &data)
+{
+    QJsonObject o{{u"type"_s, type}, {u"success"_s, true}, {u"data"_s, data}};
+    if (!id.isUndefined())
+        o.insert(u"id"_s, id);
+    return o;
+}
+
+QJsonObject errorReply(const QString &type, const QJsonValue &id, const ProtocolError &error)
+{
+    QJsonObject o{{u"type"_s, type}, {u"success"_s, false}, {u"error"_s, encode(error)}};
+    if (!id.isUndefined())
+        o.insert(u"id"_s, id);
+    return o;
+}
+
+QByteArray serialize(const QJsonObject &frame)
+{
+    return QJsonDocument(frame).toJson(QJsonDocument::Compact);
+}
+
+} // namespace Switchboard::JsonCodec

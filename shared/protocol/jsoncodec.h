@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+#include "shared/protocol/chatmessage.h"
+#include "shared/protocol/conversationinfo.h"
+#include "shared/protocol/protocolerror.h"
+#include "shared/protocol/result.h"
+#include "shared/protocol/userinfo.h"
+
+namespace Switchboard {
+
+// The one place where protocol value types become JSON and back. Servers, clients and tests
+// all go through it, so the wire shape is defined once.
+namespace JsonCodec {
+
+QJsonObject encode(const UserInfo &user);
+QJsonObject encode(const ChatMessage &message);
+QJsonObject encode(const ConversationInfo &conversation);
+QJsonObject encode(const ProtocolError &error);
+
+Result<UserInfo> decodeUser(const QJsonObject &object);
+Result<ChatMessage> decodeMessage(const QJsonObject &object);
+Result<ConversationInfo> decodeConversation(const QJsonObject &object);
+ProtocolError decodeError(const QJsonObject &object);
+
+// Envelope frames (section 2). `id` is echoed exactly as the client sent it; an undefined
+// QJsonValue means "no id".
+QJsonObject successReply(const QString &type, const QJsonValue &id, const QJsonObject &data);
+QJsonObject errorReply(const QString &type, const QJsonValue &id, const ProtocolError &error);
+
+// Compact UTF-8 serialisation of one frame.
+QByteArray serialize(const QJsonObject &frame);
+
+} // namespace JsonCodec
+} // namespace Switchboard

@@ -1,0 +1,50 @@
+#include "shared/protocol/textrules.h"
+
+namespace Switchboard::TextRules {
+
+qsizetype codePointCount(QStringView text)
+{
+    qsizetype count = 0;
+    const qsizetype n = text.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        if (text[i].isHighSurrogate() && i + 1 < n && text[i + 1].isLowSurrogate())
+            ++i;
+        ++count;
+    }
+    return count;
+}
+
+bool isValidUsername(QStringView username)
+{
+    if (username.size() < 3 || username.size() > 32)
+        return false;
+    for (QChar c : username) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '_' || u == '.'
+                        || u == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool isValidPassword(QStringView password)
+{
+    return codePointCount(password) >= 8;
+}
+
+bool isValidRoomName(QStringView name)
+{
+    if (name.isEmpty() || name.size() > 64)
+        return false;
+    for (QChar c : name) {
+        const char16_t u = c.unicode();
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
+                        || u == '_' || u == '.' || u == ':' || u == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+} // namespace Switchboard::TextRules
