@@ -25,8 +25,21 @@ if [[ -z "${SB_TEST_POSTGRES_URL:-}" ]]; then
     pg_dir="$(mktemp -d "${TMPDIR:-/tmp}/switchboard-pg.XXXXXX")"
     cleanup() { ./scripts/pg-throwaway.sh stop "$pg_dir" || true; }
     trap cleanup EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+fi
+# On SIGINT/SIGTERM also stop the tests (their own process group, see below) before exiting.
+ctest_pgid=
+# shellcheck disable=SC2317  # called from the traps below
+on_signal() {
+    if [[ -n "$ctest_pgid" ]]; then
+        kill -TERM -- "-$ctest_pgid" 2>/dev/null || true
+        wait "$ctest_pgid" 2>/dev/null || true
+    fi
+    exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+
+if [[ -n "${pg_dir:-}" ]]; then
     ./scripts/pg-throwaway.sh start "$pg_dir" >/dev/null
     # shellcheck source=/dev/null  # written by pg-throwaway.sh start
     source "$pg_dir/env"   # exports SB_TEST_POSTGRES_URL and SB_TEST_POSTGRES_ADMIN_URL
@@ -44,11 +57,22 @@ export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
 # tee keeps the output live and lets us repeat the summary line as the very last line below.
 log="$BUILD_DIR/Testing/test-sh.log"
 mkdir -p "$BUILD_DIR/Testing"
-set +e
-ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error --timeout 600 \
-    -j "${SB_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}" "$@" </dev/null 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-set -e
+# ctest runs in the background, in its own process group (set -m), and we `wait` for it: bash
+# runs a signal trap only after a foreground command finished, but interrupts `wait` at once, so
+# a SIGTERM stops tests and PostgreSQL right away instead of after the slowest test.
+jobs="${SB_TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+set -m
+(
+    set +e
+    ctest --test-dir "$BUILD_DIR" --output-on-failure --no-tests=error --timeout 600 \
+        -j "$jobs" "$@" </dev/null 2>&1 | tee "$log"
+    exit "${PIPESTATUS[0]}"
+) &
+ctest_pgid=$!
+set +m
+status=0
+wait "$ctest_pgid" || status=$?
+ctest_pgid=
 
 # Stop PostgreSQL now rather than in the EXIT trap, so that nothing is printed after the summary
 # (the trap then finds nothing left to do).
