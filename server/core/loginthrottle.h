@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QHash>
+#include <QString>
+#include <deque>
+
+namespace Switchboard::Server {
+
+// Counts failed logins per username and per client address in a sliding window (PROTOCOL.md
+// section 13: 10 per username or 30 per address within 15 minutes). While over the limit, every
+// attempt (the correct password included) is refused with the time until the oldest failure leaves
+// the window. Memory is bounded: at most kMaxKeys keys are tracked.
+class LoginThrottle
+{
+public:
+    LoginThrottle(int perUsername = 10, int perAddress = 30, qint64 windowMs = 15 * 60 * 1000);
+
+    // 0 when the attempt may proceed; otherwise milliseconds until it may.
+    qint64 retryAfter(const QString &username, const QString &address, qint64 nowMs);
+    void recordFailure(const QString &username, const QString &address, qint64 nowMs);
+
+private:
+    using Window = std::deque<qint64>;
+    qint64 check(QHash<QString, Window> &map, const QString &key, int limit, qint64 nowMs);
+    void add(QHash<QString, Window> &map, const QString &key, int limit, qint64 nowMs);
+
+    int m_perUsername;
+    int m_perAddress;
+    qint64 m_window;
+    QHash<QString, Window> m_byUsername;
+    QHash<QString, Window> m_byAddress;
+    static constexpr int kMaxKeys = 100000;
+};
+
+} // namespace Switchboard::Server

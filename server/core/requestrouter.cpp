@@ -1,0 +1,274 @@
+#include "server/core/requestrouter.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QPointer>
+
+#include "server/core/logging.h"
+#include "server/core/serverconfig.h"
+#include "server/core/servermetrics.h"
+#include "server/core/session.h"
+#include "server/core/sessionregistry.h"
+#include "server/core/tokenservice.h"
+#include "server/services/chatservice.h"
+#include "server/storage/storage.h"
+#include "shared/protocol/jsoncodec.h"
+#include "shared/protocol/requestfields.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+ProtocolError badRequest(const QString &message)
+{
+    return ProtocolError::make(ErrorCode::BadRequest, message);
+}
+
+bool isValidId(const QJsonValue &id)
+{
+    return id.isUndefined() || id.isString() || id.isDouble();
+}
+} // namespace
+
+RequestRouter::RequestRouter(const ServerConfig &config, SessionRegistry &registry, Storage &storage,
+                             TokenService &tokens, ChatService &chat, ServerMetrics &metrics, QObject *parent)
+    : QObject(parent), m_config(config), m_registry(registry), m_storage(storage), m_tokens(tokens), m_chat(chat),
+      m_metrics(metrics)
+{
+    registerHandlers();
+    for (const char *type : {"message", "broadcast", "typing", "conversation_create", "conversation_add",
+                             "conversation_remove", "conversation_leave", "contact_add", "contact_remove",
+                             "support_open"})
+        m_rateLimited.insert(QString::fromLatin1(type), true);
+}
+
+void RequestRouter::attach(Session *session)
+{
+    connect(session, &Session::textReceived, this, &RequestRouter::onText);
+    connect(session, &Session::binaryReceived, this, &RequestRouter::onBinary);
+    const QString token = session->upgradeToken();
+    if (!token.isEmpty())
+        authenticate(session, token, nullptr);
+}
+
+std::function<void(Result<QJsonObject>)> RequestRouter::replier(Session *session, quint64 ticket, const Request &request)
+{
+    QPointer<Session> guard(session);
+    return [this, guard, ticket, type = request.type, id = request.id](Result<QJsonObject> r) {
+        if (!guard)
+            return;
+        reply(guard.data(), ticket, Request{type, id, {}}, r);
+    };
+}
+
+void RequestRouter::reply(Session *session, quint64 ticket, const Request &request, const Result<QJsonObject> &r)
+{
+    const QJsonObject frame = r ? JsonCodec::successReply(request.type, request.id, r.value())
+                                : JsonCodec::errorReply(request.type, request.id, r.error());
+    session->fillSlot(ticket, JsonCodec::serialize(frame));
+}
+
+void RequestRouter::replyError(Session *session, const Request &request, const ProtocolError &error)
+{
+    reply(session, session->openSlot(), request, error);
+}
+
+void RequestRouter::onBinary(Session *session)
+{
+    replyError(session, Request{u"error"_s, QJsonValue(QJsonValue::Undefined), {}},
+               badRequest(u"Binary frames are not supported; send JSON text frames"_s));
+}
+
+void RequestRouter::onText(Session *session, const QString &text)
+{
+    ++m_metrics.framesIn;
+    if (session->authState() == Session::AuthState::Authenticating) {
+        // Keep pipelined requests until authentication completes, then run them in order.
+        if (!session->deferFrame(text))
+            session->close(1008, u"Too many requests before authentication completed"_s);
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        replyError(session, Request{u"error"_s, QJsonValue(QJsonValue::Undefined), {}},
+                   badRequest(u"Frame must be a JSON object"_s));
+        return;
+    }
+    Request request;
+    request.fields = doc.object();
+    request.id = request.fields.value(u"id"_s);
+    const QJsonValue type = request.fields.value(u"type"_s);
+    if (!type.isString() || type.toString().isEmpty()) {
+        request.type = u"error"_s;
+        if (!isValidId(request.id))
+            request.id = QJsonValue(QJsonValue::Undefined);
+        replyError(session, request, badRequest(u"Field 'type' must be a non-empty string"_s));
+        return;
+    }
+    request.type = type.toString();
+    if (!isValidId(request.id)) {
+        request.id = QJsonValue(QJsonValue::Undefined);
+        replyError(session, request, badRequest(u"Field 'id' must be an integer or a string"_s));
+        return;
+    }
+    dispatch(session, request);
+}
+
+void RequestRouter::dispatch(Session *session, const Request &request)
+{
+    const bool preAuth = request.type == u"auth"_s || request.type == u"reconnect"_s || request.type == u"ping"_s;
+    if (!session->isAuthenticated() && !preAuth) {
+        replyError(session, request,
+                   ProtocolError::make(ErrorCode::NotAuthenticated, u"Authenticate first (auth or reconnect)"_s));
+        return;
+    }
+    const auto handler = m_handlers.constFind(request.type);
+    if (handler == m_handlers.constEnd()) {
+        replyError(session, request, ProtocolError::make(ErrorCode::UnknownType, u"Unknown message type"_s));
+        return;
+    }
+    if (m_rateLimited.contains(request.type)) {
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (const qint64 wait = session->takeToken(now); wait > 0) {
+            ProtocolError e = ProtocolError::make(ErrorCode::RateLimited, u"Rate limit exceeded"_s);
+            e.retryAfterMs = wait;
+            replyError(session, request, e);
+            if (session->noteRateLimited(now))
+                session->close(1008, u"Repeated flooding after rate_limited"_s);
+            return;
+        }
+    }
+    (*handler)(session, request, session->openSlot());
+}
+
+void RequestRouter::authenticate(Session *session, const QString &token, const Request *request)
+{
+    const bool viaUpgrade = request == nullptr;
+    const quint64 ticket = session->openSlot();
+    const Request req = viaUpgrade ? Request{u"session"_s, QJsonValue(QJsonValue::Undefined), {}} : *request;
+    auto fail = [this, session, ticket, req, viaUpgrade](const ProtocolError &e) {
+        session->setAnonymous();
+        if (viaUpgrade) {
+            session->fillSlot(ticket, {});
+            session->close(4001, u"Unauthorized"_s);
+            return;
+        }
+        reply(session, ticket, req, e);
+        finishAuthentication(session);
+    };
+    const auto claims = m_tokens.verify(token);
+    if (!claims) {
+        session->setAuthenticating();
+        fail(ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s));
+        return;
+    }
+    session->setAuthenticating();
+    QPointer<Session> guard(session);
+    const QString role = claims->role;
+    m_storage.openSession(claims->userId, ChatService::kOfflineBatch,
+                          [this, guard, ticket, req, viaUpgrade, role, fail](Result<SessionOpening> r) {
+        if (!guard)
+            return;
+        Session *s = guard.data();
+        if (!r) {
+            fail(r.error().code == ErrorCode::NotFound
+                     ? ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s)
+                     : r.error());
+            return;
+        }
+        const SessionOpening &opening = r.value();
+        if (opening.user.role != role) {
+            fail(ProtocolError::make(ErrorCode::AuthFailed, u"Token no longer matches the account"_s));
+            return;
+        }
+        if (m_registry.sessionsOf(opening.user.id).size() >= qsizetype(m_config.maxConnectionsPerUser)) {
+            // The newest connection goes; the ones already open stay usable (section 13).
+            s->fillSlot(ticket, {});
+            s->close(4029, u"Too many connections for this user"_s);
+            return;
+        }
+        const QString sessionId = TokenService::randomToken(16);
+        s->setAuthenticated(opening.user, sessionId);
+        m_registry.markAuthenticated(s);
+        const QJsonObject data{{u"user"_s, JsonCodec::encode(opening.user)},
+                               {u"session_id"_s, sessionId},
+                               {u"resume_token"_s, TokenService::randomToken(32)},
+                               {u"heartbeat_interval"_s, m_config.heartbeatInterval},
+                               {u"server_time"_s, double(QDateTime::currentMSecsSinceEpoch())}};
+        QJsonObject frame;
+        if (viaUpgrade) {
+            frame = data;
+            frame.insert(u"type"_s, u"session"_s);
+        } else {
+            frame = JsonCodec::successReply(req.type, req.id, data);
+        }
+        s->fillSlot(ticket, JsonCodec::serialize(frame), ChatService::offlineFrames(opening.pending));
+        finishAuthentication(s);
+    });
+}
+
+void RequestRouter::finishAuthentication(Session *session)
+{
+    const QList<QString> deferred = session->takeDeferredFrames();
+    QPointer<Session> guard(session);
+    for (const QString &text : deferred) {
+        if (!guard || guard->isClosing())
+            return;
+        onText(session, text);
+    }
+}
+
+void RequestRouter::registerHandlers()
+{
+    m_handlers.insert(u"ping"_s, [](Session *s, const Request &r, quint64 ticket) {
+        QJsonObject pong{{u"type"_s, u"pong"_s}, {u"timestamp"_s, double(QDateTime::currentMSecsSinceEpoch())}};
+        if (!r.id.isUndefined())
+            pong.insert(u"id"_s, r.id);
+        s->fillSlot(ticket, JsonCodec::serialize(pong));
+    });
+    m_handlers.insert(u"auth"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        if (s->authState() != Session::AuthState::Anonymous)
+            return reply(s, ticket, r, badRequest(u"Already authenticated"_s));
+        auto token = RequestFields(r.fields).requiredString(u"token"_s);
+        if (!token)
+            return reply(s, ticket, r, token.error());
+        // authenticate() takes its own slot; this one answers nothing, so fill it empty first to
+        // keep the order (an empty frame is never written).
+        s->fillSlot(ticket, {});
+        authenticate(s, token.value(), &r);
+    });
+    m_handlers.insert(u"reconnect"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        if (s->isAuthenticated())
+            return reply(s, ticket, r, badRequest(u"Already authenticated"_s));
+        auto token = RequestFields(r.fields).requiredString(u"token"_s);
+        if (!token)
+            return reply(s, ticket, r, token.error());
+        // Session resumption is not kept yet: every resume token is unknown.
+        reply(s, ticket, r, ProtocolError::make(ErrorCode::AuthFailed, u"Unknown or expired resume token"_s));
+    });
+    m_handlers.insert(u"message"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_chat.send(s->user(), s, r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"received"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_chat.markWatermark(s->user(), r.fields, false, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"read"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_chat.markWatermark(s->user(), r.fields, true, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"typing"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_chat.typing(s->user(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"history"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_chat.history(s->user(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"conversations"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_chat.conversations(s->user(), replier(s, ticket, r));
+    });
+    m_handlers.insert(u"presence_query"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_chat.presenceQuery(s->user(), r.fields, replier(s, ticket, r));
+    });
+}
+
+} // namespace Switchboard::Server

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QObject>
+#include <QString>
+#include <functional>
+
+#include "shared/protocol/result.h"
+
+namespace Switchboard::Server {
+
+class AuthService;
+class ChatService;
+class Session;
+class SessionRegistry;
+class Storage;
+class TokenService;
+struct ServerConfig;
+struct ServerMetrics;
+
+// The WebSocket side of the protocol: decodes every frame of a Session, enforces the envelope
+// rules of PROTOCOL.md sections 2 and 13 (bad_request, unknown_type, not_authenticated, rate
+// limits), and dispatches by `type` through one table of handlers. Replies go through the
+// session's ordered slots.
+class RequestRouter final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RequestRouter)
+
+public:
+    RequestRouter(const ServerConfig &config, SessionRegistry &registry, Storage &storage, TokenService &tokens,
+                  ChatService &chat, ServerMetrics &metrics, QObject *parent = nullptr);
+
+    // Takes a new connection: wires its frames and, if the upgrade carried a token, authenticates.
+    void attach(Session *session);
+
+private:
+    struct Request
+    {
+        QString type;
+        QJsonValue id; // undefined when absent
+        QJsonObject fields;
+    };
+    using Handler = std::function<void(Session *, const Request &, quint64 ticket)>;
+
+    void onText(Session *session, const QString &text);
+    void onBinary(Session *session);
+    void dispatch(Session *session, const Request &request);
+    void reply(Session *session, quint64 ticket, const Request &request, const Result<QJsonObject> &result);
+    void replyError(Session *session, const Request &request, const ProtocolError &error);
+    // Authentication by `auth` frame (ticket of that request) or by the upgrade token (ticket 0:
+    // pushes a `session` event instead of a reply).
+    void authenticate(Session *session, const QString &token, const Request *request);
+    void finishAuthentication(Session *session);
+    void registerHandlers();
+    std::function<void(Result<QJsonObject>)> replier(Session *session, quint64 ticket, const Request &request);
+
+    const ServerConfig &m_config;
+    SessionRegistry &m_registry;
+    Storage &m_storage;
+    TokenService &m_tokens;
+    ChatService &m_chat;
+    ServerMetrics &m_metrics;
+    QHash<QString, Handler> m_handlers;
+    QHash<QString, bool> m_rateLimited; // request types that take a token from the bucket
+};
+
+} // namespace Switchboard::Server

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <memory>
+
+#include "server/core/serverconfig.h"
+#include "server/core/servermetrics.h"
+
+namespace Switchboard::Server {
+
+class AuthService;
+class ChatService;
+class HttpFrontend;
+class LoginThrottle;
+class PasswordHasher;
+class RequestRouter;
+class RestApi;
+class SessionRegistry;
+class SqlStorage;
+class TokenService;
+
+// Composition root: builds storage, services and the frontend from a ServerConfig, and runs the
+// orderly shutdown (stop accepting, close connections with 1001, finish in-flight writes).
+class ServerApplication final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ServerApplication)
+
+public:
+    explicit ServerApplication(ServerConfig config, QObject *parent = nullptr);
+    ~ServerApplication() override;
+
+    // Opens storage, listens, prints "listening on HOST:PORT". False with *error on failure.
+    bool start(QString *error);
+    quint16 port() const { return m_port; }
+    // Graceful stop; emits stopped() when done.
+    void shutdown();
+
+    // --create-user: returns a process exit code.
+    static int createUser(const ServerConfig &config, const QString &username, const QString &role,
+                          const QString &password, QString *error);
+
+Q_SIGNALS:
+    void stopped();
+
+private:
+    bool openStorage(QString *error);
+
+    ServerConfig m_config;
+    ServerMetrics m_metrics;
+    std::unique_ptr<SqlStorage> m_storage;
+    std::unique_ptr<TokenService> m_tokens;
+    std::unique_ptr<PasswordHasher> m_hasher;
+    std::unique_ptr<LoginThrottle> m_throttle;
+    std::unique_ptr<SessionRegistry> m_registry;
+    std::unique_ptr<ChatService> m_chat;
+    std::unique_ptr<AuthService> m_auth;
+    std::unique_ptr<RequestRouter> m_router;
+    std::unique_ptr<RestApi> m_rest;
+    std::unique_ptr<HttpFrontend> m_http;
+    quint16 m_port = 0;
+    qint64 m_nextConnectionId = 1;
+    bool m_shuttingDown = false;
+};
+
+} // namespace Switchboard::Server

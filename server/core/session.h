@@ -1,0 +1,116 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <deque>
+#include <memory>
+
+#include "shared/protocol/userinfo.h"
+
+class QWebSocket;
+
+namespace Switchboard::Server {
+
+// One WebSocket connection: its identity once authenticated, its ordered reply slots, and the
+// limits that protect the server from it (send queue, pending requests). Owns no business rules.
+//
+// Replies leave in request order: every request takes a slot when it arrives (openSlot) and the
+// handler fills it when its answer is ready (fillSlot), possibly much later (after a commit). A slot
+// is written only when every slot before it was written. Events (sendEvent) do not wait for slots.
+class Session final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Session)
+
+public:
+    enum class AuthState { Anonymous, Authenticating, Authenticated };
+    using Ticket = quint64;
+
+    struct Limits
+    {
+        qint64 maxFrameBytes = 65536;
+        qint64 maxSendQueueBytes = 4 * 1024 * 1024;
+        int maxPendingRequests = 1000;
+        double tokensPerSecond = 10;
+        double burst = 20;
+    };
+
+    Session(std::unique_ptr<QWebSocket> socket, qint64 connectionId, const Limits &limits, QObject *parent = nullptr);
+    ~Session() override;
+
+    qint64 connectionId() const { return m_connectionId; }
+    AuthState authState() const { return m_authState; }
+    bool isAuthenticated() const { return m_authState == AuthState::Authenticated; }
+    const UserInfo &user() const { return m_user; }
+    qint64 userId() const { return m_user.id; }
+    const QString &sessionId() const { return m_sessionId; }
+    const QString &remoteAddress() const { return m_remoteAddress; }
+    const QString &userAgent() const { return m_userAgent; }
+    qint64 connectedAt() const { return m_connectedAt; }
+    qint64 lastActivityAt() const { return m_lastActivityAt; }
+    bool isClosing() const { return m_closing; }
+    // The upgrade request's token (Authorization: Bearer or ?token=), empty if none.
+    QString upgradeToken() const;
+
+    void setAuthenticating();
+    void setAnonymous();
+    void setAuthenticated(const UserInfo &user, const QString &sessionId);
+
+    Ticket openSlot();
+    // Fills the slot with its reply frame and optional frames that must follow it (e.g. offline
+    // messages after the auth reply).
+    void fillSlot(Ticket ticket, const QByteArray &reply, const QList<QByteArray> &followUps = {});
+    int pendingSlots() const { return int(m_slots.size()); }
+    void sendEvent(const QByteArray &frame);
+
+    // Frames that arrive while authentication is in flight wait here and are replayed after it.
+    bool deferFrame(const QString &text);
+    QList<QString> takeDeferredFrames();
+
+    // Token bucket (PROTOCOL.md section 13). Returns 0 if a token was taken, else ms until one.
+    qint64 takeToken(qint64 nowMs);
+    // Counts a rate_limited reply; true when the connection keeps flooding (more than 40 within
+    // 5 s) and must be closed with 1008.
+    bool noteRateLimited(qint64 nowMs);
+
+    void close(int code, const QString &reason);
+    void abort();
+
+Q_SIGNALS:
+    void textReceived(Switchboard::Server::Session *session, const QString &text);
+    void binaryReceived(Switchboard::Server::Session *session);
+    void closed(Switchboard::Server::Session *session);
+
+private:
+    struct Slot
+    {
+        Ticket ticket = 0;
+        bool filled = false;
+        QList<QByteArray> frames;
+    };
+    void write(const QByteArray &frame);
+    void flushSlots();
+
+    std::unique_ptr<QWebSocket> m_socket;
+    qint64 m_connectionId;
+    Limits m_limits;
+    AuthState m_authState = AuthState::Anonymous;
+    UserInfo m_user;
+    QString m_sessionId;
+    QString m_remoteAddress;
+    QString m_userAgent;
+    qint64 m_connectedAt = 0;
+    qint64 m_lastActivityAt = 0;
+    bool m_closing = false;
+    bool m_closedEmitted = false;
+    Ticket m_nextTicket = 1;
+    std::deque<Slot> m_slots;
+    QList<QString> m_deferred;
+    std::deque<qint64> m_rateLimitedAt;
+    double m_tokens = 0;
+    qint64 m_tokensAt = 0;
+};
+
+} // namespace Switchboard::Server

@@ -1,0 +1,85 @@
+#include "server/http/httpfrontend.h"
+
+#include <QFile>
+#include <QHttpServerRequest>
+#include <QSslCertificate>
+#include <QSslKey>
+#include <QTcpServer>
+#include <QWebSocket>
+
+#include "server/http/httpresponse.h"
+#include "server/http/logging.h"
+#include "server/http/restapi.h"
+#include "server/http/resterror.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+HttpFrontend::HttpFrontend(RestApi &api, WebSocketHandler onWebSocket, QObject *parent)
+    : QAbstractHttpServer(parent), m_api(api), m_onWebSocket(std::move(onWebSocket))
+{
+    connect(this, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
+        while (hasPendingWebSocketConnections()) {
+            if (auto socket = nextPendingWebSocketConnection())
+                m_onWebSocket(std::move(socket));
+        }
+    });
+}
+
+bool HttpFrontend::setupTls(const QString &certFile, const QString &keyFile, QString *error)
+{
+    QFile cert(certFile), key(keyFile);
+    if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly)) {
+        *error = u"cannot read TLS certificate or key (%1, %2)"_s.arg(certFile, keyFile);
+        return false;
+    }
+    const QSslCertificate certificate(&cert, QSsl::Pem);
+    QSslKey privateKey(&key, QSsl::Rsa, QSsl::Pem);
+    if (privateKey.isNull()) {
+        key.seek(0);
+        privateKey = QSslKey(&key, QSsl::Ec, QSsl::Pem);
+    }
+    if (certificate.isNull() || privateKey.isNull()) {
+        *error = u"invalid TLS certificate or key (PEM expected)"_s;
+        return false;
+    }
+    sslSetup(certificate, privateKey);
+    return true;
+}
+
+quint16 HttpFrontend::start(const QHostAddress &address, quint16 port, QString *error)
+{
+    const quint16 bound = listen(address, port);
+    if (bound == 0)
+        *error = u"cannot listen on %1:%2"_s.arg(address.toString()).arg(port);
+    return bound;
+}
+
+void HttpFrontend::stopListening()
+{
+    for (QTcpServer *server : servers())
+        server->close();
+}
+
+bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const QString path = request.url().path();
+    if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
+        return path == u"/ws"_s; // true: QAbstractHttpServer hands the socket to its WebSocket server
+    HttpResponse response(socket);
+    if (path == u"/ws"_s) {
+        response.send(426, RestError::body(ProtocolError::make(ErrorCode::BadRequest, u"WebSocket upgrade required"_s)),
+                      "application/json", {{"Upgrade", "websocket"}});
+        return true;
+    }
+    m_api.handle(request, socket);
+    return true;
+}
+
+void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
+{
+    HttpResponse(socket).send(404, RestError::body(ProtocolError::make(ErrorCode::NotFound, u"Not found"_s)));
+}
+
+} // namespace Switchboard::Server

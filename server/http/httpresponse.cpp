@@ -1,0 +1,47 @@
+#include "server/http/httpresponse.h"
+
+namespace Switchboard::Server {
+
+QByteArray HttpResponse::reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+void HttpResponse::send(int status, const QByteArray &body, const QByteArray &contentType,
+                        const QList<QPair<QByteArray, QByteArray>> &headers)
+{
+    if (m_sent)
+        return;
+    m_sent = true;
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    QByteArray out;
+    out.reserve(body.size() + 160);
+    out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    out += "Content-Type: " + contentType + "\r\n";
+    out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    out += "Cache-Control: no-store\r\n";
+    for (const auto &[name, value] : headers)
+        out += name + ": " + value + "\r\n";
+    out += "\r\n";
+    out += body;
+    m_socket->write(out);
+}
+
+} // namespace Switchboard::Server

@@ -1,0 +1,3 @@
+#include "server/http/logging.h"
+
+Q_LOGGING_CATEGORY(lcHttp, "switchboard.server.http", QtInfoMsg)

@@ -1,0 +1,232 @@
+#include "server/http/restapi.h"
+
+#include <QHttpServerRequest>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTcpSocket>
+#include <QUrlQuery>
+#include <memory>
+
+#include "server/http/httpresponse.h"
+#include "server/http/resterror.h"
+#include "server/services/authservice.h"
+#include "server/services/chatservice.h"
+#include "server/storage/storage.h"
+#include "shared/protocol/jsoncodec.h"
+#include "shared/protocol/requestfields.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+ProtocolError badRequest(const QString &message)
+{
+    return ProtocolError::make(ErrorCode::BadRequest, message);
+}
+
+// A path id: digits only, a positive safe integer.
+std::optional<qint64> pathId(const QString &segment)
+{
+    if (segment.isEmpty() || segment.size() > 16)
+        return std::nullopt;
+    for (QChar c : segment) {
+        if (!c.isDigit() || c.unicode() > 127)
+            return std::nullopt;
+    }
+    const qint64 v = segment.toLongLong();
+    if (v < 1 || v > 9007199254740991LL)
+        return std::nullopt;
+    return v;
+}
+
+Result<QJsonObject> jsonBody(const QHttpServerRequest &request)
+{
+    const QByteArray body = request.body();
+    if (body.size() > RestApi::kMaxJsonBody)
+        return ProtocolError::make(ErrorCode::TooLarge, u"Request body too large"_s);
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject())
+        return badRequest(u"Request body must be a JSON object"_s);
+    return doc.object();
+}
+
+// Query parameters that are numbers on the WebSocket side: digits only, never coerced otherwise.
+Result<QJsonObject> numericQuery(const QUrlQuery &query, std::initializer_list<const char *> keys)
+{
+    QJsonObject out;
+    for (const char *k : keys) {
+        const QString key = QString::fromLatin1(k);
+        if (!query.hasQueryItem(key))
+            continue;
+        const QString text = query.queryItemValue(key);
+        bool ok = !text.isEmpty() && text.size() <= 16;
+        for (QChar c : text)
+            ok = ok && c.isDigit() && c.unicode() < 128;
+        if (!ok)
+            return badRequest(u"Query parameter '%1' must be a non-negative integer"_s.arg(key));
+        out.insert(key, double(text.toLongLong()));
+    }
+    return out;
+}
+} // namespace
+
+RestApi::RestApi(AuthService &auth, ChatService &chat, Storage &storage, QObject *parent)
+    : QObject(parent), m_auth(auth), m_chat(chat), m_storage(storage)
+{
+}
+
+RestApi::Respond RestApi::responder(QTcpSocket *socket, int successStatus)
+{
+    auto response = std::make_shared<HttpResponse>(socket);
+    return [response, successStatus](Result<QJsonObject> r) {
+        if (r)
+            response->send(successStatus, JsonCodec::serialize(r.value()));
+        else
+            response->send(RestError::httpStatus(r.error().code), RestError::body(r.error()));
+    };
+}
+
+void RestApi::withUser(const QHttpServerRequest &request, const Respond &respond,
+                       std::function<void(const UserInfo &)> then)
+{
+    const QByteArray header = request.value("authorization");
+    if (header.isEmpty())
+        return respond(ProtocolError::make(ErrorCode::NotAuthenticated, u"Authorization: Bearer token required"_s));
+    if (header.size() <= 7 || header.left(7).compare("Bearer ", Qt::CaseInsensitive) != 0)
+        return respond(ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s));
+    m_auth.authenticate(QString::fromLatin1(header.mid(7).trimmed()), [respond, then](Result<UserInfo> r) {
+        if (!r)
+            return respond(r.error());
+        then(r.value());
+    });
+}
+
+void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const QString path = request.url().path();
+    const auto method = request.method();
+    const bool get = method == QHttpServerRequest::Method::Get;
+    const bool post = method == QHttpServerRequest::Method::Post;
+    QStringList parts = path.split(u'/', Qt::SkipEmptyParts);
+    auto notFound = [socket] {
+        HttpResponse(socket).send(404, RestError::body(ProtocolError::make(ErrorCode::NotFound, u"Not found"_s)));
+    };
+    auto notAllowed = [socket] {
+        HttpResponse(socket).send(405, RestError::body(badRequest(u"Method not allowed"_s)));
+    };
+
+    if (path == u"/healthz"_s) {
+        if (!get)
+            return notAllowed();
+        const bool ok = m_storage.isAvailable();
+        HttpResponse(socket).send(ok ? 200 : 503,
+                                  JsonCodec::serialize(QJsonObject{{u"status"_s, ok ? u"ok"_s : u"unavailable"_s},
+                                                                   {u"storage"_s, ok ? u"ok"_s : u"down"_s}}));
+        return;
+    }
+    if (parts.size() < 3 || parts[0] != u"api"_s || parts[1] != u"v1"_s)
+        return notFound();
+    parts = parts.mid(2);
+    const QString remote = request.remoteAddress().toString();
+
+    // --- auth
+    if (parts.size() == 2 && parts[0] == u"auth"_s) {
+        if (!post)
+            return notAllowed();
+        const QString action = parts[1];
+        if (action != u"register"_s && action != u"login"_s && action != u"guest"_s)
+            return notFound();
+        auto body = jsonBody(request);
+        if (!body && !(action == u"guest"_s && request.body().trimmed().isEmpty()))
+            return responder(socket, 400)(body.error());
+        const QJsonObject fields = body ? body.value() : QJsonObject();
+        if (action == u"register"_s)
+            return m_auth.registerUser(fields, responder(socket, 201));
+        if (action == u"login"_s)
+            return m_auth.login(fields, remote, responder(socket, 200));
+        return m_auth.guest(fields, responder(socket, 200));
+    }
+
+    const Respond respond = responder(socket, 200);
+    if (parts.size() == 1 && parts[0] == u"me"_s) {
+        if (!get)
+            return notAllowed();
+        return withUser(request, respond, [respond](const UserInfo &u) {
+            respond(QJsonObject{{u"user"_s, JsonCodec::encode(u)}});
+        });
+    }
+    if (parts.size() == 1 && parts[0] == u"users"_s) {
+        if (!get)
+            return notAllowed();
+        const QString query = QUrlQuery(request.url()).queryItemValue(u"query"_s, QUrl::FullyDecoded);
+        return withUser(request, respond, [this, respond, query](const UserInfo &) {
+            bool control = false;
+            for (QChar c : query)
+                control = control || c.unicode() < 0x20;
+            if (query.size() > 64 || control)
+                return respond(QJsonObject{{u"users"_s, QJsonArray()}});
+            m_storage.searchUsers(query, 20, [respond](Result<QList<UserInfo>> r) {
+                if (!r)
+                    return respond(r.error());
+                QJsonArray users;
+                for (const UserInfo &u : r.value())
+                    users.append(JsonCodec::encode(u));
+                respond(QJsonObject{{u"users"_s, users}});
+            });
+        });
+    }
+    if (!parts.isEmpty() && parts[0] == u"conversations"_s) {
+        if (parts.size() == 1) {
+            if (!get)
+                return notAllowed();
+            return withUser(request, respond, [this, respond](const UserInfo &u) { m_chat.conversations(u, respond); });
+        }
+        if (parts.size() > 3)
+            return notFound();
+        const auto id = pathId(parts[1]);
+        const QString sub = parts.size() == 3 ? parts[2] : QString();
+        if (!sub.isEmpty() && sub != u"messages"_s && sub != u"read"_s)
+            return notFound();
+        if (!id) {
+            return withUser(request, respond, [respond](const UserInfo &) {
+                respond(ProtocolError::make(ErrorCode::NotFound, u"Conversation not found"_s));
+            });
+        }
+        const qint64 cid = *id;
+        if (sub.isEmpty()) {
+            if (!get)
+                return notAllowed();
+            return withUser(request, respond, [this, respond, cid](const UserInfo &u) { m_chat.conversation(u, cid, respond); });
+        }
+        if (sub == u"messages"_s && get) {
+            auto fields = numericQuery(QUrlQuery(request.url()), {"before_seq", "after_seq", "limit"});
+            return withUser(request, respond, [this, respond, cid, fields](const UserInfo &u) {
+                if (!fields)
+                    return respond(fields.error());
+                QJsonObject f = fields.value();
+                f.insert(u"conversation_id"_s, double(cid));
+                m_chat.history(u, f, respond);
+            });
+        }
+        if (!post)
+            return notAllowed();
+        auto body = jsonBody(request);
+        const bool read = sub == u"read"_s;
+        return withUser(request, respond, [this, respond, cid, body, read](const UserInfo &u) {
+            if (!body)
+                return respond(body.error());
+            QJsonObject f = body.value();
+            f.remove(u"to"_s);
+            f.insert(u"conversation_id"_s, double(cid));
+            if (read)
+                m_chat.markWatermark(u, f, true, respond);
+            else
+                m_chat.send(u, nullptr, f, respond);
+        });
+    }
+    notFound();
+}
+
+} // namespace Switchboard::Server

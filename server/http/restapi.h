@@ -1,0 +1,47 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QObject>
+#include <QString>
+#include <functional>
+
+#include "shared/protocol/result.h"
+#include "shared/protocol/userinfo.h"
+
+class QHttpServerRequest;
+class QTcpSocket;
+
+namespace Switchboard::Server {
+
+class AuthService;
+class ChatService;
+class HttpResponse;
+class Storage;
+
+// The /api/v1 routes and /healthz (PROTOCOL.md section 9). One router, JSON in and out; the same
+// services as the WebSocket side, so both behave the same. Errors become HTTP status in one place
+// (RestError).
+class RestApi final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RestApi)
+
+public:
+    RestApi(AuthService &auth, ChatService &chat, Storage &storage, QObject *parent = nullptr);
+
+    void handle(const QHttpServerRequest &request, QTcpSocket *socket);
+
+    static constexpr qint64 kMaxJsonBody = 1024 * 1024;
+
+private:
+    using Respond = std::function<void(Result<QJsonObject>)>;
+    Respond responder(QTcpSocket *socket, int successStatus);
+    void withUser(const QHttpServerRequest &request, const Respond &respond,
+                  std::function<void(const UserInfo &)> then);
+
+    AuthService &m_auth;
+    ChatService &m_chat;
+    Storage &m_storage;
+};
+
+} // namespace Switchboard::Server

@@ -1,0 +1,174 @@
+#include "server/services/authservice.h"
+
+#include <QDateTime>
+
+#include "server/core/loginthrottle.h"
+#include "server/core/passwordhasher.h"
+#include "server/core/serverconfig.h"
+#include "server/core/tokenservice.h"
+#include "server/storage/storage.h"
+#include "shared/protocol/jsoncodec.h"
+#include "shared/protocol/requestfields.h"
+#include "shared/protocol/textrules.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+constexpr int kMaxDisplayNameChars = 64;
+constexpr int kMaxPasswordBytes = 1024;
+
+ProtocolError busy()
+{
+    return ProtocolError::make(ErrorCode::Unavailable, u"Server busy, retry shortly"_s);
+}
+
+ProtocolError invalidCredentials()
+{
+    return ProtocolError::make(ErrorCode::AuthFailed, u"Invalid username or password"_s);
+}
+} // namespace
+
+AuthService::AuthService(Storage &storage, PasswordHasher &hasher, TokenService &tokens, LoginThrottle &throttle,
+                         const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_storage(storage), m_hasher(hasher), m_tokens(tokens), m_throttle(throttle), m_config(config)
+{
+}
+
+Result<QString> AuthService::validDisplayName(const QJsonObject &fields, const QString &fallback)
+{
+    auto name = RequestFields(fields).optionalString(u"display_name"_s);
+    if (!name)
+        return name.error();
+    const QString value = name.value().value_or(fallback).trimmed();
+    bool control = false;
+    for (QChar c : value)
+        control = control || c.unicode() < 0x20 || c.unicode() == 0x7f;
+    if (value.isEmpty() || control || TextRules::codePointCount(value) > kMaxDisplayNameChars)
+        return ProtocolError::make(ErrorCode::ValidationFailed,
+                                   u"display_name must be 1-64 characters without control characters"_s);
+    return value;
+}
+
+QJsonObject AuthService::tokenReply(const UserInfo &user) const
+{
+    const TokenService::Issued issued = m_tokens.issue(user);
+    return QJsonObject{{u"token"_s, issued.token},
+                       {u"expires_at"_s, double(issued.expiresAtMs)},
+                       {u"user"_s, JsonCodec::encode(user)}};
+}
+
+void AuthService::registerUser(const QJsonObject &fields, Reply done)
+{
+    const RequestFields f(fields);
+    auto username = f.requiredString(u"username"_s);
+    if (!username)
+        return done(username.error());
+    auto password = f.requiredString(u"password"_s);
+    if (!password)
+        return done(password.error());
+    auto displayName = validDisplayName(fields, username.value());
+    if (!displayName)
+        return done(displayName.error());
+    if (!m_config.allowRegistration)
+        return done(ProtocolError::make(ErrorCode::Forbidden, u"Registration is turned off on this server"_s));
+    if (!TextRules::isValidUsername(username.value()))
+        return done(ProtocolError::make(ErrorCode::ValidationFailed,
+                                        u"Username must be 3-32 characters of a-z, 0-9, '_', '.', '-'"_s));
+    if (!TextRules::isValidPassword(password.value()) || password.value().size() > kMaxPasswordBytes)
+        return done(ProtocolError::make(ErrorCode::ValidationFailed, u"Password must be at least 8 characters"_s));
+
+    NewUser user{username.value(), displayName.value(), u"user"_s, {}};
+    const bool admitted = m_hasher.hash(password.value(), [this, user, done](QString hash) mutable {
+        if (hash.isEmpty())
+            return done(busy());
+        user.passwordHash = hash;
+        m_storage.createUser(user, [done](Result<UserInfo> r) {
+            if (!r)
+                return done(r.error());
+            done(QJsonObject{{u"user"_s, JsonCodec::encode(r.value())}});
+        });
+    });
+    if (!admitted)
+        done(busy());
+}
+
+void AuthService::login(const QJsonObject &fields, const QString &address, Reply done)
+{
+    const RequestFields f(fields);
+    auto username = f.requiredString(u"username"_s);
+    if (!username)
+        return done(username.error());
+    auto password = f.requiredString(u"password"_s);
+    if (!password)
+        return done(password.error());
+    const QString name = username.value();
+    const QString secret = password.value();
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (const qint64 wait = m_throttle.retryAfter(name, address, now); wait > 0) {
+        ProtocolError e = ProtocolError::make(ErrorCode::RateLimited, u"Too many failed logins; retry later"_s);
+        e.retryAfterMs = wait;
+        return done(e);
+    }
+    if (secret.size() > kMaxPasswordBytes || name.size() > 64) {
+        m_throttle.recordFailure(name, address, now);
+        return done(invalidCredentials());
+    }
+    m_storage.findCredentials(name, [this, name, secret, address, done](Result<std::optional<StoredUser>> r) {
+        if (!r)
+            return done(r.error());
+        auto fail = [this, name, address, done] {
+            m_throttle.recordFailure(name, address, QDateTime::currentMSecsSinceEpoch());
+            done(invalidCredentials());
+        };
+        if (!r.value() || r.value()->passwordHash.isEmpty()) {
+            // Spend the same effort as a real check so unknown names cannot be told apart by time.
+            if (!m_hasher.hash(secret, [fail](QString) { fail(); }))
+                done(busy());
+            return;
+        }
+        const StoredUser stored = *r.value();
+        const bool admitted = m_hasher.verify(secret, stored.passwordHash, [this, stored, fail, done](bool ok) {
+            if (!ok)
+                return fail();
+            done(tokenReply(stored.info));
+        });
+        if (!admitted)
+            done(busy());
+    });
+}
+
+void AuthService::guest(const QJsonObject &fields, Reply done)
+{
+    auto displayName = validDisplayName(fields, u"Guest"_s);
+    if (!displayName)
+        return done(displayName.error());
+    const QString username = u"guest-"_s + TokenService::randomToken(9).toLower().replace(u'_', u'0');
+    NewUser user{username.left(32), displayName.value(), u"guest"_s, {}};
+    m_storage.createUser(user, [this, done](Result<UserInfo> r) {
+        if (!r)
+            return done(r.error());
+        done(tokenReply(r.value()));
+    });
+}
+
+void AuthService::authenticate(const QString &token, std::function<void(Result<UserInfo>)> done)
+{
+    const auto claims = m_tokens.verify(token);
+    if (!claims)
+        return done(ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s));
+    const QString role = claims->role;
+    m_storage.user(claims->userId, [role, done](Result<UserInfo> r) {
+        if (!r) {
+            if (r.error().code == ErrorCode::NotFound)
+                return done(ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s));
+            return done(r.error());
+        }
+        if (r->role != role)
+            return done(ProtocolError::make(ErrorCode::AuthFailed, u"Token no longer matches the account"_s));
+        done(r.value());
+    });
+}
+
+} // namespace Switchboard::Server

@@ -1,0 +1,298 @@
+#include "server/services/chatservice.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QPointer>
+
+#include "server/core/serverconfig.h"
+#include "server/core/servermetrics.h"
+#include "server/core/session.h"
+#include "server/core/sessionregistry.h"
+#include "server/storage/storage.h"
+#include "shared/protocol/jsoncodec.h"
+#include "shared/protocol/requestfields.h"
+#include "shared/protocol/textrules.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+constexpr int kMaxClientMsgIdChars = 128;
+constexpr int kHistoryDefault = 50;
+constexpr int kHistoryMax = 100;
+constexpr int kMaxPresenceQuery = 500;
+
+ProtocolError validation(const QString &message)
+{
+    return ProtocolError::make(ErrorCode::ValidationFailed, message);
+}
+
+ProtocolError badRequest(const QString &message)
+{
+    return ProtocolError::make(ErrorCode::BadRequest, message);
+}
+
+bool hasControlCharacters(QStringView text)
+{
+    for (QChar c : text) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            return true;
+    }
+    return false;
+}
+} // namespace
+
+ChatService::ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics,
+                         const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_storage(storage), m_registry(registry), m_metrics(metrics), m_config(config)
+{
+}
+
+void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObject &fields, Reply done)
+{
+    const RequestFields f(fields);
+    // Types first (section 13): every malformed field is bad_request before any lookup.
+    auto to = f.optionalId(u"to"_s);
+    if (!to)
+        return done(to.error());
+    auto conversationId = f.optionalId(u"conversation_id"_s);
+    if (!conversationId)
+        return done(conversationId.error());
+    auto content = f.optionalString(u"content"_s);
+    if (!content)
+        return done(content.error());
+    auto messageType = f.optionalString(u"message_type"_s);
+    if (!messageType)
+        return done(messageType.error());
+    auto clientMsgId = f.optionalString(u"client_msg_id"_s);
+    if (!clientMsgId)
+        return done(clientMsgId.error());
+    const QJsonValue attachment = fields.value(u"attachment"_s);
+    if (!attachment.isUndefined() && !attachment.isNull() && !attachment.isObject())
+        return done(badRequest(u"Field 'attachment' must be an object"_s));
+    if (to.value().has_value() == conversationId.value().has_value())
+        return done(badRequest(u"Exactly one of 'to' and 'conversation_id' is required"_s));
+
+    const QString type = messageType.value().value_or(u"text"_s);
+    if (type == u"system"_s)
+        return done(validation(u"Clients may not send system messages"_s));
+    if (type != u"text"_s && type != u"image"_s && type != u"file"_s)
+        return done(validation(u"Invalid message_type"_s));
+    const QString text = content.value().value_or(QString());
+    if (type == u"text"_s) {
+        if (!content.value().has_value())
+            return done(badRequest(u"Field 'content' is required"_s));
+        if (text.isEmpty())
+            return done(validation(u"Message content cannot be empty"_s));
+    }
+    if (TextRules::codePointCount(text) > m_config.maxTextChars)
+        return done(validation(u"Text message too long"_s));
+    const QString cmid = clientMsgId.value().value_or(QString());
+    if (cmid.size() > kMaxClientMsgIdChars || hasControlCharacters(cmid))
+        return done(validation(u"client_msg_id must be at most 128 printable characters"_s));
+    if (type != u"text"_s) {
+        // Uploads arrive with the files feature; until then no file id can exist.
+        if (!attachment.isObject())
+            return done(validation(u"An image or file message needs an attachment"_s));
+        auto fileId = RequestFields(attachment.toObject()).requiredId(u"file_id"_s);
+        if (!fileId)
+            return done(fileId.error());
+        return done(ProtocolError::make(ErrorCode::NotFound, u"File not found"_s));
+    }
+
+    AppendRequest request;
+    request.senderId = caller.id;
+    request.toUserId = to.value();
+    request.conversationId = conversationId.value();
+    request.type = type;
+    request.content = text;
+    request.clientMsgId = cmid;
+    request.now = QDateTime::currentMSecsSinceEpoch();
+    QPointer<Session> originGuard(origin);
+    m_storage.appendMessage(request, [this, originGuard, done = std::move(done)](Result<AppendResult> r) {
+        if (!r)
+            return done(r.error());
+        const AppendResult &a = r.value();
+        if (!a.duplicate) {
+            ++m_metrics.messagesReceived;
+            fanOut(a.message, a.participants, originGuard.data());
+        }
+        done(QJsonObject{{u"message_id"_s, double(a.message.id)},
+                         {u"conversation_id"_s, double(a.message.conversationId)},
+                         {u"seq"_s, double(a.message.seq)},
+                         {u"timestamp"_s, double(a.message.createdAt)},
+                         {u"duplicate"_s, a.duplicate}});
+    });
+}
+
+void ChatService::fanOut(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
+{
+    const QByteArray frame = JsonCodec::serialize(
+        QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, JsonCodec::encode(message)}});
+    for (qint64 userId : participants) {
+        // Copy: a session that cannot keep up is aborted inside sendEvent.
+        const QList<Session *> sessions = m_registry.sessionsOf(userId);
+        for (Session *s : sessions) {
+            if (s == origin)
+                continue;
+            s->sendEvent(frame);
+            ++m_metrics.messagesSent;
+        }
+    }
+}
+
+void ChatService::sendToUsers(const QList<qint64> &users, qint64 exceptUser, const QByteArray &frame)
+{
+    for (qint64 userId : users) {
+        if (userId == exceptUser)
+            continue;
+        const QList<Session *> sessions = m_registry.sessionsOf(userId);
+        for (Session *s : sessions)
+            s->sendEvent(frame);
+    }
+}
+
+void ChatService::history(const UserInfo &caller, const QJsonObject &fields, Reply done)
+{
+    const RequestFields f(fields);
+    auto conversationId = f.requiredId(u"conversation_id"_s);
+    if (!conversationId)
+        return done(conversationId.error());
+    auto before = f.optionalCount(u"before_seq"_s);
+    if (!before)
+        return done(before.error());
+    auto after = f.optionalCount(u"after_seq"_s);
+    if (!after)
+        return done(after.error());
+    auto limit = f.optionalCount(u"limit"_s);
+    if (!limit)
+        return done(limit.error());
+    HistoryQuery q;
+    q.userId = caller.id;
+    q.conversationId = conversationId.value();
+    q.beforeSeq = before.value();
+    q.afterSeq = after.value();
+    q.limit = int(std::clamp<qint64>(limit.value().value_or(kHistoryDefault), 1, kHistoryMax));
+    if (limit.value().has_value() && *limit.value() == 0)
+        return done(validation(u"limit must be at least 1"_s));
+    m_storage.history(q, [done = std::move(done)](Result<HistoryPage> r) {
+        if (!r)
+            return done(r.error());
+        QJsonArray messages;
+        for (const ChatMessage &m : r->messages)
+            messages.append(JsonCodec::encode(m));
+        done(QJsonObject{{u"messages"_s, messages}, {u"has_more"_s, r->hasMore}});
+    });
+}
+
+void ChatService::conversations(const UserInfo &caller, Reply done)
+{
+    m_storage.conversations(caller.id, [done = std::move(done)](Result<QList<ConversationInfo>> r) {
+        if (!r)
+            return done(r.error());
+        QJsonArray list;
+        for (const ConversationInfo &c : r.value())
+            list.append(JsonCodec::encode(c));
+        done(QJsonObject{{u"conversations"_s, list}});
+    });
+}
+
+void ChatService::conversation(const UserInfo &caller, qint64 conversationId, Reply done)
+{
+    m_storage.conversation(caller.id, conversationId, [done = std::move(done)](Result<ConversationInfo> r) {
+        if (!r)
+            return done(r.error());
+        done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+    });
+}
+
+void ChatService::markWatermark(const UserInfo &caller, const QJsonObject &fields, bool read, Reply done)
+{
+    const RequestFields f(fields);
+    auto conversationId = f.requiredId(u"conversation_id"_s);
+    if (!conversationId)
+        return done(conversationId.error());
+    auto seq = f.requiredCount(u"seq"_s);
+    if (!seq)
+        return done(seq.error());
+    WatermarkUpdate u{caller.id, conversationId.value(), seq.value(), read};
+    const qint64 userId = caller.id;
+    m_storage.updateWatermark(u, [this, userId, u, done = std::move(done)](Result<WatermarkResult> r) {
+        if (!r)
+            return done(r.error());
+        const WatermarkResult &w = r.value();
+        auto receipt = [&](const QString &kind, qint64 value) {
+            sendToUsers(w.participants, userId,
+                        JsonCodec::serialize(QJsonObject{{u"type"_s, u"receipt"_s},
+                                                         {u"conversation_id"_s, double(u.conversationId)},
+                                                         {u"user_id"_s, double(userId)},
+                                                         {u"kind"_s, kind},
+                                                         {u"seq"_s, double(value)}}));
+        };
+        if (w.deliveredChanged)
+            receipt(u"delivered"_s, w.deliveredSeq);
+        if (w.readChanged)
+            receipt(u"read"_s, w.readSeq);
+        done(QJsonObject{{u"conversation_id"_s, double(u.conversationId)},
+                         {u"delivered_seq"_s, double(w.deliveredSeq)},
+                         {u"read_seq"_s, double(w.readSeq)}});
+    });
+}
+
+void ChatService::typing(const UserInfo &caller, const QJsonObject &fields, Reply done)
+{
+    auto conversationId = RequestFields(fields).requiredId(u"conversation_id"_s);
+    if (!conversationId)
+        return done(conversationId.error());
+    const qint64 userId = caller.id;
+    const qint64 cid = conversationId.value();
+    m_storage.participants(userId, cid, [this, userId, cid, done = std::move(done)](Result<QList<qint64>> r) {
+        if (!r)
+            return done(r.error());
+        sendToUsers(r.value(), userId,
+                    JsonCodec::serialize(QJsonObject{{u"type"_s, u"typing"_s},
+                                                     {u"conversation_id"_s, double(cid)},
+                                                     {u"user_id"_s, double(userId)}}));
+        done(QJsonObject{});
+    });
+}
+
+void ChatService::presenceQuery(const UserInfo &, const QJsonObject &fields, Reply done)
+{
+    const QJsonValue ids = fields.value(u"user_ids"_s);
+    if (!ids.isArray())
+        return done(badRequest(u"Field 'user_ids' must be an array of user ids"_s));
+    const QJsonArray array = ids.toArray();
+    if (array.size() > kMaxPresenceQuery)
+        return done(validation(u"At most 500 user ids per query"_s));
+    QJsonArray presence;
+    for (const QJsonValue &v : array) {
+        if (!v.isDouble() || !RequestFields::isSafeInteger(v.toDouble()) || v.toDouble() < 1)
+            return done(badRequest(u"Field 'user_ids' must be an array of user ids"_s));
+        const qint64 id = qint64(v.toDouble());
+        const bool online = m_registry.isOnline(id);
+        const qint64 lastSeen = online ? QDateTime::currentMSecsSinceEpoch() : m_registry.lastSeen(id);
+        presence.append(QJsonObject{{u"user_id"_s, double(id)},
+                                    {u"status"_s, online ? u"online"_s : u"offline"_s},
+                                    {u"last_seen_at"_s, lastSeen > 0 ? QJsonValue(double(lastSeen)) : QJsonValue()}});
+    }
+    done(QJsonObject{{u"presence"_s, presence}});
+}
+
+QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending)
+{
+    QList<QByteArray> frames;
+    frames.reserve(pending.messages.size() + 1);
+    for (const ChatMessage &m : pending.messages) {
+        frames.append(JsonCodec::serialize(QJsonObject{{u"type"_s, u"new_message"_s},
+                                                       {u"message"_s, JsonCodec::encode(m)},
+                                                       {u"offline"_s, true}}));
+    }
+    frames.append(JsonCodec::serialize(QJsonObject{{u"type"_s, u"sync_complete"_s},
+                                                   {u"count"_s, double(pending.messages.size())},
+                                                   {u"has_more"_s, pending.hasMore}}));
+    return frames;
+}
+
+} // namespace Switchboard::Server

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <functional>
+
+#include "server/storage/storagetypes.h"
+#include "shared/protocol/result.h"
+#include "shared/protocol/userinfo.h"
+
+namespace Switchboard::Server {
+
+class Session;
+class SessionRegistry;
+class Storage;
+struct ServerConfig;
+struct ServerMetrics;
+
+// Chat rules shared by the WebSocket and HTTP frontends: validation, persistence through Storage,
+// fan-out to every online connection of every participant, receipts, typing, history. Requests
+// come in as JSON objects (a WebSocket frame or an HTTP body) and answers leave as the `data`
+// object of a reply, so both transports behave identically.
+class ChatService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ChatService)
+
+public:
+    using Reply = std::function<void(Result<QJsonObject>)>;
+
+    ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics, const ServerConfig &config,
+                QObject *parent = nullptr);
+
+    // `origin` is the sending connection (it gets the reply, not the event); null for HTTP.
+    void send(const UserInfo &caller, Session *origin, const QJsonObject &fields, Reply done);
+    void history(const UserInfo &caller, const QJsonObject &fields, Reply done);
+    void conversations(const UserInfo &caller, Reply done);
+    void conversation(const UserInfo &caller, qint64 conversationId, Reply done);
+    void markWatermark(const UserInfo &caller, const QJsonObject &fields, bool read, Reply done);
+    void typing(const UserInfo &caller, const QJsonObject &fields, Reply done);
+    void presenceQuery(const UserInfo &caller, const QJsonObject &fields, Reply done);
+
+    // The frames that follow a successful auth: every pending message, then sync_complete.
+    static QList<QByteArray> offlineFrames(const PendingMessages &pending);
+    static constexpr int kOfflineBatch = 1000;
+
+private:
+    void fanOut(const ChatMessage &message, const QList<qint64> &participants, Session *origin);
+    void sendToUsers(const QList<qint64> &users, qint64 exceptUser, const QByteArray &frame);
+
+    Storage &m_storage;
+    SessionRegistry &m_registry;
+    ServerMetrics &m_metrics;
+    const ServerConfig &m_config;
+};
+
+} // namespace Switchboard::Server

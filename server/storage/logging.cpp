@@ -1,0 +1,3 @@
+#include "server/storage/logging.h"
+
+Q_LOGGING_CATEGORY(lcStorage, "switchboard.server.storage", QtInfoMsg)

@@ -1,0 +1,554 @@
+#include "server/storage/sqloperations.h"
+
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlRecord>
+#include <algorithm>
+
+#include "server/storage/logging.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+constexpr qint64 kDedupWindowMs = 24LL * 3600 * 1000;
+constexpr int kParticipantCacheLimit = 100000;
+
+const QString kMessageColumns =
+    u"m.id, m.conversation_id, m.seq, m.sender_id, m.type, m.content, m.attachment, m.client_msg_id, m.created_at"_s;
+
+ProtocolError notFound(const QString &what)
+{
+    return ProtocolError::make(ErrorCode::NotFound, what);
+}
+ProtocolError forbidden()
+{
+    return ProtocolError::make(ErrorCode::Forbidden, u"Not a participant of this conversation"_s);
+}
+
+UserInfo readUser(const QSqlQuery &q)
+{
+    UserInfo u;
+    u.id = q.value(0).toLongLong();
+    u.username = q.value(1).toString();
+    u.displayName = q.value(2).toString();
+    u.role = q.value(3).toString();
+    return u;
+}
+
+QString likePattern(const QString &query)
+{
+    QString escaped;
+    escaped.reserve(query.size() + 2);
+    for (QChar c : query) {
+        if (c == u'%' || c == u'_' || c == u'\\')
+            escaped.append(u'\\');
+        escaped.append(c);
+    }
+    return u'%' + escaped + u'%';
+}
+} // namespace
+
+SqlOperations::SqlOperations(QSqlDatabase db, Migrations::Dialect dialect)
+    : m_db(std::move(db)), m_dialect(dialect)
+{
+}
+
+void SqlOperations::clearCaches()
+{
+    qDeleteAll(m_statements);
+    m_statements.clear();
+    m_participants.clear();
+    m_privateConversations.clear();
+}
+
+bool SqlOperations::execRaw(const QString &sql)
+{
+    QSqlQuery q(m_db);
+    if (!q.exec(sql)) {
+        qCWarning(lcStorage) << "statement failed:" << sql << q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QSqlQuery *SqlOperations::run(const QString &sql, std::initializer_list<QVariant> values)
+{
+    QSqlQuery *q = m_statements.value(sql);
+    if (!q) {
+        q = new QSqlQuery(m_db);
+        q->setForwardOnly(true);
+        if (!q->prepare(sql)) {
+            qCWarning(lcStorage) << "prepare failed:" << sql.left(60) << q->lastError().text();
+            delete q;
+            m_failed = true;
+            return nullptr;
+        }
+        m_statements.insert(sql, q);
+    }
+    int i = 0;
+    for (const QVariant &v : values)
+        q->bindValue(i++, v);
+    if (!q->exec()) {
+        qCWarning(lcStorage) << "statement failed:" << sql.left(60) << q->lastError().text();
+        m_failed = true;
+        return nullptr;
+    }
+    return q;
+}
+
+ProtocolError SqlOperations::storageError()
+{
+    m_failed = true;
+    return ProtocolError::make(ErrorCode::Unavailable, u"Storage is temporarily unavailable"_s);
+}
+
+ChatMessage SqlOperations::readMessage(const QSqlQuery &q, int f)
+{
+    ChatMessage m;
+    m.id = q.value(f).toLongLong();
+    m.conversationId = q.value(f + 1).toLongLong();
+    m.seq = q.value(f + 2).toLongLong();
+    m.senderId = q.value(f + 3).toLongLong();
+    m.type = q.value(f + 4).toString();
+    m.content = q.value(f + 5).toString();
+    const QVariant attachment = q.value(f + 6);
+    if (!attachment.isNull())
+        m.attachment = QJsonDocument::fromJson(attachment.toString().toUtf8()).object();
+    const QVariant cmid = q.value(f + 7);
+    if (!cmid.isNull())
+        m.clientMsgId = cmid.toString();
+    m.createdAt = q.value(f + 8).toLongLong();
+    return m;
+}
+
+Result<UserInfo> SqlOperations::createUser(const NewUser &user, qint64 now)
+{
+    QSqlQuery *q = run(u"SELECT id FROM users WHERE username = ?"_s, {user.username});
+    if (!q)
+        return storageError();
+    if (q->next())
+        return ProtocolError::make(ErrorCode::Conflict, u"Username is already taken"_s);
+    q = run(u"INSERT INTO users (username, display_name, role, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id"_s,
+            {user.username, user.displayName, user.role,
+             user.passwordHash.isEmpty() ? QVariant() : QVariant(user.passwordHash), now});
+    if (!q || !q->next())
+        return storageError();
+    UserInfo info;
+    info.id = q->value(0).toLongLong();
+    info.username = user.username;
+    info.displayName = user.displayName;
+    info.role = user.role;
+    return info;
+}
+
+Result<std::optional<StoredUser>> SqlOperations::findCredentials(const QString &username)
+{
+    QSqlQuery *q = run(u"SELECT id, username, display_name, role, password_hash FROM users WHERE username = ?"_s,
+                       {username});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return std::optional<StoredUser>();
+    StoredUser s;
+    s.info = readUser(*q);
+    s.passwordHash = q->value(4).toString();
+    return std::optional<StoredUser>(s);
+}
+
+Result<UserInfo> SqlOperations::user(qint64 userId)
+{
+    QSqlQuery *q = run(u"SELECT id, username, display_name, role FROM users WHERE id = ?"_s, {userId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"User not found"_s);
+    return readUser(*q);
+}
+
+Result<QList<UserInfo>> SqlOperations::searchUsers(const QString &query, int limit)
+{
+    // Literal, case-insensitive substring: LIKE wildcards in the query are escaped.
+    const QString pattern = likePattern(query.toLower());
+    QSqlQuery *q = run(u"SELECT id, username, display_name, role FROM users"
+                       " WHERE role <> 'guest' AND (lower(username) LIKE ? ESCAPE '\\' OR lower(display_name) LIKE ? ESCAPE '\\')"
+                       " ORDER BY username LIMIT ?"_s,
+                       {pattern, pattern, limit});
+    if (!q)
+        return storageError();
+    QList<UserInfo> users;
+    while (q->next())
+        users.append(readUser(*q));
+    return users;
+}
+
+Result<Done> SqlOperations::touchLastSeen(qint64 userId, qint64 when)
+{
+    if (!run(u"UPDATE users SET last_seen_at = ? WHERE id = ?"_s, {when, userId}))
+        return storageError();
+    return Done{};
+}
+
+Result<SessionOpening> SqlOperations::openSession(qint64 userId, int pendingLimit)
+{
+    auto u = user(userId);
+    if (!u)
+        return u.error();
+    SessionOpening opening;
+    opening.user = u.value();
+    // Everything above the delivered watermark that others sent, oldest first. Message ids grow in
+    // commit order, so ordering by id keeps each conversation in seq order.
+    QSqlQuery *q = run(u"SELECT "_s + kMessageColumns
+                           + u" FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id"
+                             " AND m.seq > p.delivered_seq"
+                             " WHERE p.user_id = ? AND m.sender_id <> ? ORDER BY m.id LIMIT ?"_s,
+                       {userId, userId, pendingLimit + 1});
+    if (!q)
+        return storageError();
+    while (q->next())
+        opening.pending.messages.append(readMessage(*q, 0));
+    if (opening.pending.messages.size() > pendingLimit) {
+        opening.pending.messages.removeLast();
+        opening.pending.hasMore = true;
+    }
+    return opening;
+}
+
+Result<SqlOperations::Membership> SqlOperations::membership(qint64 userId, qint64 conversationId)
+{
+    Membership m;
+    QSqlQuery *q = run(u"SELECT c.type, c.last_seq, p.delivered_seq, p.read_seq, p.user_id FROM conversations c"
+                       " LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
+                       " WHERE c.id = ?"_s,
+                       {userId, conversationId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return m;
+    m.conversationExists = true;
+    m.type = q->value(0).toString();
+    m.lastSeq = q->value(1).toLongLong();
+    m.participant = !q->value(4).isNull();
+    m.deliveredSeq = q->value(2).toLongLong();
+    m.readSeq = q->value(3).toLongLong();
+    return m;
+}
+
+Result<QList<qint64>> SqlOperations::participants(qint64 conversationId)
+{
+    auto it = m_participants.constFind(conversationId);
+    if (it != m_participants.constEnd())
+        return *it;
+    QSqlQuery *q = run(u"SELECT user_id FROM participants WHERE conversation_id = ? ORDER BY user_id"_s,
+                       {conversationId});
+    if (!q)
+        return storageError();
+    QList<qint64> ids;
+    while (q->next())
+        ids.append(q->value(0).toLongLong());
+    if (m_participants.size() >= kParticipantCacheLimit)
+        m_participants.clear();
+    m_participants.insert(conversationId, ids);
+    return ids;
+}
+
+Result<qint64> SqlOperations::privateConversation(qint64 a, qint64 b, qint64 now)
+{
+    const QString key = u"%1:%2"_s.arg(std::min(a, b)).arg(std::max(a, b));
+    if (auto it = m_privateConversations.constFind(key); it != m_privateConversations.constEnd())
+        return *it;
+    QSqlQuery *q = run(u"SELECT id FROM conversations WHERE private_key = ?"_s, {key});
+    if (!q)
+        return storageError();
+    qint64 id = 0;
+    if (q->next()) {
+        id = q->value(0).toLongLong();
+    } else {
+        auto peer = user(b);
+        if (!peer)
+            return peer.error();
+        q = run(u"INSERT INTO conversations (type, private_key, last_seq, created_at, updated_at)"
+                " VALUES ('private', ?, 0, ?, ?) RETURNING id"_s,
+                {key, now, now});
+        if (!q || !q->next())
+            return storageError();
+        id = q->value(0).toLongLong();
+        for (qint64 member : {std::min(a, b), std::max(a, b)}) {
+            if (!run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s,
+                     {id, member, now}))
+                return storageError();
+            if (a == b)
+                break; // a note-to-self conversation has one participant
+        }
+        // Not cached until the transaction commits would be stricter; the worker clears all caches
+        // whenever a batch rolls back, which has the same effect.
+    }
+    m_privateConversations.insert(key, id);
+    return id;
+}
+
+Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
+{
+    qint64 conversationId = 0;
+    if (r.toUserId) {
+        if (*r.toUserId != r.senderId) {
+            // The peer must exist; privateConversation() checks it when it creates the pair.
+        }
+        auto id = privateConversation(r.senderId, *r.toUserId, r.now);
+        if (!id)
+            return id.error();
+        conversationId = id.value();
+    } else {
+        conversationId = *r.conversationId;
+        auto m = membership(r.senderId, conversationId);
+        if (!m)
+            return m.error();
+        if (!m->conversationExists)
+            return notFound(u"Conversation not found"_s);
+        if (!m->participant)
+            return forbidden();
+    }
+
+    AppendResult result;
+    auto members = participants(conversationId);
+    if (!members)
+        return members.error();
+    result.participants = members.value();
+
+    if (!r.clientMsgId.isEmpty()) {
+        QSqlQuery *q = run(u"SELECT "_s + kMessageColumns
+                               + u" FROM messages m WHERE m.sender_id = ? AND m.client_msg_id = ?"
+                                 " AND m.created_at > ? ORDER BY m.id DESC LIMIT 1"_s,
+                           {r.senderId, r.clientMsgId, r.now - kDedupWindowMs});
+        if (!q)
+            return storageError();
+        if (q->next()) {
+            result.message = readMessage(*q, 0);
+            result.duplicate = true;
+            if (result.message.conversationId != conversationId) {
+                auto original = participants(result.message.conversationId);
+                if (!original)
+                    return original.error();
+                result.participants = original.value();
+            }
+            return result;
+        }
+    }
+
+    QSqlQuery *q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
+                       {r.now, conversationId});
+    if (!q || !q->next())
+        return storageError();
+    const qint64 seq = q->value(0).toLongLong();
+    const QVariant attachment = r.attachment.isEmpty()
+        ? QVariant()
+        : QVariant(QString::fromUtf8(QJsonDocument(r.attachment).toJson(QJsonDocument::Compact)));
+    q = run(u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"_s,
+            {conversationId, seq, r.senderId, r.type, r.content, attachment,
+             r.clientMsgId.isEmpty() ? QVariant() : QVariant(r.clientMsgId), r.now});
+    if (!q || !q->next())
+        return storageError();
+    ChatMessage &m = result.message;
+    m.id = q->value(0).toLongLong();
+    m.conversationId = conversationId;
+    m.seq = seq;
+    m.senderId = r.senderId;
+    m.type = r.type;
+    m.content = r.content;
+    m.attachment = r.attachment;
+    m.clientMsgId = r.clientMsgId;
+    m.createdAt = r.now;
+    return result;
+}
+
+Result<HistoryPage> SqlOperations::history(const HistoryQuery &h)
+{
+    auto m = membership(h.userId, h.conversationId);
+    if (!m)
+        return m.error();
+    if (!m->conversationExists)
+        return notFound(u"Conversation not found"_s);
+    if (!m->participant)
+        return forbidden();
+
+    const QString base = u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.conversation_id = ?"_s;
+    QSqlQuery *q = nullptr;
+    bool descending = false;
+    if (h.afterSeq && h.beforeSeq) {
+        q = run(base + u" AND m.seq > ? AND m.seq < ? ORDER BY m.seq ASC LIMIT ?"_s,
+                {h.conversationId, *h.afterSeq, *h.beforeSeq, h.limit + 1});
+    } else if (h.afterSeq) {
+        q = run(base + u" AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"_s,
+                {h.conversationId, *h.afterSeq, h.limit + 1});
+    } else if (h.beforeSeq) {
+        descending = true;
+        q = run(base + u" AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"_s,
+                {h.conversationId, *h.beforeSeq, h.limit + 1});
+    } else {
+        descending = true;
+        q = run(base + u" ORDER BY m.seq DESC LIMIT ?"_s, {h.conversationId, h.limit + 1});
+    }
+    if (!q)
+        return storageError();
+    HistoryPage page;
+    while (q->next())
+        page.messages.append(readMessage(*q, 0));
+    if (page.messages.size() > h.limit) {
+        page.messages.removeLast();
+        page.hasMore = true;
+    }
+    if (descending)
+        std::reverse(page.messages.begin(), page.messages.end());
+    return page;
+}
+
+Result<ChatMessage> SqlOperations::messageBySeq(qint64 conversationId, qint64 seq)
+{
+    QSqlQuery *q = run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.conversation_id = ? AND m.seq = ?"_s,
+                       {conversationId, seq});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"Message not found"_s);
+    return readMessage(*q, 0);
+}
+
+Result<ConversationInfo> SqlOperations::describe(qint64 userId, qint64 conversationId, const QString &type,
+                                                 const QString &title, qint64 lastSeq, qint64 readSeq,
+                                                 qint64 deliveredSeq)
+{
+    ConversationInfo c;
+    c.id = conversationId;
+    c.type = type;
+    c.title = title;
+    c.lastSeq = lastSeq;
+    c.readSeq = readSeq;
+    c.deliveredSeq = deliveredSeq;
+    auto members = participants(conversationId);
+    if (!members)
+        return members.error();
+    c.participants = members.value();
+    QSqlQuery *q = run(u"SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id <> ?"_s,
+                       {conversationId, readSeq, userId});
+    if (!q || !q->next())
+        return storageError();
+    c.unread = q->value(0).toLongLong();
+    if (lastSeq > 0) {
+        auto last = messageBySeq(conversationId, lastSeq);
+        if (!last)
+            return last.error();
+        c.lastMessage = last.value();
+    }
+    return c;
+}
+
+Result<QList<ConversationInfo>> SqlOperations::conversations(qint64 userId)
+{
+    QSqlQuery *q = run(u"SELECT c.id, c.type, c.title, c.last_seq, p.read_seq, p.delivered_seq"
+                       " FROM participants p JOIN conversations c ON c.id = p.conversation_id"
+                       " WHERE p.user_id = ? ORDER BY c.updated_at DESC, c.id DESC"_s,
+                       {userId});
+    if (!q)
+        return storageError();
+    struct Row
+    {
+        qint64 id;
+        QString type, title;
+        qint64 lastSeq, readSeq, deliveredSeq;
+    };
+    QList<Row> rows;
+    while (q->next()) {
+        rows.append(Row{q->value(0).toLongLong(), q->value(1).toString(),
+                        q->value(2).isNull() ? QString() : q->value(2).toString(),
+                        q->value(3).toLongLong(), q->value(4).toLongLong(), q->value(5).toLongLong()});
+    }
+    QList<ConversationInfo> list;
+    list.reserve(rows.size());
+    for (const Row &row : rows) {
+        auto c = describe(userId, row.id, row.type, row.title, row.lastSeq, row.readSeq, row.deliveredSeq);
+        if (!c)
+            return c.error();
+        list.append(c.value());
+    }
+    return list;
+}
+
+Result<ConversationInfo> SqlOperations::conversation(qint64 userId, qint64 conversationId)
+{
+    QSqlQuery *q = run(u"SELECT c.type, c.title, c.last_seq, p.read_seq, p.delivered_seq, p.user_id"
+                       " FROM conversations c LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
+                       " WHERE c.id = ?"_s,
+                       {userId, conversationId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"Conversation not found"_s);
+    if (q->value(5).isNull())
+        return forbidden();
+    const QString type = q->value(0).toString();
+    const QString title = q->value(1).isNull() ? QString() : q->value(1).toString();
+    const qint64 lastSeq = q->value(2).toLongLong();
+    const qint64 readSeq = q->value(3).toLongLong();
+    const qint64 deliveredSeq = q->value(4).toLongLong();
+    return describe(userId, conversationId, type, title, lastSeq, readSeq, deliveredSeq);
+}
+
+Result<QList<qint64>> SqlOperations::participantsFor(qint64 userId, qint64 conversationId)
+{
+    auto members = participants(conversationId);
+    if (!members)
+        return members.error();
+    if (members->contains(userId))
+        return members;
+    auto m = membership(userId, conversationId);
+    if (!m)
+        return m.error();
+    if (!m->conversationExists)
+        return notFound(u"Conversation not found"_s);
+    return forbidden();
+}
+
+Result<WatermarkResult> SqlOperations::updateWatermark(const WatermarkUpdate &u)
+{
+    auto m = membership(u.userId, u.conversationId);
+    if (!m)
+        return m.error();
+    if (!m->conversationExists)
+        return notFound(u"Conversation not found"_s);
+    if (!m->participant)
+        return forbidden();
+    // Clamp to last_seq so a read "ahead" cannot swallow future messages; never move backwards.
+    const qint64 target = std::min(u.seq, m->lastSeq);
+    WatermarkResult w;
+    w.readSeq = u.read ? std::max(m->readSeq, target) : m->readSeq;
+    w.deliveredSeq = std::max({m->deliveredSeq, target, w.readSeq});
+    w.readChanged = w.readSeq != m->readSeq;
+    w.deliveredChanged = w.deliveredSeq != m->deliveredSeq;
+    if (w.readChanged || w.deliveredChanged) {
+        if (!run(u"UPDATE participants SET delivered_seq = ?, read_seq = ? WHERE conversation_id = ? AND user_id = ?"_s,
+                 {w.deliveredSeq, w.readSeq, u.conversationId, u.userId}))
+            return storageError();
+    }
+    auto members = participants(u.conversationId);
+    if (!members)
+        return members.error();
+    w.participants = members.value();
+    return w;
+}
+
+Result<QString> SqlOperations::loadOrStoreSetting(const QString &key, const QString &valueIfMissing)
+{
+    QSqlQuery *q = run(u"SELECT value FROM settings WHERE key = ?"_s, {key});
+    if (!q)
+        return storageError();
+    if (q->next())
+        return q->value(0).toString();
+    if (!run(u"INSERT INTO settings (key, value) VALUES (?, ?)"_s, {key, valueIfMissing}))
+        return storageError();
+    return valueIfMissing;
+}
+
+} // namespace Switchboard::Server

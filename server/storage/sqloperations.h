@@ -1,0 +1,80 @@
+#pragma once
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QString>
+#include <QVariant>
+#include <initializer_list>
+
+#include "server/storage/migrations.h"
+#include "server/storage/storagetypes.h"
+#include "shared/protocol/result.h"
+
+namespace Switchboard::Server {
+
+// The SQL of every storage operation. Lives on the storage thread only, owns that thread's
+// connection and a cache of prepared statements. Every statement is prepared with bound values.
+// A failed statement marks the current job failed (the caller rolls back its savepoint) and comes
+// back as `unavailable`.
+class SqlOperations
+{
+public:
+    SqlOperations(QSqlDatabase db, Migrations::Dialect dialect);
+
+    Migrations::Dialect dialect() const { return m_dialect; }
+    QSqlDatabase &database() { return m_db; }
+
+    // Per-job failure flag, reset by the worker before each job.
+    void resetFailure() { m_failed = false; }
+    bool failed() const { return m_failed; }
+    // Forget cached statements and derived data (after a reconnect or a rolled-back batch).
+    void clearCaches();
+    bool execRaw(const QString &sql);
+
+    Result<UserInfo> createUser(const NewUser &user, qint64 now);
+    Result<std::optional<StoredUser>> findCredentials(const QString &username);
+    Result<UserInfo> user(qint64 userId);
+    Result<QList<UserInfo>> searchUsers(const QString &query, int limit);
+    Result<Done> touchLastSeen(qint64 userId, qint64 when);
+    Result<SessionOpening> openSession(qint64 userId, int pendingLimit);
+    Result<AppendResult> appendMessage(const AppendRequest &request);
+    Result<HistoryPage> history(const HistoryQuery &query);
+    Result<QList<ConversationInfo>> conversations(qint64 userId);
+    Result<ConversationInfo> conversation(qint64 userId, qint64 conversationId);
+    Result<QList<qint64>> participantsFor(qint64 userId, qint64 conversationId);
+    Result<WatermarkResult> updateWatermark(const WatermarkUpdate &update);
+    Result<QString> loadOrStoreSetting(const QString &key, const QString &valueIfMissing);
+
+private:
+    struct Membership
+    {
+        bool conversationExists = false;
+        bool participant = false;
+        QString type;
+        qint64 lastSeq = 0;
+        qint64 deliveredSeq = 0;
+        qint64 readSeq = 0;
+    };
+
+    QSqlQuery *run(const QString &sql, std::initializer_list<QVariant> values);
+    ProtocolError storageError();
+    Result<Membership> membership(qint64 userId, qint64 conversationId);
+    Result<QList<qint64>> participants(qint64 conversationId);
+    Result<ChatMessage> messageBySeq(qint64 conversationId, qint64 seq);
+    Result<ConversationInfo> describe(qint64 userId, qint64 conversationId, const QString &type,
+                                      const QString &title, qint64 lastSeq, qint64 readSeq,
+                                      qint64 deliveredSeq);
+    Result<qint64> privateConversation(qint64 a, qint64 b, qint64 now);
+    static ChatMessage readMessage(const QSqlQuery &q, int first);
+
+    QSqlDatabase m_db;
+    Migrations::Dialect m_dialect;
+    bool m_failed = false;
+    QHash<QString, QSqlQuery *> m_statements;
+    // Membership only changes through this thread, so caching it here stays exact.
+    QHash<qint64, QList<qint64>> m_participants;
+    QHash<QString, qint64> m_privateConversations;
+};
+
+} // namespace Switchboard::Server

@@ -1,0 +1,391 @@
+#include "server/storage/sqlstorage.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QDir>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QThread>
+#include <QUuid>
+#include <chrono>
+
+#include "server/storage/logging.h"
+#include "server/storage/migrations.h"
+#include "server/storage/sqloperations.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+ProtocolError unavailable()
+{
+    return ProtocolError::make(ErrorCode::Unavailable, u"Storage is temporarily unavailable; nothing was stored"_s);
+}
+} // namespace
+
+SqlStorage::SqlStorage(SqlStorageOptions options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)),
+      m_connectionName(u"switchboard-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
+{
+}
+
+SqlStorage::~SqlStorage()
+{
+    stop();
+}
+
+bool SqlStorage::start(QString *error)
+{
+    const QString driver = m_options.url.backend == DatabaseUrl::Backend::Sqlite ? u"QSQLITE"_s : u"QPSQL"_s;
+    if (!QSqlDatabase::isDriverAvailable(driver)) {
+        *error = u"the Qt SQL driver %1 is not installed (Debian: %2); available drivers: %3"_s.arg(
+            driver,
+            driver == u"QSQLITE"_s ? u"libqt6sql6-sqlite"_s : u"libqt6sql6-psql"_s,
+            QSqlDatabase::drivers().join(u", "_s));
+        return false;
+    }
+    m_thread = QThread::create([this] { workerLoop(); });
+    m_thread->setObjectName(u"storage"_s);
+    m_thread->start();
+    std::unique_lock lock(m_startMutex);
+    m_started.wait(lock, [this] { return m_startDone; });
+    if (!m_startOk) {
+        *error = m_startError;
+        lock.unlock();
+        stop();
+        return false;
+    }
+    return true;
+}
+
+void SqlStorage::stop()
+{
+    if (!m_thread)
+        return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+    // Completions posted by the final batches are still queued on this thread's event loop; they
+    // run when the caller spins it (the server does before exiting).
+}
+
+int SqlStorage::queuedJobs() const
+{
+    std::lock_guard lock(m_mutex);
+    return int(m_queue.size());
+}
+
+bool SqlStorage::openConnection(QString *error)
+{
+    const bool sqlite = m_options.url.backend == DatabaseUrl::Backend::Sqlite;
+    QSqlDatabase db = QSqlDatabase::addDatabase(sqlite ? u"QSQLITE"_s : u"QPSQL"_s, m_connectionName);
+    if (sqlite) {
+        const QFileInfo file(m_options.url.path);
+        QDir().mkpath(file.absolutePath());
+        db.setDatabaseName(m_options.url.path);
+        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+    } else {
+        db.setHostName(m_options.url.host);
+        db.setPort(m_options.url.port);
+        db.setUserName(m_options.url.user);
+        db.setPassword(m_options.url.password);
+        db.setDatabaseName(m_options.url.database);
+        db.setConnectOptions(u"connect_timeout=5"_s);
+    }
+    if (!db.open()) {
+        *error = u"cannot open %1: %2"_s.arg(m_options.url.redacted(), db.lastError().text());
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+        return false;
+    }
+    const auto dialect = sqlite ? Migrations::Dialect::Sqlite : Migrations::Dialect::PostgreSql;
+    m_ops = std::make_unique<SqlOperations>(db, dialect);
+    if (sqlite) {
+        // WAL lets readers run beside the writer; FULL fsyncs every commit (group commit makes it
+        // cheap), NORMAL only at checkpoints (still safe against a killed process).
+        const QStringList pragmas{u"PRAGMA journal_mode=WAL"_s,
+                                  m_options.sqliteFullSync ? u"PRAGMA synchronous=FULL"_s
+                                                           : u"PRAGMA synchronous=NORMAL"_s,
+                                  u"PRAGMA foreign_keys=ON"_s, u"PRAGMA temp_store=MEMORY"_s,
+                                  u"PRAGMA cache_size=-16000"_s};
+        for (const QString &p : pragmas) {
+            if (!m_ops->execRaw(p)) {
+                *error = u"cannot configure SQLite (%1)"_s.arg(p);
+                closeConnection();
+                return false;
+            }
+        }
+    }
+    int version = 0;
+    if (!Migrations::migrate(m_ops->database(), dialect, &version, error)) {
+        closeConnection();
+        return false;
+    }
+    m_schemaVersion = version;
+    return true;
+}
+
+void SqlStorage::closeConnection()
+{
+    if (m_ops) {
+        m_ops->clearCaches();
+        m_ops->database().close();
+        m_ops.reset();
+    }
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+void SqlStorage::setAvailable(bool available)
+{
+    if (m_available.exchange(available) != available) {
+        QMetaObject::invokeMethod(this, [this, available] { Q_EMIT availabilityChanged(available); },
+                                  Qt::QueuedConnection);
+    }
+}
+
+void SqlStorage::workerLoop()
+{
+    {
+        QString error;
+        const bool ok = openConnection(&error);
+        setAvailable(ok);
+        std::lock_guard lock(m_startMutex);
+        m_startDone = true;
+        m_startOk = ok;
+        m_startError = error;
+        m_started.notify_all();
+        if (!ok)
+            return;
+    }
+    auto backoff = std::chrono::milliseconds(100);
+    auto nextReconnect = std::chrono::steady_clock::now();
+    for (;;) {
+        std::deque<Job> batch;
+        {
+            std::unique_lock lock(m_mutex);
+            if (m_available.load()) {
+                m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+            } else {
+                m_wake.wait_until(lock, nextReconnect, [this] { return m_stopping || !m_queue.empty(); });
+            }
+            if (m_queue.empty() && m_stopping)
+                break;
+            const size_t n = std::min<size_t>(m_queue.size(), size_t(m_options.maxBatch));
+            for (size_t i = 0; i < n; ++i) {
+                batch.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+            }
+        }
+        if (!m_available.load() && std::chrono::steady_clock::now() >= nextReconnect) {
+            QString error;
+            closeConnection();
+            if (openConnection(&error)) {
+                qCInfo(lcStorage) << "database reachable again";
+                backoff = std::chrono::milliseconds(100);
+                setAvailable(true);
+            } else {
+                qCWarning(lcStorage).noquote() << "database still unreachable:" << error;
+                nextReconnect = std::chrono::steady_clock::now() + backoff;
+                backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+            }
+        }
+        if (batch.empty())
+            continue;
+        if (!m_available.load() || !m_ops) {
+            std::vector<std::function<void(bool)>> finishers;
+            for (Job &job : batch)
+                finishers.push_back(std::move(job.finish));
+            deliver(std::move(finishers), false);
+            continue;
+        }
+        runBatch(batch);
+        if (!m_available.load()) {
+            nextReconnect = std::chrono::steady_clock::now() + backoff;
+        }
+    }
+    closeConnection();
+}
+
+void SqlStorage::runBatch(std::deque<Job> &batch)
+{
+    SqlOperations &ops = *m_ops;
+    const bool sqlite = ops.dialect() == Migrations::Dialect::Sqlite;
+    bool anyWrite = false;
+    for (const Job &job : batch)
+        anyWrite = anyWrite || job.write;
+    std::vector<std::function<void(bool)>> finishers;
+    finishers.reserve(batch.size());
+    bool ok = ops.execRaw(sqlite && anyWrite ? u"BEGIN IMMEDIATE"_s : u"BEGIN"_s);
+    if (ok) {
+        for (Job &job : batch) {
+            ops.resetFailure();
+            // PostgreSQL aborts the whole transaction on any failed statement, so there every job
+            // gets a savepoint; SQLite only needs them around writes.
+            const bool savepoint = job.write || !sqlite;
+            if (savepoint && !ops.execRaw(u"SAVEPOINT job"_s)) {
+                ok = false;
+                break;
+            }
+            job.run(ops);
+            if (savepoint) {
+                if (ops.failed()) {
+                    // Undo this job only; its callback reports the failure it recorded.
+                    if (!ops.execRaw(u"ROLLBACK TO SAVEPOINT job"_s)) {
+                        ok = false;
+                        break;
+                    }
+                    ops.clearCaches();
+                }
+                if (!ops.execRaw(u"RELEASE SAVEPOINT job"_s)) {
+                    ok = false;
+                    break;
+                }
+            }
+            finishers.push_back(std::move(job.finish));
+        }
+    }
+    if (ok)
+        ok = ops.execRaw(u"COMMIT"_s);
+    if (!ok) {
+        ops.execRaw(u"ROLLBACK"_s);
+        ops.clearCaches();
+        // Every job of the batch reports `unavailable`: nothing of it was stored.
+        finishers.clear();
+        for (Job &job : batch) {
+            if (job.finish)
+                finishers.push_back(std::move(job.finish));
+        }
+        // Is the database gone, or was it one bad batch?
+        if (!ops.execRaw(u"SELECT 1"_s)) {
+            qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
+            setAvailable(false);
+        }
+    }
+    deliver(std::move(finishers), ok);
+}
+
+void SqlStorage::deliver(std::vector<std::function<void(bool)>> finishers, bool committed)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [finishers = std::move(finishers), committed] {
+            for (const auto &finish : finishers)
+                finish(committed);
+        },
+        Qt::QueuedConnection);
+}
+
+void SqlStorage::enqueue(Job job)
+{
+    {
+        std::unique_lock lock(m_mutex);
+        if (!m_stopping && m_queue.size() < size_t(m_options.queueLimit)) {
+            m_queue.push_back(std::move(job));
+            lock.unlock();
+            m_wake.notify_one();
+            return;
+        }
+    }
+    // Queue full (or shutting down): refuse now rather than grow without bound. Posted, not called,
+    // so callers always see their callback asynchronously.
+    auto finish = std::move(job.finish);
+    QMetaObject::invokeMethod(this, [finish] { finish(false); }, Qt::QueuedConnection);
+}
+
+template<typename T>
+void SqlStorage::submit(bool write, std::function<Result<T>(SqlOperations &)> operation, Callback<T> done)
+{
+    auto slot = std::make_shared<std::optional<Result<T>>>();
+    Job job;
+    job.write = write;
+    job.run = [slot, operation = std::move(operation)](SqlOperations &ops) { slot->emplace(operation(ops)); };
+    job.finish = [slot, done = std::move(done)](bool committed) {
+        if (!committed || !slot->has_value()) {
+            done(unavailable());
+            return;
+        }
+        done(std::move(**slot));
+    };
+    enqueue(std::move(job));
+}
+
+void SqlStorage::createUser(const NewUser &user, Callback<UserInfo> done)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    submit<UserInfo>(true, [user, now](SqlOperations &ops) { return ops.createUser(user, now); }, std::move(done));
+}
+
+void SqlStorage::findCredentials(const QString &username, Callback<std::optional<StoredUser>> done)
+{
+    submit<std::optional<StoredUser>>(false, [username](SqlOperations &ops) { return ops.findCredentials(username); },
+                                      std::move(done));
+}
+
+void SqlStorage::user(qint64 userId, Callback<UserInfo> done)
+{
+    submit<UserInfo>(false, [userId](SqlOperations &ops) { return ops.user(userId); }, std::move(done));
+}
+
+void SqlStorage::searchUsers(const QString &query, int limit, Callback<QList<UserInfo>> done)
+{
+    submit<QList<UserInfo>>(false, [query, limit](SqlOperations &ops) { return ops.searchUsers(query, limit); },
+                            std::move(done));
+}
+
+void SqlStorage::touchLastSeen(qint64 userId, qint64 when, Callback<Done> done)
+{
+    submit<Done>(true, [userId, when](SqlOperations &ops) { return ops.touchLastSeen(userId, when); }, std::move(done));
+}
+
+void SqlStorage::openSession(qint64 userId, int pendingLimit, Callback<SessionOpening> done)
+{
+    submit<SessionOpening>(false, [userId, pendingLimit](SqlOperations &ops) { return ops.openSession(userId, pendingLimit); },
+                           std::move(done));
+}
+
+void SqlStorage::appendMessage(const AppendRequest &request, Callback<AppendResult> done)
+{
+    submit<AppendResult>(true, [request](SqlOperations &ops) { return ops.appendMessage(request); }, std::move(done));
+}
+
+void SqlStorage::history(const HistoryQuery &query, Callback<HistoryPage> done)
+{
+    submit<HistoryPage>(false, [query](SqlOperations &ops) { return ops.history(query); }, std::move(done));
+}
+
+void SqlStorage::conversations(qint64 userId, Callback<QList<ConversationInfo>> done)
+{
+    submit<QList<ConversationInfo>>(false, [userId](SqlOperations &ops) { return ops.conversations(userId); },
+                                    std::move(done));
+}
+
+void SqlStorage::conversation(qint64 userId, qint64 conversationId, Callback<ConversationInfo> done)
+{
+    submit<ConversationInfo>(false, [userId, conversationId](SqlOperations &ops) { return ops.conversation(userId, conversationId); },
+                             std::move(done));
+}
+
+void SqlStorage::participants(qint64 userId, qint64 conversationId, Callback<QList<qint64>> done)
+{
+    submit<QList<qint64>>(false, [userId, conversationId](SqlOperations &ops) { return ops.participantsFor(userId, conversationId); },
+                          std::move(done));
+}
+
+void SqlStorage::updateWatermark(const WatermarkUpdate &update, Callback<WatermarkResult> done)
+{
+    submit<WatermarkResult>(true, [update](SqlOperations &ops) { return ops.updateWatermark(update); }, std::move(done));
+}
+
+void SqlStorage::loadOrStoreSetting(const QString &key, const QString &valueIfMissing, Callback<QString> done)
+{
+    submit<QString>(true, [key, valueIfMissing](SqlOperations &ops) { return ops.loadOrStoreSetting(key, valueIfMissing); },
+                    std::move(done));
+}
+
+} // namespace Switchboard::Server

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <functional>
+#include <optional>
+
+#include "server/storage/storagetypes.h"
+#include "shared/protocol/result.h"
+
+namespace Switchboard::Server {
+
+// The storage facade the services talk to. Every operation is asynchronous: it is queued to the
+// storage thread and its callback runs later on the thread that called start() (the event loop),
+// after the transaction that carried it has committed. Errors come back as ProtocolError with the
+// wire code (not_found, forbidden, conflict, unavailable) so services can pass them on unchanged.
+class Storage
+{
+public:
+    template<typename T>
+    using Callback = std::function<void(Result<T>)>;
+
+    virtual ~Storage();
+
+    // Opens the database and runs migrations; blocks (startup only).
+    virtual bool start(QString *error) = 0;
+    // Finishes everything queued, then closes. Blocks (shutdown only).
+    virtual void stop() = 0;
+    // False while the database is unreachable (sends then get `unavailable`).
+    virtual bool isAvailable() const = 0;
+    virtual int schemaVersion() const = 0;
+
+    virtual void createUser(const NewUser &user, Callback<UserInfo> done) = 0;
+    virtual void findCredentials(const QString &username, Callback<std::optional<StoredUser>> done) = 0;
+    virtual void user(qint64 userId, Callback<UserInfo> done) = 0;
+    virtual void searchUsers(const QString &query, int limit, Callback<QList<UserInfo>> done) = 0;
+    virtual void touchLastSeen(qint64 userId, qint64 when, Callback<Done> done) = 0;
+
+    virtual void openSession(qint64 userId, int pendingLimit, Callback<SessionOpening> done) = 0;
+    virtual void appendMessage(const AppendRequest &request, Callback<AppendResult> done) = 0;
+    virtual void history(const HistoryQuery &query, Callback<HistoryPage> done) = 0;
+    virtual void conversations(qint64 userId, Callback<QList<ConversationInfo>> done) = 0;
+    virtual void conversation(qint64 userId, qint64 conversationId, Callback<ConversationInfo> done) = 0;
+    // Participants of a conversation the user belongs to (not_found / forbidden otherwise).
+    virtual void participants(qint64 userId, qint64 conversationId, Callback<QList<qint64>> done) = 0;
+    virtual void updateWatermark(const WatermarkUpdate &update, Callback<WatermarkResult> done) = 0;
+
+    // Returns the stored value of `key`, storing `valueIfMissing` first when there is none.
+    virtual void loadOrStoreSetting(const QString &key, const QString &valueIfMissing,
+                                    Callback<QString> done) = 0;
+};
+
+} // namespace Switchboard::Server

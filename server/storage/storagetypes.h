@@ -1,0 +1,93 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <optional>
+
+#include "shared/protocol/chatmessage.h"
+#include "shared/protocol/conversationinfo.h"
+#include "shared/protocol/userinfo.h"
+
+namespace Switchboard::Server {
+
+struct StoredUser
+{
+    UserInfo info;
+    QString passwordHash; // empty for guests
+};
+
+struct NewUser
+{
+    QString username;
+    QString displayName;
+    QString role;
+    QString passwordHash;
+};
+
+// A send, already validated by the chat service. Exactly one of toUserId / conversationId is set.
+struct AppendRequest
+{
+    qint64 senderId = 0;
+    std::optional<qint64> toUserId;
+    std::optional<qint64> conversationId;
+    QString type;
+    QString content;
+    QJsonObject attachment;
+    QString clientMsgId; // empty: no dedup
+    qint64 now = 0;      // ms since the epoch
+};
+
+struct AppendResult
+{
+    ChatMessage message;
+    bool duplicate = false;
+    QList<qint64> participants;
+};
+
+struct HistoryQuery
+{
+    qint64 userId = 0;
+    qint64 conversationId = 0;
+    std::optional<qint64> beforeSeq;
+    std::optional<qint64> afterSeq;
+    int limit = 50;
+};
+
+struct HistoryPage
+{
+    QList<ChatMessage> messages;
+    bool hasMore = false;
+};
+
+struct WatermarkUpdate
+{
+    qint64 userId = 0;
+    qint64 conversationId = 0;
+    qint64 seq = 0;
+    bool read = false; // read implies received
+};
+
+struct WatermarkResult
+{
+    qint64 deliveredSeq = 0;
+    qint64 readSeq = 0;
+    bool deliveredChanged = false;
+    bool readChanged = false;
+    QList<qint64> participants;
+};
+
+struct PendingMessages
+{
+    QList<ChatMessage> messages;
+    bool hasMore = false;
+};
+
+// What a freshly authenticated connection needs: the user and what it missed.
+struct SessionOpening
+{
+    UserInfo user;
+    PendingMessages pending;
+};
+
+} // namespace Switchboard::Server
