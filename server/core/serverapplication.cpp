@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QEventLoop>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QWebSocket>
 #include <cstdio>
@@ -107,13 +108,15 @@ bool ServerApplication::start(QString *error)
 
     const Session::Limits limits{m_config.maxFrameBytes, m_config.maxSendQueueBytes, m_config.maxPendingRequests,
                                  m_config.messagesPerSecond, m_config.messagesBurst};
-    m_http = std::make_unique<HttpFrontend>(*m_rest, [this, limits](std::unique_ptr<QWebSocket> socket) {
+    m_http = std::make_unique<HttpFrontend>(*m_rest, [this, limits](std::unique_ptr<QWebSocket> socket, QTcpSocket *transport) {
         if (m_shuttingDown) {
             socket->close(QWebSocketProtocol::CloseCodeGoingAway, u"Server shutting down"_s);
             socket.release()->deleteLater();
+            if (transport)
+                transport->deleteLater();
             return;
         }
-        auto *session = new Session(std::move(socket), m_nextConnectionId++, limits, this);
+        auto *session = new Session(std::move(socket), transport, m_nextConnectionId++, limits, this);
         m_registry->add(session);
         m_router->attach(session);
     });

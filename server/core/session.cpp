@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QNetworkRequest>
+#include <QTcpSocket>
 #include <QUrlQuery>
 #include <QWebSocket>
 
@@ -15,8 +16,9 @@ namespace {
 constexpr int kMaxDeferredFrames = 64;
 }
 
-Session::Session(std::unique_ptr<QWebSocket> socket, qint64 connectionId, const Limits &limits, QObject *parent)
-    : QObject(parent), m_socket(std::move(socket)), m_connectionId(connectionId), m_limits(limits)
+Session::Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint64 connectionId, const Limits &limits,
+                 QObject *parent)
+    : QObject(parent), m_socket(std::move(socket)), m_transport(transport), m_connectionId(connectionId), m_limits(limits)
 {
     m_connectedAt = m_lastActivityAt = QDateTime::currentMSecsSinceEpoch();
     m_tokens = limits.burst;
@@ -43,6 +45,12 @@ Session::Session(std::unique_ptr<QWebSocket> socket, qint64 connectionId, const 
     });
     connect(m_socket.get(), &QWebSocket::pong, this,
             [this](quint64, const QByteArray &) { m_lastActivityAt = QDateTime::currentMSecsSinceEpoch(); });
+    if (m_transport) {
+        // Every byte from the client counts as activity, WebSocket ping frames included (QWebSocket
+        // answers those itself and tells nobody).
+        connect(m_transport, &QIODevice::readyRead, this,
+                [this] { m_lastActivityAt = QDateTime::currentMSecsSinceEpoch(); });
+    }
     connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
         m_closing = true;
         if (!m_closedEmitted) {
@@ -57,7 +65,10 @@ Session::~Session()
     if (m_socket) {
         m_socket->disconnect(this);
         m_socket->abort();
+        m_socket.reset();
     }
+    if (m_transport)
+        m_transport->deleteLater();
 }
 
 QString Session::upgradeToken() const

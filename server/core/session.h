@@ -3,12 +3,14 @@
 #include <QByteArray>
 #include <QList>
 #include <QObject>
+#include <QPointer>
 #include <QString>
 #include <deque>
 #include <memory>
 
 #include "shared/protocol/userinfo.h"
 
+class QTcpSocket;
 class QWebSocket;
 
 namespace Switchboard::Server {
@@ -37,7 +39,7 @@ public:
         double burst = 20;
     };
 
-    Session(std::unique_ptr<QWebSocket> socket, qint64 connectionId, const Limits &limits, QObject *parent = nullptr);
+    Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint64 connectionId, const Limits &limits, QObject *parent = nullptr);
     ~Session() override;
 
     qint64 connectionId() const { return m_connectionId; }
@@ -94,6 +96,7 @@ private:
     void flushSlots();
 
     std::unique_ptr<QWebSocket> m_socket;
+    QPointer<QTcpSocket> m_transport;
     qint64 m_connectionId;
     Limits m_limits;
     AuthState m_authState = AuthState::Anonymous;

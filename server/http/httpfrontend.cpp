@@ -21,8 +21,11 @@ HttpFrontend::HttpFrontend(RestApi &api, WebSocketHandler onWebSocket, QObject *
 {
     connect(this, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
         while (hasPendingWebSocketConnections()) {
-            if (auto socket = nextPendingWebSocketConnection())
-                m_onWebSocket(std::move(socket));
+            auto socket = nextPendingWebSocketConnection();
+            if (!socket)
+                continue;
+            QPointer<QTcpSocket> transport = m_upgrading.take(peerKey(socket->peerAddress(), socket->peerPort()));
+            m_onWebSocket(std::move(socket), transport.data());
         }
     });
 }
@@ -65,8 +68,15 @@ void HttpFrontend::stopListening()
 bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     const QString path = request.url().path();
-    if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0)
-        return path == u"/ws"_s; // true: QAbstractHttpServer hands the socket to its WebSocket server
+    if (request.value("upgrade").compare("websocket", Qt::CaseInsensitive) == 0) {
+        if (path != u"/ws"_s)
+            return false;
+        // true: QAbstractHttpServer hands the socket to its WebSocket server
+        if (m_upgrading.size() > 1024)
+            dropStaleUpgrades();
+        m_upgrading.insert(peerKey(socket->peerAddress(), socket->peerPort()), socket);
+        return true;
+    }
     HttpResponse response(socket);
     if (path == u"/ws"_s) {
         response.send(426, RestError::body(ProtocolError::make(ErrorCode::BadRequest, u"WebSocket upgrade required"_s)),
@@ -75,6 +85,24 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     }
     m_api.handle(request, socket);
     return true;
+}
+
+quint64 HttpFrontend::peerKey(const QHostAddress &address, quint16 port)
+{
+    return (quint64(qHash(address)) << 16) ^ port;
+}
+
+void HttpFrontend::dropStaleUpgrades()
+{
+    for (auto it = m_upgrading.begin(); it != m_upgrading.end();) {
+        if (!*it || (*it)->state() != QAbstractSocket::ConnectedState) {
+            if (*it)
+                (*it)->deleteLater(); // a failed handshake: nobody else deletes it
+            it = m_upgrading.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 void HttpFrontend::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)

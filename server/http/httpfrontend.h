@@ -1,7 +1,10 @@
 #pragma once
 
 #include <QAbstractHttpServer>
+#include <QHash>
 #include <QHostAddress>
+#include <QPointer>
+#include <QTcpSocket>
 #include <functional>
 #include <memory>
 
@@ -20,7 +23,10 @@ class HttpFrontend final : public QAbstractHttpServer
     Q_DISABLE_COPY_MOVE(HttpFrontend)
 
 public:
-    using WebSocketHandler = std::function<void(std::unique_ptr<QWebSocket>)>;
+    // The QTcpSocket under the WebSocket is handed over too: QWebSocket neither owns nor deletes
+    // it (it stays a child of the QTcpServer), and its readyRead is the only way to see incoming
+    // WebSocket ping frames, which count as activity.
+    using WebSocketHandler = std::function<void(std::unique_ptr<QWebSocket>, QTcpSocket *transport)>;
 
     HttpFrontend(RestApi &api, WebSocketHandler onWebSocket, QObject *parent = nullptr);
 
@@ -35,8 +41,13 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
+    static quint64 peerKey(const QHostAddress &address, quint16 port);
+    void dropStaleUpgrades();
+
     RestApi &m_api;
     WebSocketHandler m_onWebSocket;
+    // Sockets between the upgrade request and the finished handshake, by peer address and port.
+    QHash<quint64, QPointer<QTcpSocket>> m_upgrading;
 };
 
 } // namespace Switchboard::Server

@@ -55,8 +55,16 @@ SqlOperations::SqlOperations(QSqlDatabase db, Migrations::Dialect dialect)
 {
 }
 
+void SqlOperations::finishStatements()
+{
+    for (QSqlQuery *q : std::as_const(m_used))
+        q->finish();
+    m_used.clear();
+}
+
 void SqlOperations::clearCaches()
 {
+    m_used.clear();
     qDeleteAll(m_statements);
     m_statements.clear();
     m_participants.clear();
@@ -87,6 +95,8 @@ QSqlQuery *SqlOperations::run(const QString &sql, std::initializer_list<QVariant
         }
         m_statements.insert(sql, q);
     }
+    if (!m_used.contains(q))
+        m_used.append(q);
     int i = 0;
     for (const QVariant &v : values)
         q->bindValue(i++, v);

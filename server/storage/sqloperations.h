@@ -27,6 +27,9 @@ public:
 
     // Per-job failure flag, reset by the worker before each job.
     void resetFailure() { m_failed = false; }
+    // Releases the result sets of the statements the last job used (SQLite cannot release a
+    // savepoint or commit while a statement still holds a cursor).
+    void finishStatements();
     bool failed() const { return m_failed; }
     // Forget cached statements and derived data (after a reconnect or a rolled-back batch).
     void clearCaches();
@@ -72,6 +75,7 @@ private:
     Migrations::Dialect m_dialect;
     bool m_failed = false;
     QHash<QString, QSqlQuery *> m_statements;
+    QList<QSqlQuery *> m_used;
     // Membership only changes through this thread, so caching it here stays exact.
     QHash<qint64, QList<qint64>> m_participants;
     QHash<QString, qint64> m_privateConversations;

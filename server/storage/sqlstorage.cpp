@@ -233,6 +233,7 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
                 break;
             }
             job.run(ops);
+            ops.finishStatements();
             if (savepoint) {
                 if (ops.failed()) {
                     // Undo this job only; its callback reports the failure it recorded.
