@@ -1,6 +1,7 @@
 #include "server/core/requestrouter.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointer>
 
@@ -11,6 +12,11 @@
 #include "server/core/sessionregistry.h"
 #include "server/core/tokenservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/contactservice.h"
+#include "server/services/groupservice.h"
+#include "server/services/presenceservice.h"
+#include "server/services/resumeservice.h"
+#include "server/services/roomservice.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
@@ -32,10 +38,11 @@ bool isValidId(const QJsonValue &id)
 } // namespace
 
 RequestRouter::RequestRouter(const ServerConfig &config, SessionRegistry &registry, Storage &storage,
-                             TokenService &tokens, ChatService &chat, ServerMetrics &metrics, QObject *parent)
-    : QObject(parent), m_config(config), m_registry(registry), m_storage(storage), m_tokens(tokens), m_chat(chat),
-      m_metrics(metrics)
+                             TokenService &tokens, const Services &services, ServerMetrics &metrics, QObject *parent)
+    : QObject(parent), m_config(config), m_registry(registry), m_storage(storage), m_tokens(tokens),
+      m_services(services), m_chat(services.chat), m_metrics(metrics)
 {
+    connect(&registry, &SessionRegistry::sessionRemoved, this, &RequestRouter::onSessionRemoved);
     registerHandlers();
     for (const char *type : {"message", "broadcast", "typing", "conversation_create", "conversation_add",
                              "conversation_remove", "conversation_leave", "contact_add", "contact_remove",
@@ -183,20 +190,12 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
             fail(ProtocolError::make(ErrorCode::AuthFailed, u"Token no longer matches the account"_s));
             return;
         }
-        if (m_registry.sessionsOf(opening.user.id).size() >= qsizetype(m_config.maxConnectionsPerUser)) {
-            // The newest connection goes; the ones already open stay usable (section 13).
-            s->fillSlot(ticket, {});
-            s->close(4029, u"Too many connections for this user"_s);
+        if (overConnectionLimit(s, opening.user.id, ticket))
             return;
-        }
         const QString sessionId = TokenService::randomToken(16);
         s->setAuthenticated(opening.user, sessionId);
         m_registry.markAuthenticated(s);
-        const QJsonObject data{{u"user"_s, JsonCodec::encode(opening.user)},
-                               {u"session_id"_s, sessionId},
-                               {u"resume_token"_s, TokenService::randomToken(32)},
-                               {u"heartbeat_interval"_s, m_config.heartbeatInterval},
-                               {u"server_time"_s, double(QDateTime::currentMSecsSinceEpoch())}};
+        const QJsonObject data = sessionData(opening.user, sessionId, m_services.resume.create(s, sessionId));
         QJsonObject frame;
         if (viaUpgrade) {
             frame = data;
@@ -207,6 +206,84 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
         s->fillSlot(ticket, JsonCodec::serialize(frame), ChatService::offlineFrames(opening.pending));
         finishAuthentication(s);
     });
+}
+
+QJsonObject RequestRouter::sessionData(const UserInfo &user, const QString &sessionId, const QString &resumeToken) const
+{
+    return QJsonObject{{u"user"_s, JsonCodec::encode(user)},
+                       {u"session_id"_s, sessionId},
+                       {u"resume_token"_s, resumeToken},
+                       {u"heartbeat_interval"_s, m_config.heartbeatInterval},
+                       {u"server_time"_s, double(QDateTime::currentMSecsSinceEpoch())}};
+}
+
+bool RequestRouter::overConnectionLimit(Session *session, qint64 userId, quint64 ticket)
+{
+    if (m_registry.sessionsOf(userId).size() < qsizetype(m_config.maxConnectionsPerUser))
+        return false;
+    // The newest connection goes; the ones already open stay usable (section 13).
+    session->setAnonymous();
+    session->fillSlot(ticket, {});
+    session->close(4029, u"Too many connections for this user"_s);
+    return true;
+}
+
+void RequestRouter::resume(Session *session, const Request &request, quint64 ticket)
+{
+    auto token = RequestFields(request.fields).requiredString(u"token"_s);
+    if (!token)
+        return reply(session, ticket, request, token.error());
+    auto record = m_services.resume.resume(token.value(), session);
+    if (!record)
+        return reply(session, ticket, request, record.error());
+    session->setAuthenticating();
+    QPointer<Session> guard(session);
+    const ResumeService::Record rec = record.value();
+    m_storage.openSession(rec.user.id, ChatService::kOfflineBatch, [this, guard, ticket, request, rec](Result<SessionOpening> r) {
+        if (!guard)
+            return;
+        Session *s = guard.data();
+        if (!r) {
+            s->setAnonymous();
+            reply(s, ticket, request,
+                  r.error().code == ErrorCode::NotFound
+                      ? ProtocolError::make(ErrorCode::AuthFailed, u"The account no longer exists"_s)
+                      : r.error());
+            finishAuthentication(s);
+            return;
+        }
+        if (overConnectionLimit(s, rec.user.id, ticket))
+            return;
+        s->setAuthenticated(r->user, rec.sessionId);
+        m_registry.markAuthenticated(s);
+        m_services.presence.restoreStatus(rec.user.id, rec.status);
+        QList<QByteArray> frames;
+        QJsonArray restored;
+        bool recovered = true;
+        for (auto it = rec.rooms.cbegin(); it != rec.rooms.cend(); ++it) {
+            if (m_services.rooms.rejoin(s, it.key(), it.value(), &frames, &recovered))
+                restored.append(it.key());
+            else
+                recovered = false;
+        }
+        QJsonObject data = sessionData(r->user, rec.sessionId, rec.token);
+        data.insert(u"restored_rooms"_s, restored);
+        data.insert(u"recovered"_s, recovered);
+        frames.append(ChatService::offlineFrames(r->pending));
+        s->fillSlot(ticket, JsonCodec::serialize(JsonCodec::successReply(request.type, request.id, data)), frames);
+        finishAuthentication(s);
+    });
+}
+
+void RequestRouter::onSessionRemoved(Session *session)
+{
+    if (session->isAuthenticated()) {
+        QHash<QString, quint64> seen;
+        for (const QString &room : std::as_const(session->rooms()))
+            seen.insert(room, m_services.rooms.lastSeq(room));
+        m_services.resume.detach(session, seen, m_services.presence.statusOf(session->userId()));
+    }
+    m_services.rooms.detach(session);
 }
 
 void RequestRouter::finishAuthentication(Session *session)
@@ -245,8 +322,9 @@ void RequestRouter::registerHandlers()
         auto token = RequestFields(r.fields).requiredString(u"token"_s);
         if (!token)
             return reply(s, ticket, r, token.error());
-        // Session resumption is not kept yet: every resume token is unknown.
-        reply(s, ticket, r, ProtocolError::make(ErrorCode::AuthFailed, u"Unknown or expired resume token"_s));
+        if (s->authState() != Session::AuthState::Anonymous)
+            return reply(s, ticket, r, badRequest(u"Authentication already in progress"_s));
+        resume(s, r, ticket);
     });
     m_handlers.insert(u"message"_s, [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.send(s->user(), s, r.fields, replier(s, ticket, r));
@@ -267,7 +345,40 @@ void RequestRouter::registerHandlers()
         m_chat.conversations(s->user(), replier(s, ticket, r));
     });
     m_handlers.insert(u"presence_query"_s, [this](Session *s, const Request &r, quint64 ticket) {
-        m_chat.presenceQuery(s->user(), r.fields, replier(s, ticket, r));
+        m_services.presence.query(r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"status"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.presence.setStatus(s->userId(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"join"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.rooms.join(s, r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"leave"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.rooms.leave(s, r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"broadcast"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.rooms.broadcast(s, r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"conversation_create"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.groups.create(s->user(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"conversation_add"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.groups.add(s->user(), s, r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"conversation_remove"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.groups.remove(s->user(), s, r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"conversation_leave"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.groups.leave(s->user(), s, r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"contacts"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.contacts.list(s->user(), replier(s, ticket, r));
+    });
+    m_handlers.insert(u"contact_add"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.contacts.add(s->user(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"contact_remove"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.contacts.remove(s->user(), r.fields, replier(s, ticket, r));
     });
 }
 

@@ -8,11 +8,16 @@
 #include <functional>
 
 #include "shared/protocol/result.h"
+#include "shared/protocol/userinfo.h"
 
 namespace Switchboard::Server {
 
-class AuthService;
 class ChatService;
+class ContactService;
+class GroupService;
+class PresenceService;
+class ResumeService;
+class RoomService;
 class Session;
 class SessionRegistry;
 class Storage;
@@ -30,8 +35,18 @@ class RequestRouter final : public QObject
     Q_DISABLE_COPY_MOVE(RequestRouter)
 
 public:
+    struct Services
+    {
+        ChatService &chat;
+        PresenceService &presence;
+        RoomService &rooms;
+        ResumeService &resume;
+        GroupService &groups;
+        ContactService &contacts;
+    };
+
     RequestRouter(const ServerConfig &config, SessionRegistry &registry, Storage &storage, TokenService &tokens,
-                  ChatService &chat, ServerMetrics &metrics, QObject *parent = nullptr);
+                  const Services &services, ServerMetrics &metrics, QObject *parent = nullptr);
 
     // Takes a new connection: wires its frames and, if the upgrade carried a token, authenticates.
     void attach(Session *session);
@@ -54,6 +69,11 @@ private:
     // pushes a `session` event instead of a reply).
     void authenticate(Session *session, const QString &token, const Request *request);
     void finishAuthentication(Session *session);
+    void resume(Session *session, const Request &request, quint64 ticket);
+    void onSessionRemoved(Session *session);
+    QJsonObject sessionData(const UserInfo &user, const QString &sessionId, const QString &resumeToken) const;
+    // True (and the connection closed with 4029) when the user already has the maximum.
+    bool overConnectionLimit(Session *session, qint64 userId, quint64 ticket);
     void registerHandlers();
     std::function<void(Result<QJsonObject>)> replier(Session *session, quint64 ticket, const Request &request);
 
@@ -61,6 +81,7 @@ private:
     SessionRegistry &m_registry;
     Storage &m_storage;
     TokenService &m_tokens;
+    Services m_services;
     ChatService &m_chat;
     ServerMetrics &m_metrics;
     QHash<QString, Handler> m_handlers;

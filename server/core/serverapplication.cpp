@@ -20,6 +20,11 @@
 #include "server/http/restapi.h"
 #include "server/services/authservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/contactservice.h"
+#include "server/services/groupservice.h"
+#include "server/services/presenceservice.h"
+#include "server/services/resumeservice.h"
+#include "server/services/roomservice.h"
 #include "server/storage/sqlstorage.h"
 #include "shared/protocol/textrules.h"
 
@@ -67,7 +72,7 @@ ServerApplication::~ServerApplication()
     // Frontend first (no new work), storage last (finishes what is queued).
     m_http.reset();
     m_router.reset();
-    m_registry.reset();
+    m_registry.reset(); // deletes nothing itself; sessions are children of this object
     if (m_storage)
         m_storage->stop();
 }
@@ -103,8 +108,16 @@ bool ServerApplication::start(QString *error)
         SessionRegistry::Timeouts{m_config.authTimeout, m_config.heartbeatTimeout});
     m_chat = std::make_unique<ChatService>(*m_storage, *m_registry, m_metrics, m_config);
     m_auth = std::make_unique<AuthService>(*m_storage, *m_hasher, *m_tokens, *m_throttle, m_config);
-    m_router = std::make_unique<RequestRouter>(m_config, *m_registry, *m_storage, *m_tokens, *m_chat, m_metrics);
-    m_rest = std::make_unique<RestApi>(*m_auth, *m_chat, *m_storage);
+    m_presence = std::make_unique<PresenceService>(*m_storage, *m_registry);
+    m_rooms = std::make_unique<RoomService>(RoomService::Limits{m_config.maxRoomsPerConnection,
+                                                                m_config.maxConnectionsPerRoom, m_config.reconnectionTtl});
+    m_resume = std::make_unique<ResumeService>(m_config.reconnectionTtl, m_config.reconnectionMaxAttempts);
+    m_groups = std::make_unique<GroupService>(*m_storage, *m_chat, m_config);
+    m_contacts = std::make_unique<ContactService>(*m_storage, *m_presence);
+    m_router = std::make_unique<RequestRouter>(
+        m_config, *m_registry, *m_storage, *m_tokens,
+        RequestRouter::Services{*m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts}, m_metrics);
+    m_rest = std::make_unique<RestApi>(*m_auth, *m_chat, *m_groups, *m_contacts, *m_storage);
 
     const Session::Limits limits{m_config.maxFrameBytes, m_config.maxSendQueueBytes, m_config.maxPendingRequests,
                                  m_config.messagesPerSecond, m_config.messagesBurst};

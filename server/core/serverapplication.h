@@ -11,6 +11,11 @@ namespace Switchboard::Server {
 
 class AuthService;
 class ChatService;
+class ContactService;
+class GroupService;
+class PresenceService;
+class ResumeService;
+class RoomService;
 class HttpFrontend;
 class LoginThrottle;
 class PasswordHasher;
@@ -56,6 +61,11 @@ private:
     std::unique_ptr<SessionRegistry> m_registry;
     std::unique_ptr<ChatService> m_chat;
     std::unique_ptr<AuthService> m_auth;
+    std::unique_ptr<PresenceService> m_presence;
+    std::unique_ptr<RoomService> m_rooms;
+    std::unique_ptr<ResumeService> m_resume;
+    std::unique_ptr<GroupService> m_groups;
+    std::unique_ptr<ContactService> m_contacts;
     std::unique_ptr<RequestRouter> m_router;
     std::unique_ptr<RestApi> m_rest;
     std::unique_ptr<HttpFrontend> m_http;

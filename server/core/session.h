@@ -4,6 +4,7 @@
 #include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QString>
 #include <deque>
 #include <memory>
@@ -80,6 +81,10 @@ public:
     void close(int code, const QString &reason);
     void abort();
 
+    // Ephemeral rooms this connection joined (membership is per connection).
+    QSet<QString> &rooms() { return m_rooms; }
+    const QSet<QString> &rooms() const { return m_rooms; }
+
 Q_SIGNALS:
     void textReceived(Switchboard::Server::Session *session, const QString &text);
     void binaryReceived(Switchboard::Server::Session *session);
@@ -111,6 +116,7 @@ private:
     Ticket m_nextTicket = 1;
     std::deque<Slot> m_slots;
     QList<QString> m_deferred;
+    QSet<QString> m_rooms;
     std::deque<qint64> m_rateLimitedAt;
     double m_tokens = 0;
     qint64 m_tokensAt = 0;

@@ -11,6 +11,8 @@
 #include "server/http/resterror.h"
 #include "server/services/authservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/contactservice.h"
+#include "server/services/groupservice.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
@@ -72,8 +74,9 @@ Result<QJsonObject> numericQuery(const QUrlQuery &query, std::initializer_list<c
 }
 } // namespace
 
-RestApi::RestApi(AuthService &auth, ChatService &chat, Storage &storage, QObject *parent)
-    : QObject(parent), m_auth(auth), m_chat(chat), m_storage(storage)
+RestApi::RestApi(AuthService &auth, ChatService &chat, GroupService &groups, ContactService &contacts,
+                 Storage &storage, QObject *parent)
+    : QObject(parent), m_auth(auth), m_chat(chat), m_groups(groups), m_contacts(contacts), m_storage(storage)
 {
 }
 
@@ -177,7 +180,36 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             });
         });
     }
+    if (!parts.isEmpty() && parts[0] == u"contacts"_s) {
+        if (parts.size() == 1 && get)
+            return withUser(request, respond, [this, respond](const UserInfo &u) { m_contacts.list(u, respond); });
+        if (parts.size() == 1 && post) {
+            auto body = jsonBody(request);
+            return withUser(request, respond, [this, respond, body](const UserInfo &u) {
+                if (!body)
+                    return respond(body.error());
+                m_contacts.add(u, body.value(), respond);
+            });
+        }
+        if (parts.size() == 2 && method == QHttpServerRequest::Method::Delete) {
+            const auto id = pathId(parts[1]);
+            return withUser(request, respond, [this, respond, id](const UserInfo &u) {
+                if (!id)
+                    return respond(ProtocolError::make(ErrorCode::NotFound, u"Not in your contacts"_s));
+                m_contacts.remove(u, QJsonObject{{u"user_id"_s, double(*id)}}, respond);
+            });
+        }
+        return parts.size() <= 2 ? notAllowed() : notFound();
+    }
     if (!parts.isEmpty() && parts[0] == u"conversations"_s) {
+        if (parts.size() == 1 && post) {
+            auto body = jsonBody(request);
+            return withUser(request, respond, [this, respond, body](const UserInfo &u) {
+                if (!body)
+                    return respond(body.error());
+                m_groups.create(u, body.value(), respond);
+            });
+        }
         if (parts.size() == 1) {
             if (!get)
                 return notAllowed();

@@ -15,6 +15,8 @@ namespace Switchboard::Server {
 
 class AuthService;
 class ChatService;
+class ContactService;
+class GroupService;
 class HttpResponse;
 class Storage;
 
@@ -27,7 +29,8 @@ class RestApi final : public QObject
     Q_DISABLE_COPY_MOVE(RestApi)
 
 public:
-    RestApi(AuthService &auth, ChatService &chat, Storage &storage, QObject *parent = nullptr);
+    RestApi(AuthService &auth, ChatService &chat, GroupService &groups, ContactService &contacts, Storage &storage,
+            QObject *parent = nullptr);
 
     void handle(const QHttpServerRequest &request, QTcpSocket *socket);
 
@@ -41,6 +44,8 @@ private:
 
     AuthService &m_auth;
     ChatService &m_chat;
+    GroupService &m_groups;
+    ContactService &m_contacts;
     Storage &m_storage;
 };
 

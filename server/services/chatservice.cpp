@@ -21,7 +21,6 @@ namespace {
 constexpr int kMaxClientMsgIdChars = 128;
 constexpr int kHistoryDefault = 50;
 constexpr int kHistoryMax = 100;
-constexpr int kMaxPresenceQuery = 500;
 
 ProtocolError validation(const QString &message)
 {
@@ -116,7 +115,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
         const AppendResult &a = r.value();
         if (!a.duplicate) {
             ++m_metrics.messagesReceived;
-            fanOut(a.message, a.participants, originGuard.data());
+            deliver(a.message, a.participants, originGuard.data());
         }
         done(QJsonObject{{u"message_id"_s, double(a.message.id)},
                          {u"conversation_id"_s, double(a.message.conversationId)},
@@ -126,7 +125,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
     });
 }
 
-void ChatService::fanOut(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
+void ChatService::deliver(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
 {
     const QByteArray frame = JsonCodec::serialize(
         QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, JsonCodec::encode(message)}});
@@ -256,28 +255,6 @@ void ChatService::typing(const UserInfo &caller, const QJsonObject &fields, Repl
                                                      {u"user_id"_s, double(userId)}}));
         done(QJsonObject{});
     });
-}
-
-void ChatService::presenceQuery(const UserInfo &, const QJsonObject &fields, Reply done)
-{
-    const QJsonValue ids = fields.value(u"user_ids"_s);
-    if (!ids.isArray())
-        return done(badRequest(u"Field 'user_ids' must be an array of user ids"_s));
-    const QJsonArray array = ids.toArray();
-    if (array.size() > kMaxPresenceQuery)
-        return done(validation(u"At most 500 user ids per query"_s));
-    QJsonArray presence;
-    for (const QJsonValue &v : array) {
-        if (!v.isDouble() || !RequestFields::isSafeInteger(v.toDouble()) || v.toDouble() < 1)
-            return done(badRequest(u"Field 'user_ids' must be an array of user ids"_s));
-        const qint64 id = qint64(v.toDouble());
-        const bool online = m_registry.isOnline(id);
-        const qint64 lastSeen = online ? QDateTime::currentMSecsSinceEpoch() : m_registry.lastSeen(id);
-        presence.append(QJsonObject{{u"user_id"_s, double(id)},
-                                    {u"status"_s, online ? u"online"_s : u"offline"_s},
-                                    {u"last_seen_at"_s, lastSeen > 0 ? QJsonValue(double(lastSeen)) : QJsonValue()}});
-    }
-    done(QJsonObject{{u"presence"_s, presence}});
 }
 
 QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending)

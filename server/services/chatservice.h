@@ -40,14 +40,15 @@ public:
     void conversation(const UserInfo &caller, qint64 conversationId, Reply done);
     void markWatermark(const UserInfo &caller, const QJsonObject &fields, bool read, Reply done);
     void typing(const UserInfo &caller, const QJsonObject &fields, Reply done);
-    void presenceQuery(const UserInfo &caller, const QJsonObject &fields, Reply done);
 
     // The frames that follow a successful auth: every pending message, then sync_complete.
     static QList<QByteArray> offlineFrames(const PendingMessages &pending);
     static constexpr int kOfflineBatch = 1000;
 
+    // new_message to every online connection of `participants` except `origin`.
+    void deliver(const ChatMessage &message, const QList<qint64> &participants, Session *origin);
+
 private:
-    void fanOut(const ChatMessage &message, const QList<qint64> &participants, Session *origin);
     void sendToUsers(const QList<qint64> &users, qint64 exceptUser, const QByteArray &frame);
 
     Storage &m_storage;

@@ -122,7 +122,7 @@ ChatMessage SqlOperations::readMessage(const QSqlQuery &q, int f)
     m.seq = q.value(f + 2).toLongLong();
     m.senderId = q.value(f + 3).toLongLong();
     m.type = q.value(f + 4).toString();
-    m.content = q.value(f + 5).toString();
+    m.content = QString::fromUtf8(q.value(f + 5).toByteArray());
     const QVariant attachment = q.value(f + 6);
     if (!attachment.isNull())
         m.attachment = QJsonDocument::fromJson(attachment.toString().toUtf8()).object();
@@ -347,30 +347,10 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         }
     }
 
-    QSqlQuery *q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
-                       {r.now, conversationId});
-    if (!q || !q->next())
-        return storageError();
-    const qint64 seq = q->value(0).toLongLong();
-    const QVariant attachment = r.attachment.isEmpty()
-        ? QVariant()
-        : QVariant(QString::fromUtf8(QJsonDocument(r.attachment).toJson(QJsonDocument::Compact)));
-    q = run(u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"_s,
-            {conversationId, seq, r.senderId, r.type, r.content, attachment,
-             r.clientMsgId.isEmpty() ? QVariant() : QVariant(r.clientMsgId), r.now});
-    if (!q || !q->next())
-        return storageError();
-    ChatMessage &m = result.message;
-    m.id = q->value(0).toLongLong();
-    m.conversationId = conversationId;
-    m.seq = seq;
-    m.senderId = r.senderId;
-    m.type = r.type;
-    m.content = r.content;
-    m.attachment = r.attachment;
-    m.clientMsgId = r.clientMsgId;
-    m.createdAt = r.now;
+    auto message = insertMessage(conversationId, r.senderId, r.type, r.content, r.attachment, r.clientMsgId, r.now);
+    if (!message)
+        return message.error();
+    result.message = message.value();
     return result;
 }
 
@@ -559,6 +539,200 @@ Result<QString> SqlOperations::loadOrStoreSetting(const QString &key, const QStr
     if (!run(u"INSERT INTO settings (key, value) VALUES (?, ?)"_s, {key, valueIfMissing}))
         return storageError();
     return valueIfMissing;
+}
+
+Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
+                                                 const QString &content, const QJsonObject &attachment,
+                                                 const QString &clientMsgId, qint64 now)
+{
+    // seq is assigned inside the transaction: the row lock on the conversation serialises writers.
+    QSqlQuery *q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
+                       {now, conversationId});
+    if (!q || !q->next())
+        return storageError();
+    const qint64 seq = q->value(0).toLongLong();
+    const QVariant attachmentText = attachment.isEmpty()
+        ? QVariant()
+        : QVariant(QString::fromUtf8(QJsonDocument(attachment).toJson(QJsonDocument::Compact)));
+    q = run(u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"_s,
+            {conversationId, seq, senderId, type, content.toUtf8(), attachmentText,
+             clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now});
+    if (!q || !q->next())
+        return storageError();
+    ChatMessage m;
+    m.id = q->value(0).toLongLong();
+    m.conversationId = conversationId;
+    m.seq = seq;
+    m.senderId = senderId;
+    m.type = type;
+    m.content = content;
+    m.attachment = attachment;
+    m.clientMsgId = clientMsgId;
+    m.createdAt = now;
+    return m;
+}
+
+Result<ConversationInfo> SqlOperations::createGroup(const GroupCreate &g)
+{
+    for (qint64 member : g.members) {
+        auto u = user(member);
+        if (!u)
+            return u.error();
+    }
+    QSqlQuery *q = run(u"INSERT INTO conversations (type, title, owner_id, last_seq, created_at, updated_at)"
+                       " VALUES ('group', ?, ?, 0, ?, ?) RETURNING id"_s,
+                       {g.title, g.ownerId, g.now, g.now});
+    if (!q || !q->next())
+        return storageError();
+    const qint64 id = q->value(0).toLongLong();
+    QList<qint64> everyone{g.ownerId};
+    everyone.append(g.members);
+    for (qint64 member : std::as_const(everyone)) {
+        if (!run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s, {id, member, g.now}))
+            return storageError();
+    }
+    m_participants.remove(id);
+    return describe(g.ownerId, id, u"group"_s, g.title, 0, 0, 0);
+}
+
+Result<MembershipResult> SqlOperations::changeMembership(const MembershipChange &c)
+{
+    using Kind = MembershipChange::Kind;
+    QSqlQuery *q = run(u"SELECT type, owner_id FROM conversations WHERE id = ?"_s, {c.conversationId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"Conversation not found"_s);
+    const QString type = q->value(0).toString();
+    const qint64 ownerId = q->value(1).isNull() ? 0 : q->value(1).toLongLong();
+    auto members = participants(c.conversationId);
+    if (!members)
+        return members.error();
+    QList<qint64> current = members.value();
+    const bool actorIsMember = current.contains(c.actorId);
+    if (!actorIsMember && !(c.actorIsAdmin && c.kind != Kind::Leave))
+        return forbidden();
+    if (type != u"group"_s)
+        return ProtocolError::make(ErrorCode::ValidationFailed, u"Only group conversations have members to change"_s);
+    if (c.kind != Kind::Leave && c.actorId != ownerId && !c.actorIsAdmin)
+        return ProtocolError::make(ErrorCode::Forbidden, u"Only the owner or an admin may change members"_s);
+
+    MembershipResult result;
+    QString event;
+    if (c.kind == Kind::Add) {
+        auto u = user(c.userId);
+        if (!u)
+            return u.error();
+        if (current.contains(c.userId)) {
+            result.notify = current; // already a member: nothing changes
+            return result;
+        }
+        if (current.size() >= c.maxMembers)
+            return ProtocolError::make(ErrorCode::LimitExceeded, u"The group has reached max_group_members"_s);
+        if (!run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s,
+                 {c.conversationId, c.userId, c.now}))
+            return storageError();
+        current.append(c.userId);
+        result.notify = current;
+        event = u"member_added"_s;
+    } else {
+        if (!current.contains(c.userId))
+            return notFound(u"User is not a member of this conversation"_s);
+        if (!run(u"DELETE FROM participants WHERE conversation_id = ? AND user_id = ?"_s, {c.conversationId, c.userId}))
+            return storageError();
+        // The removed member hears about it too, so their client can update.
+        result.notify = current;
+        current.removeOne(c.userId);
+        event = c.kind == Kind::Leave ? u"member_left"_s : u"member_removed"_s;
+        if (c.userId == ownerId && !current.isEmpty()) {
+            // The owner left: the longest-standing member takes over.
+            QSqlQuery *next = run(u"SELECT user_id FROM participants WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1"_s,
+                                  {c.conversationId});
+            if (!next)
+                return storageError();
+            if (next->next()) {
+                const qint64 newOwner = next->value(0).toLongLong();
+                if (!run(u"UPDATE conversations SET owner_id = ? WHERE id = ?"_s, {newOwner, c.conversationId}))
+                    return storageError();
+            }
+        }
+    }
+    m_participants.insert(c.conversationId, current);
+    const QJsonObject content{{u"event"_s, event}, {u"user_id"_s, double(c.userId)}, {u"actor_id"_s, double(c.actorId)}};
+    auto message = insertMessage(c.conversationId, c.actorId, u"system"_s,
+                                 QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)), {}, {}, c.now);
+    if (!message)
+        return message.error();
+    result.systemMessage = message.value();
+    return result;
+}
+
+Result<QList<ContactInfo>> SqlOperations::contacts(qint64 ownerId)
+{
+    QSqlQuery *q = run(u"SELECT u.id, u.display_name FROM contacts c JOIN users u ON u.id = c.contact_id"
+                       " WHERE c.owner_id = ? ORDER BY u.display_name, u.id"_s,
+                       {ownerId});
+    if (!q)
+        return storageError();
+    QList<ContactInfo> list;
+    while (q->next())
+        list.append(ContactInfo{q->value(0).toLongLong(), q->value(1).toString()});
+    return list;
+}
+
+Result<ContactInfo> SqlOperations::addContact(qint64 ownerId, qint64 contactId, qint64 now)
+{
+    auto u = user(contactId);
+    if (!u)
+        return u.error();
+    QSqlQuery *q = run(u"SELECT 1 FROM contacts WHERE owner_id = ? AND contact_id = ?"_s, {ownerId, contactId});
+    if (!q)
+        return storageError();
+    if (!q->next()) {
+        if (!run(u"INSERT INTO contacts (owner_id, contact_id, created_at) VALUES (?, ?, ?)"_s, {ownerId, contactId, now}))
+            return storageError();
+    }
+    return ContactInfo{contactId, u->displayName};
+}
+
+Result<Done> SqlOperations::removeContact(qint64 ownerId, qint64 contactId)
+{
+    QSqlQuery *q = run(u"SELECT 1 FROM contacts WHERE owner_id = ? AND contact_id = ?"_s, {ownerId, contactId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"Not in your contacts"_s);
+    if (!run(u"DELETE FROM contacts WHERE owner_id = ? AND contact_id = ?"_s, {ownerId, contactId}))
+        return storageError();
+    return Done{};
+}
+
+Result<QList<qint64>> SqlOperations::presenceWatchers(qint64 userId)
+{
+    QSqlQuery *q = run(u"SELECT p2.user_id FROM participants p1 JOIN participants p2 ON p2.conversation_id = p1.conversation_id"
+                       " WHERE p1.user_id = ? AND p2.user_id <> ?"
+                       " UNION SELECT owner_id FROM contacts WHERE contact_id = ?"_s,
+                       {userId, userId, userId});
+    if (!q)
+        return storageError();
+    QList<qint64> ids;
+    while (q->next())
+        ids.append(q->value(0).toLongLong());
+    return ids;
+}
+
+Result<QHash<qint64, qint64>> SqlOperations::lastSeen(const QList<qint64> &userIds)
+{
+    QHash<qint64, qint64> seen;
+    for (qint64 id : userIds) {
+        QSqlQuery *q = run(u"SELECT last_seen_at FROM users WHERE id = ?"_s, {id});
+        if (!q)
+            return storageError();
+        if (q->next() && !q->value(0).isNull())
+            seen.insert(id, q->value(0).toLongLong());
+    }
+    return seen;
 }
 
 } // namespace Switchboard::Server

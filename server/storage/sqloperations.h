@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QHash>
+#include <QJsonObject>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
@@ -48,6 +49,13 @@ public:
     Result<QList<qint64>> participantsFor(qint64 userId, qint64 conversationId);
     Result<WatermarkResult> updateWatermark(const WatermarkUpdate &update);
     Result<QString> loadOrStoreSetting(const QString &key, const QString &valueIfMissing);
+    Result<ConversationInfo> createGroup(const GroupCreate &request);
+    Result<MembershipResult> changeMembership(const MembershipChange &change);
+    Result<QList<ContactInfo>> contacts(qint64 ownerId);
+    Result<ContactInfo> addContact(qint64 ownerId, qint64 contactId, qint64 now);
+    Result<Done> removeContact(qint64 ownerId, qint64 contactId);
+    Result<QList<qint64>> presenceWatchers(qint64 userId);
+    Result<QHash<qint64, qint64>> lastSeen(const QList<qint64> &userIds);
 
 private:
     struct Membership
@@ -70,6 +78,10 @@ private:
                                       qint64 deliveredSeq);
     Result<qint64> privateConversation(qint64 a, qint64 b, qint64 now);
     static ChatMessage readMessage(const QSqlQuery &q, int first);
+    // Appends one message at the next seq of the conversation.
+    Result<ChatMessage> insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
+                                      const QString &content, const QJsonObject &attachment,
+                                      const QString &clientMsgId, qint64 now);
 
     QSqlDatabase m_db;
     Migrations::Dialect m_dialect;

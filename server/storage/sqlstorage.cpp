@@ -389,4 +389,42 @@ void SqlStorage::loadOrStoreSetting(const QString &key, const QString &valueIfMi
                     std::move(done));
 }
 
+void SqlStorage::createGroup(const GroupCreate &request, Callback<ConversationInfo> done)
+{
+    submit<ConversationInfo>(true, [request](SqlOperations &ops) { return ops.createGroup(request); }, std::move(done));
+}
+
+void SqlStorage::changeMembership(const MembershipChange &change, Callback<MembershipResult> done)
+{
+    submit<MembershipResult>(true, [change](SqlOperations &ops) { return ops.changeMembership(change); }, std::move(done));
+}
+
+void SqlStorage::contacts(qint64 ownerId, Callback<QList<ContactInfo>> done)
+{
+    submit<QList<ContactInfo>>(false, [ownerId](SqlOperations &ops) { return ops.contacts(ownerId); }, std::move(done));
+}
+
+void SqlStorage::addContact(qint64 ownerId, qint64 contactId, Callback<ContactInfo> done)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    submit<ContactInfo>(true, [ownerId, contactId, now](SqlOperations &ops) { return ops.addContact(ownerId, contactId, now); },
+                        std::move(done));
+}
+
+void SqlStorage::removeContact(qint64 ownerId, qint64 contactId, Callback<Done> done)
+{
+    submit<Done>(true, [ownerId, contactId](SqlOperations &ops) { return ops.removeContact(ownerId, contactId); },
+                 std::move(done));
+}
+
+void SqlStorage::presenceWatchers(qint64 userId, Callback<QList<qint64>> done)
+{
+    submit<QList<qint64>>(false, [userId](SqlOperations &ops) { return ops.presenceWatchers(userId); }, std::move(done));
+}
+
+void SqlStorage::lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, qint64>> done)
+{
+    submit<QHash<qint64, qint64>>(false, [userIds](SqlOperations &ops) { return ops.lastSeen(userIds); }, std::move(done));
+}
+
 } // namespace Switchboard::Server

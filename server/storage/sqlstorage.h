@@ -60,6 +60,13 @@ public:
     void participants(qint64 userId, qint64 conversationId, Callback<QList<qint64>> done) override;
     void updateWatermark(const WatermarkUpdate &update, Callback<WatermarkResult> done) override;
     void loadOrStoreSetting(const QString &key, const QString &valueIfMissing, Callback<QString> done) override;
+    void createGroup(const GroupCreate &request, Callback<ConversationInfo> done) override;
+    void changeMembership(const MembershipChange &change, Callback<MembershipResult> done) override;
+    void contacts(qint64 ownerId, Callback<QList<ContactInfo>> done) override;
+    void addContact(qint64 ownerId, qint64 contactId, Callback<ContactInfo> done) override;
+    void removeContact(qint64 ownerId, qint64 contactId, Callback<Done> done) override;
+    void presenceWatchers(qint64 userId, Callback<QList<qint64>> done) override;
+    void lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, qint64>> done) override;
 
 Q_SIGNALS:
     void availabilityChanged(bool available);

@@ -45,6 +45,15 @@ public:
     virtual void participants(qint64 userId, qint64 conversationId, Callback<QList<qint64>> done) = 0;
     virtual void updateWatermark(const WatermarkUpdate &update, Callback<WatermarkResult> done) = 0;
 
+    virtual void createGroup(const GroupCreate &request, Callback<ConversationInfo> done) = 0;
+    virtual void changeMembership(const MembershipChange &change, Callback<MembershipResult> done) = 0;
+    virtual void contacts(qint64 ownerId, Callback<QList<ContactInfo>> done) = 0;
+    virtual void addContact(qint64 ownerId, qint64 contactId, Callback<ContactInfo> done) = 0;
+    virtual void removeContact(qint64 ownerId, qint64 contactId, Callback<Done> done) = 0;
+    // Users who may see this user's presence: conversation peers and those who have them as contact.
+    virtual void presenceWatchers(qint64 userId, Callback<QList<qint64>> done) = 0;
+    virtual void lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, qint64>> done) = 0;
+
     // Returns the stored value of `key`, storing `valueIfMissing` first when there is none.
     virtual void loadOrStoreSetting(const QString &key, const QString &valueIfMissing,
                                     Callback<QString> done) = 0;

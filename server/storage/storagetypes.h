@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QJsonObject>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <optional>
@@ -88,6 +89,39 @@ struct SessionOpening
 {
     UserInfo user;
     PendingMessages pending;
+};
+
+struct GroupCreate
+{
+    qint64 ownerId = 0;
+    QString title;
+    QList<qint64> members; // without the owner, deduplicated
+    qint64 now = 0;
+};
+
+// conversation_add / conversation_remove / conversation_leave.
+struct MembershipChange
+{
+    enum class Kind { Add, Remove, Leave };
+    Kind kind = Kind::Add;
+    qint64 actorId = 0;
+    bool actorIsAdmin = false;
+    qint64 conversationId = 0;
+    qint64 userId = 0; // the member added or removed (the actor for Leave)
+    int maxMembers = 500;
+    qint64 now = 0;
+};
+
+struct MembershipResult
+{
+    std::optional<ChatMessage> systemMessage; // none when nothing changed
+    QList<qint64> notify;                     // who gets the system message live
+};
+
+struct ContactInfo
+{
+    qint64 userId = 0;
+    QString displayName;
 };
 
 } // namespace Switchboard::Server

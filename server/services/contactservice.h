@@ -1,0 +1,36 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QObject>
+#include <functional>
+
+#include "shared/protocol/result.h"
+#include "shared/protocol/userinfo.h"
+
+namespace Switchboard::Server {
+
+class PresenceService;
+class Storage;
+
+// One-directional contact lists (PROTOCOL.md section 7). Having someone as a contact also lets
+// you see their presence.
+class ContactService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ContactService)
+
+public:
+    using Reply = std::function<void(Result<QJsonObject>)>;
+
+    ContactService(Storage &storage, PresenceService &presence, QObject *parent = nullptr);
+
+    void list(const UserInfo &caller, Reply done);
+    void add(const UserInfo &caller, const QJsonObject &fields, Reply done);
+    void remove(const UserInfo &caller, const QJsonObject &fields, Reply done);
+
+private:
+    Storage &m_storage;
+    PresenceService &m_presence;
+};
+
+} // namespace Switchboard::Server

@@ -1,0 +1,131 @@
+#include "server/services/resumeservice.h"
+
+#include <QDateTime>
+#include <limits>
+
+#include "server/core/session.h"
+#include "server/core/tokenservice.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+ProtocolError refused()
+{
+    return ProtocolError::make(ErrorCode::AuthFailed, u"Unknown, used or expired resume token"_s);
+}
+} // namespace
+
+ResumeService::ResumeService(int ttlSeconds, int maxAttempts, QObject *parent)
+    : QObject(parent), m_ttlMs(qint64(ttlSeconds) * 1000), m_maxAttempts(maxAttempts)
+{
+    m_sweep.setInterval(std::clamp<int>(ttlSeconds * 1000 / 5, 250, 10000));
+    connect(&m_sweep, &QTimer::timeout, this, &ResumeService::sweep);
+    m_sweep.start();
+}
+
+QString ResumeService::create(Session *session, const QString &sessionId)
+{
+    if (m_records.size() >= kMaxRecords)
+        sweep();
+    Record r;
+    r.sessionId = sessionId;
+    r.user = session->user();
+    r.status = u"online"_s;
+    r.token = TokenService::randomToken(32);
+    r.live = session;
+    m_currentTokens.insert(r.token, sessionId);
+    const QString token = r.token;
+    m_records.insert(sessionId, std::move(r));
+    return token;
+}
+
+void ResumeService::detach(Session *session, const QHash<QString, quint64> &rooms, const QString &status)
+{
+    auto it = m_records.find(session->sessionId());
+    if (it == m_records.end() || it->live != session)
+        return;
+    it->rooms = rooms;
+    it->status = status;
+    it->detachedAt = QDateTime::currentMSecsSinceEpoch();
+    it->live = nullptr;
+}
+
+Result<ResumeService::Record> ResumeService::resume(const QString &token, Session *session)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QString sessionId = m_currentTokens.value(token);
+    if (sessionId.isEmpty()) {
+        // A used token still names its session for a while: presenting it again is a failed
+        // attempt against that session.
+        auto used = m_usedTokens.constFind(token);
+        if (used == m_usedTokens.constEnd())
+            return refused();
+        auto rec = m_records.find(used->first);
+        if (rec != m_records.end() && ++rec->failures >= m_maxAttempts)
+            forget(rec->sessionId);
+        return refused();
+    }
+    auto it = m_records.find(sessionId);
+    if (it == m_records.end()) {
+        m_currentTokens.remove(token);
+        return refused();
+    }
+    if (it->detachedAt != 0 && now - it->detachedAt > m_ttlMs) {
+        forget(sessionId);
+        return refused();
+    }
+    if (it->live && it->live != session) {
+        // The old connection is still open (the client noticed the drop first): take it over.
+        it->rooms.clear();
+        for (const QString &room : std::as_const(it->live->rooms()))
+            it->rooms.insert(room, std::numeric_limits<quint64>::max()); // it saw everything live
+        it->live->close(4001, u"Session resumed on another connection"_s);
+    }
+    m_currentTokens.remove(token);
+    m_usedTokens.insert(token, {sessionId, now});
+    it->token = TokenService::randomToken(32);
+    m_currentTokens.insert(it->token, sessionId);
+    it->detachedAt = 0;
+    it->live = session;
+    return *it;
+}
+
+void ResumeService::forget(const QString &sessionId)
+{
+    auto it = m_records.find(sessionId);
+    if (it == m_records.end())
+        return;
+    m_currentTokens.remove(it->token);
+    m_records.erase(it);
+    // Used tokens of this session fail as unknown from now on.
+    for (auto u = m_usedTokens.begin(); u != m_usedTokens.end();) {
+        if (u->first == sessionId)
+            u = m_usedTokens.erase(u);
+        else
+            ++u;
+    }
+}
+
+void ResumeService::sweep()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QList<QString> expired;
+    for (auto it = m_records.begin(); it != m_records.end(); ++it) {
+        if (it->detachedAt == 0 && !it->live)
+            it->detachedAt = now; // its connection went away before a resume completed
+        else if (it->detachedAt != 0 && now - it->detachedAt > m_ttlMs)
+            expired.append(it.key());
+    }
+    for (const QString &id : std::as_const(expired))
+        forget(id);
+    for (auto u = m_usedTokens.begin(); u != m_usedTokens.end();) {
+        if (now - u->second > m_ttlMs)
+            u = m_usedTokens.erase(u);
+        else
+            ++u;
+    }
+}
+
+} // namespace Switchboard::Server

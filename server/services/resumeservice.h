@@ -1,0 +1,61 @@
+#pragma once
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QTimer>
+
+#include "shared/protocol/result.h"
+#include "shared/protocol/userinfo.h"
+
+namespace Switchboard::Server {
+
+class Session;
+
+// Resumable sessions (PROTOCOL.md section 6, "Reconnect"): what a connection had (session id,
+// rooms and how far it had seen each, status) survives its disconnect for reconnection_ttl and can
+// be taken over by a new connection presenting the single-use resume token. Used or wrong tokens
+// count as failed attempts; after reconnection_max_attempts the session is gone.
+class ResumeService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ResumeService)
+
+public:
+    struct Record
+    {
+        QString sessionId;
+        UserInfo user;
+        QString status;                 // explicit status at disconnect ("online"/"away")
+        QHash<QString, quint64> rooms;  // room -> last broadcast seq seen
+        QString token;                  // current resume token
+        int failures = 0;
+        qint64 detachedAt = 0;          // 0 while a connection holds it
+        QPointer<Session> live;
+    };
+
+    ResumeService(int ttlSeconds, int maxAttempts, QObject *parent = nullptr);
+
+    // A fresh resumable session for a newly authenticated connection; returns its resume token.
+    QString create(Session *session, const QString &sessionId);
+    // The connection closed: remember its rooms and status.
+    void detach(Session *session, const QHash<QString, quint64> &rooms, const QString &status);
+    // Takes over the session of `token`; on success the record carries a new token.
+    Result<Record> resume(const QString &token, Session *session);
+    int size() const { return int(m_records.size()); }
+
+private:
+    void forget(const QString &sessionId);
+    void sweep();
+
+    qint64 m_ttlMs;
+    int m_maxAttempts;
+    QHash<QString, Record> m_records;           // by session id
+    QHash<QString, QString> m_currentTokens;    // token -> session id
+    QHash<QString, QPair<QString, qint64>> m_usedTokens; // token -> (session id, used at)
+    QTimer m_sweep;
+    static constexpr int kMaxRecords = 200000;
+};
+
+} // namespace Switchboard::Server
