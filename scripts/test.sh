@@ -16,6 +16,12 @@ BUILD_DIR="${SB_BUILD_DIR:-build}"
 
 # Nothing here reads stdin; CI runs us without one.
 ./scripts/install-deps.sh </dev/null
+# A build tree configured by hand with -DSB_BUILD_TESTS=OFF would build no tests, and build.sh
+# does not reconfigure an existing tree: switch the tests back on first.
+if grep -qs '^SB_BUILD_TESTS:BOOL=OFF$' "$BUILD_DIR/CMakeCache.txt"; then
+    echo "test.sh: $BUILD_DIR was configured with SB_BUILD_TESTS=OFF; turning tests on"
+    cmake -S . -B "$BUILD_DIR" -DSB_BUILD_TESTS=ON </dev/null
+fi
 ./scripts/build.sh </dev/null
 
 if [[ -z "${SB_TEST_POSTGRES_URL:-}" ]]; then
