@@ -11,7 +11,9 @@
 #include "server/core/session.h"
 #include "server/core/sessionregistry.h"
 #include "server/core/tokenservice.h"
+#include "server/services/adminservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/supportservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
 #include "server/services/presenceservice.h"
@@ -62,7 +64,9 @@ void RequestRouter::attach(Session *session)
 std::function<void(Result<QJsonObject>)> RequestRouter::replier(Session *session, quint64 ticket, const Request &request)
 {
     QPointer<Session> guard(session);
-    return [this, guard, ticket, type = request.type, id = request.id](Result<QJsonObject> r) {
+    const qint64 started = QDateTime::currentMSecsSinceEpoch();
+    return [this, guard, ticket, started, type = request.type, id = request.id](Result<QJsonObject> r) {
+        m_metrics.observeLatency(double(QDateTime::currentMSecsSinceEpoch() - started));
         if (!guard)
             return;
         reply(guard.data(), ticket, Request{type, id, {}}, r);
@@ -371,6 +375,40 @@ void RequestRouter::registerHandlers()
     m_handlers.insert(u"conversation_leave"_s, [this](Session *s, const Request &r, quint64 ticket) {
         m_services.groups.leave(s->user(), s, r.fields, replier(s, ticket, r));
     });
+    m_handlers.insert(u"support_open"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.support.open(s->user(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"support_queue"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.support.queue(s->user(), replier(s, ticket, r));
+    });
+    m_handlers.insert(u"support_claim"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.support.claim(s->user(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"support_transfer"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.support.transfer(s->user(), r.fields, replier(s, ticket, r));
+    });
+    m_handlers.insert(u"support_close"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.support.close(s->user(), r.fields, replier(s, ticket, r));
+    });
+    auto adminOnly = [this](auto action) {
+        return [this, action](Session *s, const Request &r, quint64 ticket) {
+            if (!AdminService::isAdmin(s->user()))
+                return reply(s, ticket, r, ProtocolError::make(ErrorCode::Forbidden, u"Administrators only"_s));
+            action(s, r, ticket);
+        };
+    };
+    m_handlers.insert(u"stats_subscribe"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+        m_services.admin.subscribe(s, replier(s, ticket, r));
+    }));
+    m_handlers.insert(u"stats_unsubscribe"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+        m_services.admin.unsubscribe(s, replier(s, ticket, r));
+    }));
+    m_handlers.insert(u"admin_connections"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+        reply(s, ticket, r, m_services.admin.connections());
+    }));
+    m_handlers.insert(u"admin_kick"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+        m_services.admin.kick(r.fields, replier(s, ticket, r));
+    }));
     m_handlers.insert(u"contacts"_s, [this](Session *s, const Request &r, quint64 ticket) {
         m_services.contacts.list(s->user(), replier(s, ticket, r));
     });

@@ -12,7 +12,9 @@
 
 namespace Switchboard::Server {
 
+class AdminService;
 class ChatService;
+class SupportService;
 class ContactService;
 class GroupService;
 class PresenceService;
@@ -43,6 +45,8 @@ public:
         ResumeService &resume;
         GroupService &groups;
         ContactService &contacts;
+        SupportService &support;
+        AdminService &admin;
     };
 
     RequestRouter(const ServerConfig &config, SessionRegistry &registry, Storage &storage, TokenService &tokens,

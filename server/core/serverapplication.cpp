@@ -19,7 +19,9 @@
 #include "server/http/httpfrontend.h"
 #include "server/http/restapi.h"
 #include "server/services/authservice.h"
+#include "server/services/adminservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/supportservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
 #include "server/services/presenceservice.h"
@@ -114,10 +116,14 @@ bool ServerApplication::start(QString *error)
     m_resume = std::make_unique<ResumeService>(m_config.reconnectionTtl, m_config.reconnectionMaxAttempts);
     m_groups = std::make_unique<GroupService>(*m_storage, *m_chat, m_config);
     m_contacts = std::make_unique<ContactService>(*m_storage, *m_presence);
+    m_support = std::make_unique<SupportService>(*m_storage, *m_registry, *m_presence, m_config);
+    m_admin = std::make_unique<AdminService>(*m_registry, *m_storage, *m_rooms, m_metrics);
     m_router = std::make_unique<RequestRouter>(
         m_config, *m_registry, *m_storage, *m_tokens,
-        RequestRouter::Services{*m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts}, m_metrics);
-    m_rest = std::make_unique<RestApi>(*m_auth, *m_chat, *m_groups, *m_contacts, *m_storage);
+        RequestRouter::Services{*m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts, *m_support, *m_admin},
+        m_metrics);
+    m_rest = std::make_unique<RestApi>(
+        RestApi::Services{*m_auth, *m_chat, *m_groups, *m_contacts, *m_support, *m_admin}, *m_storage);
 
     const Session::Limits limits{m_config.maxFrameBytes, m_config.maxSendQueueBytes, m_config.maxPendingRequests,
                                  m_config.messagesPerSecond, m_config.messagesBurst};
@@ -130,6 +136,7 @@ bool ServerApplication::start(QString *error)
             return;
         }
         auto *session = new Session(std::move(socket), transport, m_nextConnectionId++, limits, this);
+        connect(session, &Session::sendQueueOverflowed, this, [this] { ++m_metrics.sendQueueDrops; });
         m_registry->add(session);
         m_router->attach(session);
     });

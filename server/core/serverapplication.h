@@ -9,7 +9,9 @@
 
 namespace Switchboard::Server {
 
+class AdminService;
 class AuthService;
+class SupportService;
 class ChatService;
 class ContactService;
 class GroupService;
@@ -66,6 +68,8 @@ private:
     std::unique_ptr<ResumeService> m_resume;
     std::unique_ptr<GroupService> m_groups;
     std::unique_ptr<ContactService> m_contacts;
+    std::unique_ptr<SupportService> m_support;
+    std::unique_ptr<AdminService> m_admin;
     std::unique_ptr<RequestRouter> m_router;
     std::unique_ptr<RestApi> m_rest;
     std::unique_ptr<HttpFrontend> m_http;

@@ -101,6 +101,13 @@ QStringList ServerConfig::loadIni(const QString &path)
         problems.append(u"allow_registration: expected true or false"_s);
     s.endGroup();
 
+    s.beginGroup(u"support"_s);
+    if (s.contains(u"auto_assign"_s) && !parseBool(s.value(u"auto_assign"_s).toString(), &supportAutoAssign))
+        problems.append(u"auto_assign: expected true or false"_s);
+    readNumber(s, u"agent_capacity"_s, &supportAgentCapacity, &problems);
+    readNumber(s, u"requeue_grace"_s, &supportRequeueGrace, &problems);
+    s.endGroup();
+
     s.beginGroup(u"storage"_s);
     if (s.contains(u"sqlite_synchronous"_s)) {
         const QString mode = s.value(u"sqlite_synchronous"_s).toString().toLower();

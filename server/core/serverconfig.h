@@ -41,6 +41,11 @@ struct ServerConfig
     qint64 maxSendQueueBytes = 4 * 1024 * 1024;
     int maxPendingRequests = 256; // per connection, awaiting storage
 
+    // [support]
+    bool supportAutoAssign = false;
+    int supportAgentCapacity = 5;
+    int supportRequeueGrace = 60; // seconds an agent may be gone before their chats return to the queue
+
     // [storage]
     bool sqliteFullSync = true;
     int storageQueueLimit = 10000;

@@ -5,6 +5,16 @@
 
 namespace Switchboard::Server {
 
+void ServerMetrics::observeLatency(double ms)
+{
+    size_t i = 0;
+    while (i < kLatencyBucketsMs.size() && ms > kLatencyBucketsMs[i])
+        ++i;
+    ++latencyCounts[i];
+    latencySumMs += ms;
+    ++latencyCount;
+}
+
 qint64 ServerMetrics::residentMemoryBytes()
 {
     QFile statm(QStringLiteral("/proc/self/statm"));

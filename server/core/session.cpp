@@ -149,6 +149,7 @@ void Session::write(const QByteArray &frame)
     if (m_socket->bytesToWrite() > m_limits.maxSendQueueBytes) {
         qCWarning(lcSession) << "connection" << m_connectionId << "does not read its socket ("
                              << m_socket->bytesToWrite() << "bytes queued); disconnecting";
+        Q_EMIT sendQueueOverflowed();
         abort();
     }
 }

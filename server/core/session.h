@@ -89,6 +89,8 @@ Q_SIGNALS:
     void textReceived(Switchboard::Server::Session *session, const QString &text);
     void binaryReceived(Switchboard::Server::Session *session);
     void closed(Switchboard::Server::Session *session);
+    // The client stopped reading and was cut off (counted in /metrics).
+    void sendQueueOverflowed();
 
 private:
     struct Slot

@@ -43,6 +43,19 @@ const QList<Session *> &SessionRegistry::sessionsOf(qint64 userId) const
     return it == m_byUser.constEnd() ? kNoSessions : *it;
 }
 
+QList<Session *> SessionRegistry::staffSessions() const
+{
+    QList<Session *> staff;
+    for (auto it = m_byUser.cbegin(); it != m_byUser.cend(); ++it) {
+        if (it->isEmpty())
+            continue;
+        const QString &role = it->first()->user().role;
+        if (role == u"agent"_s || role == u"admin"_s)
+            staff.append(*it);
+    }
+    return staff;
+}
+
 void SessionRegistry::remove(Session *session)
 {
     if (!m_sessions.remove(session->connectionId()))

@@ -36,6 +36,8 @@ public:
     int connectionCount() const { return int(m_sessions.size()); }
     int authenticatedCount() const { return m_authenticated; }
     int usersOnline() const { return int(m_byUser.size()); }
+    // Authenticated connections of agents and admins (support_update goes to them).
+    QList<Session *> staffSessions() const;
     qint64 lastSeen(qint64 userId) const { return m_lastSeen.value(userId, 0); }
 
     // Closes every connection with `code` (shutdown: 1001).

@@ -9,7 +9,9 @@
 
 #include "server/http/httpresponse.h"
 #include "server/http/resterror.h"
+#include "server/services/adminservice.h"
 #include "server/services/authservice.h"
+#include "server/services/supportservice.h"
 #include "server/services/chatservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
@@ -74,9 +76,9 @@ Result<QJsonObject> numericQuery(const QUrlQuery &query, std::initializer_list<c
 }
 } // namespace
 
-RestApi::RestApi(AuthService &auth, ChatService &chat, GroupService &groups, ContactService &contacts,
-                 Storage &storage, QObject *parent)
-    : QObject(parent), m_auth(auth), m_chat(chat), m_groups(groups), m_contacts(contacts), m_storage(storage)
+RestApi::RestApi(const Services &services, Storage &storage, QObject *parent)
+    : QObject(parent), m_auth(services.auth), m_chat(services.chat), m_groups(services.groups),
+      m_contacts(services.contacts), m_support(services.support), m_admin(services.admin), m_storage(storage)
 {
 }
 
@@ -129,6 +131,12 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
                                                                    {u"storage"_s, ok ? u"ok"_s : u"down"_s}}));
         return;
     }
+    if (path == u"/metrics"_s) {
+        if (!get)
+            return notAllowed();
+        HttpResponse(socket).send(200, m_admin.prometheusText(), "text/plain; version=0.0.4; charset=utf-8");
+        return;
+    }
     if (parts.size() < 3 || parts[0] != u"api"_s || parts[1] != u"v1"_s)
         return notFound();
     parts = parts.mid(2);
@@ -179,6 +187,39 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
                 respond(QJsonObject{{u"users"_s, users}});
             });
         });
+    }
+    if (parts.size() == 2 && parts[0] == u"admin"_s) {
+        const QString what = parts[1];
+        if (what != u"stats"_s && what != u"connections"_s && what != u"kick"_s)
+            return notFound();
+        if ((what == u"kick"_s) != post || (what != u"kick"_s && !get))
+            return notAllowed();
+        auto body = what == u"kick"_s ? jsonBody(request) : Result<QJsonObject>(QJsonObject());
+        return withUser(request, respond, [this, respond, what, body](const UserInfo &u) {
+            if (!AdminService::isAdmin(u))
+                return respond(ProtocolError::make(ErrorCode::Forbidden, u"Administrators only"_s));
+            if (what == u"stats"_s)
+                return respond(m_admin.stats());
+            if (what == u"connections"_s)
+                return respond(m_admin.connections());
+            if (!body)
+                return respond(body.error());
+            m_admin.kick(body.value(), respond);
+        });
+    }
+    if (parts.size() >= 1 && parts[0] == u"support"_s) {
+        // HTTP mirrors of the support requests, for bots and the web widget.
+        if (parts.size() == 2 && parts[1] == u"queue"_s && get)
+            return withUser(request, respond, [this, respond](const UserInfo &u) { m_support.queue(u, respond); });
+        if (parts.size() == 2 && parts[1] == u"open"_s && post) {
+            auto body = request.body().trimmed().isEmpty() ? Result<QJsonObject>(QJsonObject()) : jsonBody(request);
+            return withUser(request, respond, [this, respond, body](const UserInfo &u) {
+                if (!body)
+                    return respond(body.error());
+                m_support.open(u, body.value(), respond);
+            });
+        }
+        return notFound();
     }
     if (!parts.isEmpty() && parts[0] == u"contacts"_s) {
         if (parts.size() == 1 && get)

@@ -13,7 +13,9 @@ class QTcpSocket;
 
 namespace Switchboard::Server {
 
+class AdminService;
 class AuthService;
+class SupportService;
 class ChatService;
 class ContactService;
 class GroupService;
@@ -29,8 +31,17 @@ class RestApi final : public QObject
     Q_DISABLE_COPY_MOVE(RestApi)
 
 public:
-    RestApi(AuthService &auth, ChatService &chat, GroupService &groups, ContactService &contacts, Storage &storage,
-            QObject *parent = nullptr);
+    struct Services
+    {
+        AuthService &auth;
+        ChatService &chat;
+        GroupService &groups;
+        ContactService &contacts;
+        SupportService &support;
+        AdminService &admin;
+    };
+
+    RestApi(const Services &services, Storage &storage, QObject *parent = nullptr);
 
     void handle(const QHttpServerRequest &request, QTcpSocket *socket);
 
@@ -46,6 +57,8 @@ private:
     ChatService &m_chat;
     GroupService &m_groups;
     ContactService &m_contacts;
+    SupportService &m_support;
+    AdminService &m_admin;
     Storage &m_storage;
 };
 

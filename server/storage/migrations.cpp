@@ -76,6 +76,15 @@ QList<Step> steps()
              " PRIMARY KEY (owner_id, contact_id))"_s,
              u"CREATE INDEX contacts_by_contact ON contacts(contact_id)"_s,
          }},
+        {3, "support conversations",
+         {
+             u"ALTER TABLE conversations ADD COLUMN support_status TEXT"_s,
+             u"ALTER TABLE conversations ADD COLUMN agent_id BIGINT"_s,
+             u"ALTER TABLE conversations ADD COLUMN requester_id BIGINT"_s,
+             u"CREATE INDEX conversations_support ON conversations(support_status, created_at)"
+             " WHERE type = 'support'"_s,
+             u"CREATE INDEX conversations_requester ON conversations(requester_id) WHERE type = 'support'"_s,
+         }},
     };
 }
 

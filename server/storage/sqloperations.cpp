@@ -4,6 +4,7 @@
 #include <QSqlError>
 #include <QSqlRecord>
 #include <algorithm>
+#include <limits>
 
 #include "server/storage/logging.h"
 
@@ -243,6 +244,12 @@ Result<SqlOperations::Membership> SqlOperations::membership(qint64 userId, qint6
     m.participant = !q->value(4).isNull();
     m.deliveredSeq = q->value(2).toLongLong();
     m.readSeq = q->value(3).toLongLong();
+    if (!m.participant && m.type == u"support"_s) {
+        auto staff = isStaff(userId);
+        if (!staff)
+            return staff.error();
+        m.participant = staff.value();
+    }
     return m;
 }
 
@@ -421,6 +428,16 @@ Result<ConversationInfo> SqlOperations::describe(qint64 userId, qint64 conversat
     if (!members)
         return members.error();
     c.participants = members.value();
+    if (type == u"support"_s) {
+        QSqlQuery *s = run(u"SELECT support_status, agent_id, requester_id, created_at FROM conversations WHERE id = ?"_s,
+                           {conversationId});
+        if (!s || !s->next())
+            return storageError();
+        c.supportStatus = s->value(0).toString();
+        c.agentId = s->value(1).isNull() ? 0 : s->value(1).toLongLong();
+        c.requesterId = s->value(2).toLongLong();
+        c.createdAt = s->value(3).toLongLong();
+    }
     QSqlQuery *q = run(u"SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id <> ?"_s,
                        {conversationId, readSeq, userId});
     if (!q || !q->next())
@@ -476,9 +493,19 @@ Result<ConversationInfo> SqlOperations::conversation(qint64 userId, qint64 conve
         return storageError();
     if (!q->next())
         return notFound(u"Conversation not found"_s);
-    if (q->value(5).isNull())
-        return forbidden();
     const QString type = q->value(0).toString();
+    if (q->value(5).isNull()) {
+        if (type != u"support"_s)
+            return forbidden();
+        auto staff = isStaff(userId);
+        if (!staff)
+            return staff.error();
+        if (!staff.value())
+            return forbidden();
+        q = run(u"SELECT c.type, c.title, c.last_seq, 0, 0 FROM conversations c WHERE c.id = ?"_s, {conversationId});
+        if (!q || !q->next())
+            return storageError();
+    }
     const QString title = q->value(1).isNull() ? QString() : q->value(1).toString();
     const qint64 lastSeq = q->value(2).toLongLong();
     const qint64 readSeq = q->value(3).toLongLong();
@@ -498,6 +525,8 @@ Result<QList<qint64>> SqlOperations::participantsFor(qint64 userId, qint64 conve
         return m.error();
     if (!m->conversationExists)
         return notFound(u"Conversation not found"_s);
+    if (m->participant)
+        return members; // staff in a support conversation
     return forbidden();
 }
 
@@ -733,6 +762,200 @@ Result<QHash<qint64, qint64>> SqlOperations::lastSeen(const QList<qint64> &userI
             seen.insert(id, q->value(0).toLongLong());
     }
     return seen;
+}
+
+Result<bool> SqlOperations::isStaff(qint64 userId)
+{
+    if (auto it = m_staff.constFind(userId); it != m_staff.constEnd())
+        return *it;
+    QSqlQuery *q = run(u"SELECT role FROM users WHERE id = ?"_s, {userId});
+    if (!q)
+        return storageError();
+    const QString role = q->next() ? q->value(0).toString() : QString();
+    const bool staff = role == u"agent"_s || role == u"admin"_s;
+    if (m_staff.size() > 100000)
+        m_staff.clear();
+    m_staff.insert(userId, staff);
+    return staff;
+}
+
+Result<ConversationInfo> SqlOperations::supportView(qint64 viewerId, qint64 conversationId)
+{
+    QSqlQuery *q = run(u"SELECT c.title, c.last_seq, p.read_seq, p.delivered_seq FROM conversations c"
+                       " LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
+                       " WHERE c.id = ? AND c.type = 'support'"_s,
+                       {viewerId, conversationId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"Support conversation not found"_s);
+    const QString title = q->value(0).isNull() ? QString() : q->value(0).toString();
+    const qint64 lastSeq = q->value(1).toLongLong();
+    const qint64 readSeq = q->value(2).toLongLong();
+    const qint64 deliveredSeq = q->value(3).toLongLong();
+    return describe(viewerId, conversationId, u"support"_s, title, lastSeq, readSeq, deliveredSeq);
+}
+
+Result<Done> SqlOperations::setParticipant(qint64 conversationId, qint64 userId, bool present, qint64 now)
+{
+    auto members = participants(conversationId);
+    if (!members)
+        return members.error();
+    QList<qint64> list = members.value();
+    if (present == list.contains(userId))
+        return Done{};
+    if (present) {
+        if (!run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s,
+                 {conversationId, userId, now}))
+            return storageError();
+        list.append(userId);
+    } else {
+        if (!run(u"DELETE FROM participants WHERE conversation_id = ? AND user_id = ?"_s, {conversationId, userId}))
+            return storageError();
+        list.removeOne(userId);
+    }
+    m_participants.insert(conversationId, list);
+    return Done{};
+}
+
+Result<ConversationInfo> SqlOperations::supportOpen(qint64 userId, const QString &topic, qint64 now)
+{
+    QSqlQuery *q = run(u"SELECT id FROM conversations WHERE type = 'support' AND requester_id = ?"
+                       " AND support_status <> 'closed' ORDER BY id LIMIT 1"_s,
+                       {userId});
+    if (!q)
+        return storageError();
+    if (q->next())
+        return supportView(userId, q->value(0).toLongLong());
+    q = run(u"INSERT INTO conversations (type, title, last_seq, created_at, updated_at, support_status, requester_id)"
+            " VALUES ('support', ?, 0, ?, ?, 'open', ?) RETURNING id"_s,
+            {topic.isEmpty() ? QVariant() : QVariant(topic), now, now, userId});
+    if (!q || !q->next())
+        return storageError();
+    const qint64 id = q->value(0).toLongLong();
+    auto added = setParticipant(id, userId, true, now);
+    if (!added)
+        return added.error();
+    return supportView(userId, id);
+}
+
+Result<QList<ConversationInfo>> SqlOperations::supportQueue(qint64 agentId)
+{
+    // Unassigned first, then assigned; each oldest first.
+    QSqlQuery *q = run(u"SELECT id FROM conversations WHERE type = 'support' AND support_status <> 'closed'"
+                       " ORDER BY CASE WHEN agent_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT 1000"_s,
+                       {});
+    if (!q)
+        return storageError();
+    QList<qint64> ids;
+    while (q->next())
+        ids.append(q->value(0).toLongLong());
+    QList<ConversationInfo> list;
+    for (qint64 id : std::as_const(ids)) {
+        auto c = supportView(agentId, id);
+        if (!c)
+            return c.error();
+        list.append(c.value());
+    }
+    return list;
+}
+
+Result<ConversationInfo> SqlOperations::supportAssign(const SupportAssignment &a)
+{
+    QSqlQuery *q = run(u"SELECT support_status, agent_id, requester_id FROM conversations WHERE id = ? AND type = 'support'"_s,
+                       {a.conversationId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"Support conversation not found"_s);
+    const QString status = q->value(0).toString();
+    const qint64 current = q->value(1).isNull() ? 0 : q->value(1).toLongLong();
+    const qint64 requester = q->value(2).toLongLong();
+    if (status == u"closed"_s)
+        return ProtocolError::make(ErrorCode::Conflict, u"The support conversation is closed"_s);
+    if (a.claim && current != 0 && current != a.agentId)
+        return ProtocolError::make(ErrorCode::Conflict, u"Another agent already holds this conversation"_s);
+    auto staff = isStaff(a.agentId);
+    if (!staff)
+        return staff.error();
+    if (!staff.value())
+        return ProtocolError::make(ErrorCode::ValidationFailed, u"Support conversations go to agents or admins only"_s);
+    if (current != a.agentId) {
+        if (current != 0 && current != requester) {
+            auto removed = setParticipant(a.conversationId, current, false, a.now);
+            if (!removed)
+                return removed.error();
+        }
+        auto added = setParticipant(a.conversationId, a.agentId, true, a.now);
+        if (!added)
+            return added.error();
+        if (!run(u"UPDATE conversations SET agent_id = ?, support_status = 'assigned' WHERE id = ?"_s,
+                 {a.agentId, a.conversationId}))
+            return storageError();
+    }
+    return supportView(a.agentId, a.conversationId);
+}
+
+Result<ConversationInfo> SqlOperations::supportClose(qint64 conversationId)
+{
+    QSqlQuery *q = run(u"SELECT agent_id, requester_id FROM conversations WHERE id = ? AND type = 'support'"_s, {conversationId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"Support conversation not found"_s);
+    const qint64 viewer = q->value(0).isNull() ? q->value(1).toLongLong() : q->value(0).toLongLong();
+    if (!run(u"UPDATE conversations SET support_status = 'closed' WHERE id = ?"_s, {conversationId}))
+        return storageError();
+    return supportView(viewer, conversationId);
+}
+
+Result<ConversationInfo> SqlOperations::supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates,
+                                                         int capacity, qint64 now)
+{
+    qint64 best = 0;
+    qint64 bestLoad = std::numeric_limits<qint64>::max();
+    for (qint64 agent : candidates) {
+        QSqlQuery *q = run(u"SELECT COUNT(*) FROM conversations WHERE type = 'support' AND agent_id = ?"
+                           " AND support_status = 'assigned'"_s,
+                           {agent});
+        if (!q || !q->next())
+            return storageError();
+        const qint64 load = q->value(0).toLongLong();
+        if (load < capacity && load < bestLoad) {
+            best = agent;
+            bestLoad = load;
+        }
+    }
+    if (best == 0)
+        return notFound(u"No agent available"_s);
+    return supportAssign(SupportAssignment{conversationId, best, true, now});
+}
+
+Result<QList<ConversationInfo>> SqlOperations::supportRequeue(qint64 agentId)
+{
+    QSqlQuery *q = run(u"SELECT id FROM conversations WHERE type = 'support' AND agent_id = ? AND support_status = 'assigned'"_s,
+                       {agentId});
+    if (!q)
+        return storageError();
+    QList<qint64> ids;
+    while (q->next())
+        ids.append(q->value(0).toLongLong());
+    QList<ConversationInfo> changed;
+    for (qint64 id : std::as_const(ids)) {
+        auto removed = setParticipant(id, agentId, false, 0);
+        if (!removed)
+            return removed.error();
+        if (!run(u"UPDATE conversations SET agent_id = NULL, support_status = 'open' WHERE id = ?"_s, {id}))
+            return storageError();
+        q = run(u"SELECT requester_id FROM conversations WHERE id = ?"_s, {id});
+        if (!q || !q->next())
+            return storageError();
+        auto view = supportView(q->value(0).toLongLong(), id);
+        if (!view)
+            return view.error();
+        changed.append(view.value());
+    }
+    return changed;
 }
 
 } // namespace Switchboard::Server

@@ -56,6 +56,13 @@ public:
     Result<Done> removeContact(qint64 ownerId, qint64 contactId);
     Result<QList<qint64>> presenceWatchers(qint64 userId);
     Result<QHash<qint64, qint64>> lastSeen(const QList<qint64> &userIds);
+    Result<ConversationInfo> supportOpen(qint64 userId, const QString &topic, qint64 now);
+    Result<QList<ConversationInfo>> supportQueue(qint64 agentId);
+    Result<ConversationInfo> supportAssign(const SupportAssignment &assignment);
+    Result<ConversationInfo> supportClose(qint64 conversationId);
+    Result<ConversationInfo> supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
+                                               qint64 now);
+    Result<QList<ConversationInfo>> supportRequeue(qint64 agentId);
 
 private:
     struct Membership
@@ -77,6 +84,10 @@ private:
                                       const QString &title, qint64 lastSeq, qint64 readSeq,
                                       qint64 deliveredSeq);
     Result<qint64> privateConversation(qint64 a, qint64 b, qint64 now);
+    // Agents and admins may read and write support conversations they are not part of.
+    Result<bool> isStaff(qint64 userId);
+    Result<ConversationInfo> supportView(qint64 viewerId, qint64 conversationId);
+    Result<Done> setParticipant(qint64 conversationId, qint64 userId, bool present, qint64 now);
     static ChatMessage readMessage(const QSqlQuery &q, int first);
     // Appends one message at the next seq of the conversation.
     Result<ChatMessage> insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
@@ -91,6 +102,7 @@ private:
     // Membership only changes through this thread, so caching it here stays exact.
     QHash<qint64, QList<qint64>> m_participants;
     QHash<QString, qint64> m_privateConversations;
+    QHash<qint64, bool> m_staff; // roles never change while the server runs
 };
 
 } // namespace Switchboard::Server

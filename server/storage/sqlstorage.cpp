@@ -427,4 +427,41 @@ void SqlStorage::lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, q
     submit<QHash<qint64, qint64>>(false, [userIds](SqlOperations &ops) { return ops.lastSeen(userIds); }, std::move(done));
 }
 
+void SqlStorage::supportOpen(qint64 userId, const QString &topic, Callback<ConversationInfo> done)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    submit<ConversationInfo>(true, [userId, topic, now](SqlOperations &ops) { return ops.supportOpen(userId, topic, now); },
+                             std::move(done));
+}
+
+void SqlStorage::supportQueue(qint64 agentId, Callback<QList<ConversationInfo>> done)
+{
+    submit<QList<ConversationInfo>>(false, [agentId](SqlOperations &ops) { return ops.supportQueue(agentId); }, std::move(done));
+}
+
+void SqlStorage::supportAssign(const SupportAssignment &assignment, Callback<ConversationInfo> done)
+{
+    submit<ConversationInfo>(true, [assignment](SqlOperations &ops) { return ops.supportAssign(assignment); }, std::move(done));
+}
+
+void SqlStorage::supportClose(qint64 conversationId, Callback<ConversationInfo> done)
+{
+    submit<ConversationInfo>(true, [conversationId](SqlOperations &ops) { return ops.supportClose(conversationId); },
+                             std::move(done));
+}
+
+void SqlStorage::supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
+                                   Callback<ConversationInfo> done)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    submit<ConversationInfo>(true, [conversationId, candidates, capacity, now](SqlOperations &ops) {
+        return ops.supportAutoAssign(conversationId, candidates, capacity, now);
+    }, std::move(done));
+}
+
+void SqlStorage::supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done)
+{
+    submit<QList<ConversationInfo>>(true, [agentId](SqlOperations &ops) { return ops.supportRequeue(agentId); }, std::move(done));
+}
+
 } // namespace Switchboard::Server

@@ -67,6 +67,13 @@ public:
     void removeContact(qint64 ownerId, qint64 contactId, Callback<Done> done) override;
     void presenceWatchers(qint64 userId, Callback<QList<qint64>> done) override;
     void lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, qint64>> done) override;
+    void supportOpen(qint64 userId, const QString &topic, Callback<ConversationInfo> done) override;
+    void supportQueue(qint64 agentId, Callback<QList<ConversationInfo>> done) override;
+    void supportAssign(const SupportAssignment &assignment, Callback<ConversationInfo> done) override;
+    void supportClose(qint64 conversationId, Callback<ConversationInfo> done) override;
+    void supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
+                           Callback<ConversationInfo> done) override;
+    void supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done) override;
 
 Q_SIGNALS:
     void availabilityChanged(bool available);

@@ -54,6 +54,18 @@ public:
     virtual void presenceWatchers(qint64 userId, Callback<QList<qint64>> done) = 0;
     virtual void lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, qint64>> done) = 0;
 
+    // Support conversations (PROTOCOL.md section 10).
+    virtual void supportOpen(qint64 userId, const QString &topic, Callback<ConversationInfo> done) = 0;
+    virtual void supportQueue(qint64 agentId, Callback<QList<ConversationInfo>> done) = 0;
+    virtual void supportAssign(const SupportAssignment &assignment, Callback<ConversationInfo> done) = 0;
+    virtual void supportClose(qint64 conversationId, Callback<ConversationInfo> done) = 0;
+    // Assigns to the candidate (in the given order of preference on ties) with the fewest open
+    // chats below `capacity`; not_found when nobody can take it.
+    virtual void supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
+                                   Callback<ConversationInfo> done) = 0;
+    // Returns every open chat of the agent to the queue.
+    virtual void supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done) = 0;
+
     // Returns the stored value of `key`, storing `valueIfMissing` first when there is none.
     virtual void loadOrStoreSetting(const QString &key, const QString &valueIfMissing,
                                     Callback<QString> done) = 0;

@@ -118,6 +118,15 @@ struct MembershipResult
     QList<qint64> notify;                     // who gets the system message live
 };
 
+// support_claim (claim=true: conflict if another agent holds it) and support_transfer.
+struct SupportAssignment
+{
+    qint64 conversationId = 0;
+    qint64 agentId = 0;
+    bool claim = true;
+    qint64 now = 0;
+};
+
 struct ContactInfo
 {
     qint64 userId = 0;

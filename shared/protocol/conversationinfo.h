@@ -21,6 +21,12 @@ struct ConversationInfo
     qint64 deliveredSeq = 0;
     qint64 unread = 0;
     std::optional<ChatMessage> lastMessage;
+    // Support conversations only (type "support"): "open", "assigned" or "closed", the agent
+    // holding it (0 = none), the user who opened it and when.
+    QString supportStatus;
+    qint64 agentId = 0;
+    qint64 requesterId = 0;
+    qint64 createdAt = 0;
 };
 
 } // namespace Switchboard

@@ -49,7 +49,7 @@ QJsonObject encode(const ConversationInfo &c)
     QJsonArray participants;
     for (qint64 id : c.participants)
         participants.append(double(id));
-    return QJsonObject{
+    QJsonObject o{
         {u"id"_s, double(c.id)},
         {u"type"_s, c.type},
         {u"title"_s, nullableString(c.title)},
@@ -60,6 +60,13 @@ QJsonObject encode(const ConversationInfo &c)
         {u"unread"_s, double(c.unread)},
         {u"last_message"_s, c.lastMessage ? QJsonValue(encode(*c.lastMessage)) : QJsonValue(QJsonValue::Null)},
     };
+    if (c.type == u"support"_s) {
+        o.insert(u"status"_s, c.supportStatus);
+        o.insert(u"agent_id"_s, c.agentId > 0 ? QJsonValue(double(c.agentId)) : QJsonValue(QJsonValue::Null));
+        o.insert(u"user_id"_s, double(c.requesterId));
+        o.insert(u"created_at"_s, double(c.createdAt));
+    }
+    return o;
 }
 
 QJsonObject encode(const ProtocolError &error)
@@ -115,6 +122,10 @@ Result<ConversationInfo> decodeConversation(const QJsonObject &o)
     c.readSeq = qint64(o.value(u"read_seq"_s).toDouble());
     c.deliveredSeq = qint64(o.value(u"delivered_seq"_s).toDouble());
     c.unread = qint64(o.value(u"unread"_s).toDouble());
+    c.supportStatus = o.value(u"status"_s).toString();
+    c.agentId = qint64(o.value(u"agent_id"_s).toDouble());
+    c.requesterId = qint64(o.value(u"user_id"_s).toDouble());
+    c.createdAt = qint64(o.value(u"created_at"_s).toDouble());
     if (o.value(u"last_message"_s).isObject()) {
         auto m = decodeMessage(o.value(u"last_message"_s).toObject());
         if (m)

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <functional>
+
+#include "shared/protocol/result.h"
+#include "shared/protocol/userinfo.h"
+
+namespace Switchboard::Server {
+
+class RoomService;
+class Session;
+class SessionRegistry;
+class Storage;
+struct ServerMetrics;
+
+// Administration (PROTOCOL.md section 11): live stats once a second to subscribers, the
+// connection list, kicking, and the Prometheus text for /metrics. Admins only.
+class AdminService final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AdminService)
+
+public:
+    using Reply = std::function<void(Result<QJsonObject>)>;
+
+    AdminService(SessionRegistry &registry, Storage &storage, RoomService &rooms, ServerMetrics &metrics,
+                 QObject *parent = nullptr);
+
+    static bool isAdmin(const UserInfo &user) { return user.role == QLatin1String("admin"); }
+
+    void subscribe(Session *session, Reply done);
+    void unsubscribe(Session *session, Reply done);
+    QJsonObject stats() const;
+    QJsonObject connections() const;
+    void kick(const QJsonObject &fields, Reply done);
+    QByteArray prometheusText() const;
+
+private:
+    void tick();
+
+    SessionRegistry &m_registry;
+    Storage &m_storage;
+    RoomService &m_rooms;
+    ServerMetrics &m_metrics;
+    QList<QPointer<Session>> m_subscribers;
+    QTimer m_timer;
+    quint64 m_lastReceived = 0;
+    double m_rate = 0;
+};
+
+} // namespace Switchboard::Server

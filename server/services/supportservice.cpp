@@ -1,0 +1,212 @@
+#include "server/services/supportservice.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QTimer>
+
+#include "server/core/serverconfig.h"
+#include "server/core/session.h"
+#include "server/core/sessionregistry.h"
+#include "server/services/presenceservice.h"
+#include "server/storage/storage.h"
+#include "shared/protocol/jsoncodec.h"
+#include "shared/protocol/requestfields.h"
+#include "shared/protocol/textrules.h"
+
+using namespace Qt::StringLiterals;
+
+namespace Switchboard::Server {
+
+namespace {
+ProtocolError staffOnly()
+{
+    return ProtocolError::make(ErrorCode::Forbidden, u"Only agents and admins may do this"_s);
+}
+} // namespace
+
+SupportService::SupportService(Storage &storage, SessionRegistry &registry, PresenceService &presence,
+                               const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_storage(storage), m_registry(registry), m_presence(presence), m_config(config)
+{
+    connect(&registry, &SessionRegistry::userOffline, this, &SupportService::onUserOffline);
+    connect(&registry, &SessionRegistry::sessionAuthenticated, this, [this](Session *s) {
+        if (!isStaff(s->user()))
+            return;
+        m_staffIds.insert(s->userId());
+        // The agent is back within the grace period: their chats stay theirs.
+        if (QTimer *t = m_graceTimers.take(s->userId()))
+            t->deleteLater();
+    });
+}
+
+bool SupportService::isStaff(const UserInfo &user)
+{
+    return user.role == u"agent"_s || user.role == u"admin"_s;
+}
+
+void SupportService::announce(const ConversationInfo &conversation)
+{
+    const QByteArray frame = JsonCodec::serialize(
+        QJsonObject{{u"type"_s, u"support_update"_s}, {u"conversation"_s, JsonCodec::encode(conversation)}});
+    QList<Session *> targets = m_registry.staffSessions();
+    // The user who asked for help hears about their own chat too (assigned, closed).
+    for (Session *s : m_registry.sessionsOf(conversation.requesterId)) {
+        if (!targets.contains(s))
+            targets.append(s);
+    }
+    for (Session *s : std::as_const(targets))
+        s->sendEvent(frame);
+}
+
+void SupportService::open(const UserInfo &caller, const QJsonObject &fields, Reply done)
+{
+    auto topic = RequestFields(fields).optionalString(u"topic"_s);
+    if (!topic)
+        return done(topic.error());
+    const QString t = topic.value().value_or(QString()).trimmed();
+    bool control = false;
+    for (QChar c : t)
+        control = control || c.unicode() < 0x20;
+    if (control || TextRules::codePointCount(t) > 128)
+        return done(ProtocolError::make(ErrorCode::ValidationFailed, u"topic must be at most 128 characters"_s));
+    m_storage.supportOpen(caller.id, t, [this, done = std::move(done)](Result<ConversationInfo> r) {
+        if (!r)
+            return done(r.error());
+        const ConversationInfo &c = r.value();
+        // A fresh chat has no messages and nobody assigned yet: tell the agents.
+        if (c.supportStatus == u"open"_s && c.lastSeq == 0) {
+            announce(c);
+            if (m_config.supportAutoAssign)
+                autoAssign(c.id);
+        }
+        done(QJsonObject{{u"conversation"_s, JsonCodec::encode(c)}});
+    });
+}
+
+void SupportService::autoAssign(qint64 conversationId)
+{
+    // Online, available (not away) agents; the storage picks the one with the fewest open chats.
+    QList<qint64> candidates;
+    for (Session *s : m_registry.staffSessions()) {
+        if (s->user().role == u"agent"_s && m_presence.statusOf(s->userId()) == u"online"_s
+            && !candidates.contains(s->userId()))
+            candidates.append(s->userId());
+    }
+    if (candidates.isEmpty())
+        return;
+    m_storage.supportAutoAssign(conversationId, candidates, m_config.supportAgentCapacity,
+                                [this](Result<ConversationInfo> r) {
+                                    if (r)
+                                        announce(r.value());
+                                });
+}
+
+void SupportService::queue(const UserInfo &caller, Reply done)
+{
+    if (!isStaff(caller))
+        return done(staffOnly());
+    m_storage.supportQueue(caller.id, [done = std::move(done)](Result<QList<ConversationInfo>> r) {
+        if (!r)
+            return done(r.error());
+        QJsonArray list;
+        for (const ConversationInfo &c : r.value())
+            list.append(JsonCodec::encode(c));
+        done(QJsonObject{{u"conversations"_s, list}});
+    });
+}
+
+void SupportService::claim(const UserInfo &caller, const QJsonObject &fields, Reply done)
+{
+    auto id = RequestFields(fields).requiredId(u"conversation_id"_s);
+    if (!id)
+        return done(id.error());
+    if (!isStaff(caller))
+        return done(staffOnly());
+    m_storage.supportAssign(SupportAssignment{id.value(), caller.id, true, QDateTime::currentMSecsSinceEpoch()},
+                            [this, done = std::move(done)](Result<ConversationInfo> r) {
+                                if (!r)
+                                    return done(r.error());
+                                announce(r.value());
+                                done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+                            });
+}
+
+void SupportService::transfer(const UserInfo &caller, const QJsonObject &fields, Reply done)
+{
+    const RequestFields f(fields);
+    auto id = f.requiredId(u"conversation_id"_s);
+    if (!id)
+        return done(id.error());
+    auto agent = f.requiredId(u"agent_id"_s);
+    if (!agent)
+        return done(agent.error());
+    if (!isStaff(caller))
+        return done(staffOnly());
+    m_storage.supportAssign(SupportAssignment{id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch()},
+                            [this, done = std::move(done)](Result<ConversationInfo> r) {
+                                if (!r)
+                                    return done(r.error());
+                                announce(r.value());
+                                done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+                            });
+}
+
+void SupportService::close(const UserInfo &caller, const QJsonObject &fields, Reply done)
+{
+    auto id = RequestFields(fields).requiredId(u"conversation_id"_s);
+    if (!id)
+        return done(id.error());
+    if (isStaff(caller))
+        return closeNow(id.value(), std::move(done));
+    // The user who opened the chat may end it too.
+    const qint64 callerId = caller.id;
+    const qint64 cid = id.value();
+    m_storage.conversation(callerId, cid, [this, callerId, cid, done = std::move(done)](Result<ConversationInfo> r) {
+        if (!r)
+            return done(r.error());
+        if (r->type != u"support"_s || r->requesterId != callerId)
+            return done(staffOnly());
+        closeNow(cid, done);
+    });
+}
+
+void SupportService::closeNow(qint64 conversationId, Reply done)
+{
+    m_storage.supportClose(conversationId, [this, done = std::move(done)](Result<ConversationInfo> r) {
+        if (!r)
+            return done(r.error());
+        announce(r.value());
+        done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+    });
+}
+
+void SupportService::onUserOffline(qint64 userId, qint64)
+{
+    if (!m_staffIds.contains(userId) || m_graceTimers.contains(userId))
+        return;
+    auto *timer = new QTimer(this);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, this, [this, userId, timer] {
+        m_graceTimers.remove(userId);
+        timer->deleteLater();
+        if (!m_registry.isOnline(userId))
+            requeue(userId);
+    });
+    m_graceTimers.insert(userId, timer);
+    timer->start(m_config.supportRequeueGrace * 1000);
+}
+
+void SupportService::requeue(qint64 agentId)
+{
+    m_storage.supportRequeue(agentId, [this](Result<QList<ConversationInfo>> r) {
+        if (!r)
+            return;
+        for (const ConversationInfo &c : r.value()) {
+            announce(c);
+            if (m_config.supportAutoAssign)
+                autoAssign(c.id);
+        }
+    });
+}
+
+} // namespace Switchboard::Server
