@@ -207,7 +207,7 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
         } else {
             frame = JsonCodec::successReply(req.type, req.id, data);
         }
-        s->fillSlot(ticket, JsonCodec::serialize(frame), ChatService::offlineFrames(opening.pending));
+        s->fillSlot(ticket, JsonCodec::serialize(frame), m_chat.offlineFrames(opening.pending));
         finishAuthentication(s);
     });
 }
@@ -273,7 +273,7 @@ void RequestRouter::resume(Session *session, const Request &request, quint64 tic
         QJsonObject data = sessionData(r->user, rec.sessionId, rec.token);
         data.insert(u"restored_rooms"_s, restored);
         data.insert(u"recovered"_s, recovered);
-        frames.append(ChatService::offlineFrames(r->pending));
+        frames.append(m_chat.offlineFrames(r->pending));
         s->fillSlot(ticket, JsonCodec::serialize(JsonCodec::successReply(request.type, request.id, data)), frames);
         finishAuthentication(s);
     });

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <sodium.h>
 
+#include "server/core/fileurlsigner.h"
 #include "server/core/logging.h"
 #include "server/core/loginthrottle.h"
 #include "server/core/passwordhasher.h"
@@ -21,6 +22,7 @@
 #include "server/services/authservice.h"
 #include "server/services/adminservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/filestore.h"
 #include "server/services/supportservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
@@ -104,11 +106,20 @@ bool ServerApplication::start(QString *error)
         secret = stored.value();
     }
     m_tokens = std::make_unique<TokenService>(secret.toUtf8(), m_config.tokenTtl);
+    m_signer = std::make_unique<FileUrlSigner>(secret.toUtf8(), m_config.fileUrlTtl);
+    QString filesDir = m_config.filesDir;
+    if (filesDir.isEmpty()) {
+        const DatabaseUrl url = DatabaseUrl::parse(m_config.database, error);
+        filesDir = url.backend == DatabaseUrl::Backend::Sqlite ? url.path + u"-files"_s : u"switchboard-files"_s;
+    }
+    m_files = std::make_unique<FileStore>(filesDir);
+    if (!m_files->prepare(error))
+        return false;
     m_hasher = std::make_unique<PasswordHasher>();
     m_throttle = std::make_unique<LoginThrottle>();
     m_registry = std::make_unique<SessionRegistry>(
         SessionRegistry::Timeouts{m_config.authTimeout, m_config.heartbeatTimeout});
-    m_chat = std::make_unique<ChatService>(*m_storage, *m_registry, m_metrics, m_config);
+    m_chat = std::make_unique<ChatService>(*m_storage, *m_registry, m_metrics, m_config, *m_signer);
     m_auth = std::make_unique<AuthService>(*m_storage, *m_hasher, *m_tokens, *m_throttle, m_config);
     m_presence = std::make_unique<PresenceService>(*m_storage, *m_registry);
     m_rooms = std::make_unique<RoomService>(RoomService::Limits{m_config.maxRoomsPerConnection,
@@ -123,7 +134,8 @@ bool ServerApplication::start(QString *error)
         RequestRouter::Services{*m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts, *m_support, *m_admin},
         m_metrics);
     m_rest = std::make_unique<RestApi>(
-        RestApi::Services{*m_auth, *m_chat, *m_groups, *m_contacts, *m_support, *m_admin}, *m_storage);
+        RestApi::Services{*m_auth, *m_chat, *m_groups, *m_contacts, *m_support, *m_admin, *m_files, *m_signer},
+        *m_storage, m_config);
 
     const Session::Limits limits{m_config.maxFrameBytes, m_config.maxSendQueueBytes, m_config.maxPendingRequests,
                                  m_config.messagesPerSecond, m_config.messagesBurst};

@@ -10,6 +10,8 @@
 namespace Switchboard::Server {
 
 class AdminService;
+class FileStore;
+class FileUrlSigner;
 class AuthService;
 class SupportService;
 class ChatService;
@@ -58,6 +60,8 @@ private:
     ServerMetrics m_metrics;
     std::unique_ptr<SqlStorage> m_storage;
     std::unique_ptr<TokenService> m_tokens;
+    std::unique_ptr<FileUrlSigner> m_signer;
+    std::unique_ptr<FileStore> m_files;
     std::unique_ptr<PasswordHasher> m_hasher;
     std::unique_ptr<LoginThrottle> m_throttle;
     std::unique_ptr<SessionRegistry> m_registry;

@@ -77,6 +77,8 @@ QStringList ServerConfig::loadIni(const QString &path)
     tlsKey = s.value(u"tls_key"_s, tlsKey).toString();
     jwtSecret = s.value(u"jwt_secret"_s, jwtSecret).toString();
     readNumber(s, u"token_ttl"_s, &tokenTtl, &problems);
+    filesDir = s.value(u"files_dir"_s, filesDir).toString();
+    readNumber(s, u"file_url_ttl"_s, &fileUrlTtl, &problems);
     s.endGroup();
 
     s.beginGroup(u"limits"_s);

@@ -20,6 +20,8 @@ struct ServerConfig
     QString tlsKey;
     QString jwtSecret;        // empty: generated once and kept in the database
     qint64 tokenTtl = 604800; // seconds
+    QString filesDir;         // empty: beside the SQLite file, or ./switchboard-files
+    int fileUrlTtl = 3600;    // seconds a signed download URL stays valid
 
     // [limits] (seconds unless said)
     int heartbeatInterval = 30;

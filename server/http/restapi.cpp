@@ -1,13 +1,20 @@
 #include "server/http/restapi.h"
 
+#include <QDateTime>
 #include <QHttpServerRequest>
+#include <QFileInfo>
 #include <QJsonArray>
+#include <QMimeDatabase>
 #include <QJsonDocument>
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <memory>
 
+#include "server/core/fileurlsigner.h"
+#include "server/core/serverconfig.h"
 #include "server/http/httpresponse.h"
+#include "server/http/multipartform.h"
+#include "server/services/filestore.h"
 #include "server/http/resterror.h"
 #include "server/services/adminservice.h"
 #include "server/services/authservice.h"
@@ -76,9 +83,10 @@ Result<QJsonObject> numericQuery(const QUrlQuery &query, std::initializer_list<c
 }
 } // namespace
 
-RestApi::RestApi(const Services &services, Storage &storage, QObject *parent)
+RestApi::RestApi(const Services &services, Storage &storage, const ServerConfig &config, QObject *parent)
     : QObject(parent), m_auth(services.auth), m_chat(services.chat), m_groups(services.groups),
-      m_contacts(services.contacts), m_support(services.support), m_admin(services.admin), m_storage(storage)
+      m_contacts(services.contacts), m_support(services.support), m_admin(services.admin), m_files(services.files),
+      m_signer(services.signer), m_config(config), m_storage(storage)
 {
 }
 
@@ -187,6 +195,17 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
                 respond(QJsonObject{{u"users"_s, users}});
             });
         });
+    }
+    if (!parts.isEmpty() && parts[0] == u"files"_s) {
+        if (parts.size() == 1 && post)
+            return upload(request, socket);
+        if (parts.size() == 2 && get) {
+            const auto id = pathId(parts[1]);
+            if (!id)
+                return notFound();
+            return download(request, socket, *id);
+        }
+        return parts.size() <= 2 ? notAllowed() : notFound();
     }
     if (parts.size() == 2 && parts[0] == u"admin"_s) {
         const QString what = parts[1];
@@ -300,6 +319,130 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
         });
     }
     notFound();
+}
+
+namespace {
+// The name shown to others: the last path component, no control characters, bounded length.
+// It is only ever a label; the bytes live under a server-chosen key.
+QString sanitizedFileName(const QString &raw)
+{
+    QString name = raw;
+    const qsizetype cut = std::max(name.lastIndexOf(u'/'), name.lastIndexOf(u'\\'));
+    if (cut >= 0)
+        name = name.mid(cut + 1);
+    QString clean;
+    for (QChar c : std::as_const(name)) {
+        if (c.unicode() >= 0x20 && c.unicode() != 0x7f)
+            clean.append(c);
+    }
+    clean = clean.trimmed();
+    while (clean.startsWith(u'.'))
+        clean.remove(0, 1);
+    if (clean.size() > 200)
+        clean = clean.right(200);
+    return clean.isEmpty() ? u"file"_s : clean;
+}
+
+bool isInlineImage(const QString &mime)
+{
+    return mime == u"image/png"_s || mime == u"image/jpeg"_s || mime == u"image/gif"_s || mime == u"image/webp"_s;
+}
+} // namespace
+
+void RestApi::upload(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const Respond respond = responder(socket, 201);
+    // withUser may answer later, after `request` is gone: take what is needed now (QByteArray
+    // copies share the data).
+    const QByteArray body = request.body();
+    const QByteArray contentType = request.value("content-type");
+    const QString queryName = QUrlQuery(request.url()).queryItemValue(u"name"_s, QUrl::FullyDecoded);
+    const qint64 limit = m_config.maxUploadBytes;
+    constexpr qint64 kMultipartOverhead = 64 * 1024;
+    withUser(request, respond, [this, respond, body, contentType, queryName, limit](const UserInfo &u) {
+        if (body.size() > limit + kMultipartOverhead)
+            return respond(ProtocolError::make(ErrorCode::TooLarge, u"Upload larger than max_upload_bytes"_s));
+        QByteArray data;
+        QString name;
+        const QByteArray boundary = MultipartForm::boundary(contentType);
+        if (!boundary.isEmpty()) {
+            auto part = MultipartForm::extract(body, boundary, "file");
+            if (!part)
+                return respond(ProtocolError::make(ErrorCode::BadRequest, u"multipart/form-data body needs a 'file' part"_s));
+            data = part->data;
+            name = part->fileName;
+        } else {
+            data = body;
+            name = queryName;
+        }
+        if (data.size() > limit)
+            return respond(ProtocolError::make(ErrorCode::TooLarge, u"Upload larger than max_upload_bytes"_s));
+        const QString display = sanitizedFileName(name);
+        // The type comes from the bytes first (magic numbers), the name only for plain text kinds.
+        const QString mime = QMimeDatabase().mimeTypeForFileNameAndData(display, data).name();
+        const qint64 size = data.size();
+        const qint64 ownerId = u.id;
+        m_files.save(data, [this, respond, display, mime, size, ownerId](Result<QString> key) {
+            if (!key)
+                return respond(key.error());
+            const FileRecord record{0, ownerId, display, mime, size, key.value(), QDateTime::currentMSecsSinceEpoch()};
+            m_storage.createFile(record, [this, respond, key = key.value()](Result<FileRecord> r) {
+                if (!r) {
+                    m_files.remove(key); // nothing half-written stays behind
+                    return respond(r.error());
+                }
+                respond(QJsonObject{{u"file_id"_s, double(r->id)},
+                                    {u"name"_s, r->name},
+                                    {u"size"_s, double(r->size)},
+                                    {u"mime"_s, r->mime},
+                                    {u"url"_s, m_signer.url(r->id)}});
+            });
+        });
+    });
+}
+
+void RestApi::download(const QHttpServerRequest &request, QTcpSocket *socket, qint64 fileId)
+{
+    auto response = std::make_shared<HttpResponse>(socket);
+    auto fail = [response](const ProtocolError &e) { response->send(RestError::httpStatus(e.code), RestError::body(e)); };
+    auto serve = [this, response, fail](const FileRecord &f) {
+        m_files.load(f.storageKey, [response, fail, f](Result<QByteArray> data) {
+            if (!data)
+                return fail(data.error());
+            const QByteArray encodedName = QUrl::toPercentEncoding(f.name);
+            // Only plain images render inline; anything else downloads, so an uploaded HTML or
+            // SVG file can never run script on this origin.
+            const QByteArray disposition = (isInlineImage(f.mime) ? "inline" : "attachment")
+                                           + QByteArray("; filename*=UTF-8''") + encodedName;
+            response->send(200, data.value(), f.mime.toLatin1(),
+                           {{"Content-Disposition", disposition},
+                            {"X-Content-Type-Options", "nosniff"},
+                            {"Content-Security-Policy", "sandbox; default-src 'none'"}});
+        });
+    };
+    const QUrlQuery query(request.url());
+    const QString sig = query.queryItemValue(u"sig"_s);
+    if (!sig.isEmpty()) {
+        if (!m_signer.verify(fileId, query.queryItemValue(u"exp"_s), sig))
+            return fail(ProtocolError::make(ErrorCode::Forbidden, u"Invalid or expired file link"_s));
+        m_storage.file(fileId, [serve, fail](Result<FileRecord> r) {
+            if (!r)
+                return fail(r.error());
+            serve(r.value());
+        });
+        return;
+    }
+    const Respond respond = [fail](Result<QJsonObject> r) {
+        if (!r)
+            fail(r.error());
+    };
+    withUser(request, respond, [this, fileId, serve, fail](const UserInfo &u) {
+        m_storage.fileForUser(u.id, fileId, [serve, fail](Result<FileRecord> r) {
+            if (!r)
+                return fail(r.error());
+            serve(r.value());
+        });
+    });
 }
 
 } // namespace Switchboard::Server

@@ -17,6 +17,9 @@ class AdminService;
 class AuthService;
 class SupportService;
 class ChatService;
+class FileStore;
+class FileUrlSigner;
+struct ServerConfig;
 class ContactService;
 class GroupService;
 class HttpResponse;
@@ -39,9 +42,11 @@ public:
         ContactService &contacts;
         SupportService &support;
         AdminService &admin;
+        FileStore &files;
+        const FileUrlSigner &signer;
     };
 
-    RestApi(const Services &services, Storage &storage, QObject *parent = nullptr);
+    RestApi(const Services &services, Storage &storage, const ServerConfig &config, QObject *parent = nullptr);
 
     void handle(const QHttpServerRequest &request, QTcpSocket *socket);
 
@@ -52,6 +57,8 @@ private:
     Respond responder(QTcpSocket *socket, int successStatus);
     void withUser(const QHttpServerRequest &request, const Respond &respond,
                   std::function<void(const UserInfo &)> then);
+    void upload(const QHttpServerRequest &request, QTcpSocket *socket);
+    void download(const QHttpServerRequest &request, QTcpSocket *socket, qint64 fileId);
 
     AuthService &m_auth;
     ChatService &m_chat;
@@ -59,6 +66,9 @@ private:
     ContactService &m_contacts;
     SupportService &m_support;
     AdminService &m_admin;
+    FileStore &m_files;
+    const FileUrlSigner &m_signer;
+    const ServerConfig &m_config;
     Storage &m_storage;
 };
 

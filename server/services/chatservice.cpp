@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QPointer>
 
+#include "server/core/fileurlsigner.h"
 #include "server/core/serverconfig.h"
 #include "server/core/servermetrics.h"
 #include "server/core/session.h"
@@ -43,9 +44,28 @@ bool hasControlCharacters(QStringView text)
 } // namespace
 
 ChatService::ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics,
-                         const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_storage(storage), m_registry(registry), m_metrics(metrics), m_config(config)
+                         const ServerConfig &config, const FileUrlSigner &signer, QObject *parent)
+    : QObject(parent), m_storage(storage), m_registry(registry), m_metrics(metrics), m_config(config), m_signer(signer)
 {
+}
+
+QJsonObject ChatService::encode(const ChatMessage &message) const
+{
+    QJsonObject o = JsonCodec::encode(message);
+    if (!message.attachment.isEmpty() && message.attachment.value(u"file_id"_s).isDouble()) {
+        QJsonObject a = message.attachment;
+        a.insert(u"url"_s, m_signer.url(qint64(a.value(u"file_id"_s).toDouble())));
+        o.insert(u"attachment"_s, a);
+    }
+    return o;
+}
+
+QJsonObject ChatService::encode(const ConversationInfo &conversation) const
+{
+    QJsonObject o = JsonCodec::encode(conversation);
+    if (conversation.lastMessage && !conversation.lastMessage->attachment.isEmpty())
+        o.insert(u"last_message"_s, encode(*conversation.lastMessage));
+    return o;
 }
 
 void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObject &fields, Reply done)
@@ -90,14 +110,15 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
     const QString cmid = clientMsgId.value().value_or(QString());
     if (cmid.size() > kMaxClientMsgIdChars || hasControlCharacters(cmid))
         return done(validation(u"client_msg_id must be at most 128 printable characters"_s));
+    qint64 fileId = 0;
     if (type != u"text"_s) {
-        // Uploads arrive with the files feature; until then no file id can exist.
         if (!attachment.isObject())
             return done(validation(u"An image or file message needs an attachment"_s));
-        auto fileId = RequestFields(attachment.toObject()).requiredId(u"file_id"_s);
-        if (!fileId)
-            return done(fileId.error());
-        return done(ProtocolError::make(ErrorCode::NotFound, u"File not found"_s));
+        auto id = RequestFields(attachment.toObject()).requiredId(u"file_id"_s);
+        if (!id)
+            return done(id.error().message.contains(u"required"_s) ? validation(u"An image or file message needs an attachment"_s)
+                                                                   : id.error());
+        fileId = id.value();
     }
 
     AppendRequest request;
@@ -107,6 +128,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
     request.type = type;
     request.content = text;
     request.clientMsgId = cmid;
+    request.fileId = fileId;
     request.now = QDateTime::currentMSecsSinceEpoch();
     QPointer<Session> originGuard(origin);
     m_storage.appendMessage(request, [this, originGuard, done = std::move(done)](Result<AppendResult> r) {
@@ -128,7 +150,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
 void ChatService::deliver(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
 {
     const QByteArray frame = JsonCodec::serialize(
-        QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, JsonCodec::encode(message)}});
+        QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, encode(message)}});
     for (qint64 userId : participants) {
         // Copy: a session that cannot keep up is aborted inside sendEvent.
         const QList<Session *> sessions = m_registry.sessionsOf(userId);
@@ -175,34 +197,34 @@ void ChatService::history(const UserInfo &caller, const QJsonObject &fields, Rep
     q.limit = int(std::clamp<qint64>(limit.value().value_or(kHistoryDefault), 1, kHistoryMax));
     if (limit.value().has_value() && *limit.value() == 0)
         return done(validation(u"limit must be at least 1"_s));
-    m_storage.history(q, [done = std::move(done)](Result<HistoryPage> r) {
+    m_storage.history(q, [this, done = std::move(done)](Result<HistoryPage> r) {
         if (!r)
             return done(r.error());
         QJsonArray messages;
         for (const ChatMessage &m : r->messages)
-            messages.append(JsonCodec::encode(m));
+            messages.append(encode(m));
         done(QJsonObject{{u"messages"_s, messages}, {u"has_more"_s, r->hasMore}});
     });
 }
 
 void ChatService::conversations(const UserInfo &caller, Reply done)
 {
-    m_storage.conversations(caller.id, [done = std::move(done)](Result<QList<ConversationInfo>> r) {
+    m_storage.conversations(caller.id, [this, done = std::move(done)](Result<QList<ConversationInfo>> r) {
         if (!r)
             return done(r.error());
         QJsonArray list;
         for (const ConversationInfo &c : r.value())
-            list.append(JsonCodec::encode(c));
+            list.append(encode(c));
         done(QJsonObject{{u"conversations"_s, list}});
     });
 }
 
 void ChatService::conversation(const UserInfo &caller, qint64 conversationId, Reply done)
 {
-    m_storage.conversation(caller.id, conversationId, [done = std::move(done)](Result<ConversationInfo> r) {
+    m_storage.conversation(caller.id, conversationId, [this, done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
-        done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+        done(QJsonObject{{u"conversation"_s, encode(r.value())}});
     });
 }
 
@@ -257,13 +279,13 @@ void ChatService::typing(const UserInfo &caller, const QJsonObject &fields, Repl
     });
 }
 
-QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending)
+QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending) const
 {
     QList<QByteArray> frames;
     frames.reserve(pending.messages.size() + 1);
     for (const ChatMessage &m : pending.messages) {
         frames.append(JsonCodec::serialize(QJsonObject{{u"type"_s, u"new_message"_s},
-                                                       {u"message"_s, JsonCodec::encode(m)},
+                                                       {u"message"_s, encode(m)},
                                                        {u"offline"_s, true}}));
     }
     frames.append(JsonCodec::serialize(QJsonObject{{u"type"_s, u"sync_complete"_s},

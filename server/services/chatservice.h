@@ -13,6 +13,7 @@
 namespace Switchboard::Server {
 
 class Session;
+class FileUrlSigner;
 class SessionRegistry;
 class Storage;
 struct ServerConfig;
@@ -31,7 +32,7 @@ public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
     ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics, const ServerConfig &config,
-                QObject *parent = nullptr);
+                const FileUrlSigner &signer, QObject *parent = nullptr);
 
     // `origin` is the sending connection (it gets the reply, not the event); null for HTTP.
     void send(const UserInfo &caller, Session *origin, const QJsonObject &fields, Reply done);
@@ -42,7 +43,10 @@ public:
     void typing(const UserInfo &caller, const QJsonObject &fields, Reply done);
 
     // The frames that follow a successful auth: every pending message, then sync_complete.
-    static QList<QByteArray> offlineFrames(const PendingMessages &pending);
+    QList<QByteArray> offlineFrames(const PendingMessages &pending) const;
+    // The message as the wire shows it: attachments get a fresh signed download URL.
+    QJsonObject encode(const ChatMessage &message) const;
+    QJsonObject encode(const ConversationInfo &conversation) const;
     static constexpr int kOfflineBatch = 1000;
 
     // new_message to every online connection of `participants` except `origin`.
@@ -55,6 +59,7 @@ private:
     SessionRegistry &m_registry;
     ServerMetrics &m_metrics;
     const ServerConfig &m_config;
+    const FileUrlSigner &m_signer;
 };
 
 } // namespace Switchboard::Server

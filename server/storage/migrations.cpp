@@ -85,6 +85,19 @@ QList<Step> steps()
              " WHERE type = 'support'"_s,
              u"CREATE INDEX conversations_requester ON conversations(requester_id) WHERE type = 'support'"_s,
          }},
+        {4, "files",
+         {
+             u"CREATE TABLE files ("
+             " id %PK%,"
+             " owner_id BIGINT NOT NULL REFERENCES users(id),"
+             " name TEXT NOT NULL,"
+             " mime TEXT NOT NULL,"
+             " size BIGINT NOT NULL,"
+             " storage_key TEXT NOT NULL UNIQUE,"
+             " created_at BIGINT NOT NULL)"_s,
+             u"ALTER TABLE messages ADD COLUMN file_id BIGINT"_s,
+             u"CREATE INDEX messages_by_file ON messages(file_id) WHERE file_id IS NOT NULL"_s,
+         }},
     };
 }
 

@@ -354,7 +354,21 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         }
     }
 
-    auto message = insertMessage(conversationId, r.senderId, r.type, r.content, r.attachment, r.clientMsgId, r.now);
+    QJsonObject attachment = r.attachment;
+    if (r.fileId > 0) {
+        // Only the uploader, or someone who already received the file, may send it on.
+        auto f = fileForUser(r.senderId, r.fileId);
+        if (!f)
+            return f.error();
+        if (r.type == u"image"_s && !f->mime.startsWith(u"image/"_s))
+            return ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
+        attachment = QJsonObject{{u"file_id"_s, double(f->id)},
+                                 {u"name"_s, f->name},
+                                 {u"size"_s, double(f->size)},
+                                 {u"mime"_s, f->mime}};
+    }
+    auto message = insertMessage(conversationId, r.senderId, r.type, r.content, attachment, r.clientMsgId, r.now,
+                                 r.fileId);
     if (!message)
         return message.error();
     result.message = message.value();
@@ -572,7 +586,7 @@ Result<QString> SqlOperations::loadOrStoreSetting(const QString &key, const QStr
 
 Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
                                                  const QString &content, const QJsonObject &attachment,
-                                                 const QString &clientMsgId, qint64 now)
+                                                 const QString &clientMsgId, qint64 now, qint64 fileId)
 {
     // seq is assigned inside the transaction: the row lock on the conversation serialises writers.
     QSqlQuery *q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
@@ -580,13 +594,17 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
     if (!q || !q->next())
         return storageError();
     const qint64 seq = q->value(0).toLongLong();
+    QByteArray contentBytes = content.toUtf8();
+    if (contentBytes.isNull())
+        contentBytes = QByteArray("", 0); // an empty caption is "", not SQL NULL
     const QVariant attachmentText = attachment.isEmpty()
         ? QVariant()
         : QVariant(QString::fromUtf8(QJsonDocument(attachment).toJson(QJsonDocument::Compact)));
-    q = run(u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"_s,
-            {conversationId, seq, senderId, type, content.toUtf8(), attachmentText,
-             clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now});
+    q = run(u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at, file_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"_s,
+            {conversationId, seq, senderId, type, contentBytes, attachmentText,
+             clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now,
+             fileId > 0 ? QVariant(fileId) : QVariant()});
     if (!q || !q->next())
         return storageError();
     ChatMessage m;
@@ -956,6 +974,60 @@ Result<QList<ConversationInfo>> SqlOperations::supportRequeue(qint64 agentId)
         changed.append(view.value());
     }
     return changed;
+}
+
+namespace {
+FileRecord readFile(const QSqlQuery &q)
+{
+    FileRecord f;
+    f.id = q.value(0).toLongLong();
+    f.ownerId = q.value(1).toLongLong();
+    f.name = q.value(2).toString();
+    f.mime = q.value(3).toString();
+    f.size = q.value(4).toLongLong();
+    f.storageKey = q.value(5).toString();
+    f.createdAt = q.value(6).toLongLong();
+    return f;
+}
+} // namespace
+
+Result<FileRecord> SqlOperations::createFile(const FileRecord &f)
+{
+    QSqlQuery *q = run(u"INSERT INTO files (owner_id, name, mime, size, storage_key, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                       " RETURNING id"_s,
+                       {f.ownerId, f.name, f.mime, f.size, f.storageKey, f.createdAt});
+    if (!q || !q->next())
+        return storageError();
+    FileRecord out = f;
+    out.id = q->value(0).toLongLong();
+    return out;
+}
+
+Result<FileRecord> SqlOperations::file(qint64 fileId)
+{
+    QSqlQuery *q = run(u"SELECT id, owner_id, name, mime, size, storage_key, created_at FROM files WHERE id = ?"_s, {fileId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return notFound(u"File not found"_s);
+    return readFile(*q);
+}
+
+Result<FileRecord> SqlOperations::fileForUser(qint64 userId, qint64 fileId)
+{
+    auto f = file(fileId);
+    if (!f)
+        return f.error();
+    if (f->ownerId == userId)
+        return f;
+    QSqlQuery *q = run(u"SELECT 1 FROM messages m JOIN participants p ON p.conversation_id = m.conversation_id"
+                       " WHERE m.file_id = ? AND p.user_id = ? LIMIT 1"_s,
+                       {fileId, userId});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return ProtocolError::make(ErrorCode::Forbidden, u"You have no access to this file"_s);
+    return f;
 }
 
 } // namespace Switchboard::Server

@@ -63,6 +63,9 @@ public:
     Result<ConversationInfo> supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
                                                qint64 now);
     Result<QList<ConversationInfo>> supportRequeue(qint64 agentId);
+    Result<FileRecord> createFile(const FileRecord &file);
+    Result<FileRecord> fileForUser(qint64 userId, qint64 fileId);
+    Result<FileRecord> file(qint64 fileId);
 
 private:
     struct Membership
@@ -92,7 +95,7 @@ private:
     // Appends one message at the next seq of the conversation.
     Result<ChatMessage> insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
                                       const QString &content, const QJsonObject &attachment,
-                                      const QString &clientMsgId, qint64 now);
+                                      const QString &clientMsgId, qint64 now, qint64 fileId = 0);
 
     QSqlDatabase m_db;
     Migrations::Dialect m_dialect;

@@ -464,4 +464,20 @@ void SqlStorage::supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>
     submit<QList<ConversationInfo>>(true, [agentId](SqlOperations &ops) { return ops.supportRequeue(agentId); }, std::move(done));
 }
 
+void SqlStorage::createFile(const FileRecord &file, Callback<FileRecord> done)
+{
+    submit<FileRecord>(true, [file](SqlOperations &ops) { return ops.createFile(file); }, std::move(done));
+}
+
+void SqlStorage::fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done)
+{
+    submit<FileRecord>(false, [userId, fileId](SqlOperations &ops) { return ops.fileForUser(userId, fileId); },
+                       std::move(done));
+}
+
+void SqlStorage::file(qint64 fileId, Callback<FileRecord> done)
+{
+    submit<FileRecord>(false, [fileId](SqlOperations &ops) { return ops.file(fileId); }, std::move(done));
+}
+
 } // namespace Switchboard::Server

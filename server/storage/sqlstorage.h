@@ -74,6 +74,9 @@ public:
     void supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
                            Callback<ConversationInfo> done) override;
     void supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done) override;
+    void createFile(const FileRecord &file, Callback<FileRecord> done) override;
+    void fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done) override;
+    void file(qint64 fileId, Callback<FileRecord> done) override;
 
 Q_SIGNALS:
     void availabilityChanged(bool available);

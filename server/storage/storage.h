@@ -66,6 +66,13 @@ public:
     // Returns every open chat of the agent to the queue.
     virtual void supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done) = 0;
 
+    // Uploaded files (PROTOCOL.md section 8).
+    virtual void createFile(const FileRecord &file, Callback<FileRecord> done) = 0;
+    // The file if the user uploaded it or takes part in a conversation where it was sent
+    // (not_found / forbidden otherwise).
+    virtual void fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done) = 0;
+    virtual void file(qint64 fileId, Callback<FileRecord> done) = 0;
+
     // Returns the stored value of `key`, storing `valueIfMissing` first when there is none.
     virtual void loadOrStoreSetting(const QString &key, const QString &valueIfMissing,
                                     Callback<QString> done) = 0;

@@ -36,6 +36,7 @@ struct AppendRequest
     QString content;
     QJsonObject attachment;
     QString clientMsgId; // empty: no dedup
+    qint64 fileId = 0;   // image/file messages: the upload to attach (0 = none)
     qint64 now = 0;      // ms since the epoch
 };
 
@@ -125,6 +126,17 @@ struct SupportAssignment
     qint64 agentId = 0;
     bool claim = true;
     qint64 now = 0;
+};
+
+struct FileRecord
+{
+    qint64 id = 0;
+    qint64 ownerId = 0;
+    QString name;
+    QString mime;
+    qint64 size = 0;
+    QString storageKey; // file name inside the server's file directory
+    qint64 createdAt = 0;
 };
 
 struct ContactInfo
