@@ -145,6 +145,72 @@ ProtocolError decodeError(const QJsonObject &o)
     return e;
 }
 
+QJsonObject encode(const ServerStats &s)
+{
+    return QJsonObject{{u"connections"_s, double(s.connections)},
+                       {u"authenticated"_s, double(s.authenticated)},
+                       {u"users_online"_s, double(s.usersOnline)},
+                       {u"rooms"_s, double(s.rooms)},
+                       {u"messages_sent"_s, double(s.messagesSent)},
+                       {u"messages_received"_s, double(s.messagesReceived)},
+                       {u"messages_per_second"_s, s.messagesPerSecond},
+                       {u"uptime"_s, double(s.uptime)},
+                       {u"memory_usage"_s, double(s.memoryUsage)},
+                       {u"storage"_s, s.storage}};
+}
+
+QJsonObject encode(const AdminConnection &c)
+{
+    const bool authenticated = c.userId > 0;
+    return QJsonObject{
+        {u"connection_id"_s, double(c.connectionId)},
+        {u"user_id"_s, authenticated ? QJsonValue(double(c.userId)) : QJsonValue()},
+        {u"username"_s, authenticated ? QJsonValue(c.username) : QJsonValue()},
+        {u"role"_s, authenticated ? QJsonValue(c.role) : QJsonValue()},
+        {u"remote_address"_s, c.remoteAddress},
+        {u"user_agent"_s, c.userAgent},
+        {u"connected_at"_s, double(c.connectedAt)},
+        {u"last_activity_at"_s, double(c.lastActivityAt)},
+        {u"rooms"_s, QJsonArray::fromStringList(c.rooms)}};
+}
+
+Result<ServerStats> decodeStats(const QJsonObject &o)
+{
+    if (!o.value(u"connections"_s).isDouble() || !o.value(u"uptime"_s).isDouble())
+        return malformed(u"stats"_s);
+    ServerStats s;
+    s.connections = qint64(o.value(u"connections"_s).toDouble());
+    s.authenticated = qint64(o.value(u"authenticated"_s).toDouble());
+    s.usersOnline = qint64(o.value(u"users_online"_s).toDouble());
+    s.rooms = qint64(o.value(u"rooms"_s).toDouble());
+    s.messagesSent = qint64(o.value(u"messages_sent"_s).toDouble());
+    s.messagesReceived = qint64(o.value(u"messages_received"_s).toDouble());
+    s.messagesPerSecond = o.value(u"messages_per_second"_s).toDouble();
+    s.uptime = qint64(o.value(u"uptime"_s).toDouble());
+    s.memoryUsage = qint64(o.value(u"memory_usage"_s).toDouble());
+    s.storage = o.value(u"storage"_s).toString();
+    return s;
+}
+
+Result<AdminConnection> decodeAdminConnection(const QJsonObject &o)
+{
+    if (!o.value(u"connection_id"_s).isDouble())
+        return malformed(u"connection"_s);
+    AdminConnection c;
+    c.connectionId = qint64(o.value(u"connection_id"_s).toDouble());
+    c.userId = qint64(o.value(u"user_id"_s).toDouble());
+    c.username = o.value(u"username"_s).toString();
+    c.role = o.value(u"role"_s).toString();
+    c.remoteAddress = o.value(u"remote_address"_s).toString();
+    c.userAgent = o.value(u"user_agent"_s).toString();
+    c.connectedAt = qint64(o.value(u"connected_at"_s).toDouble());
+    c.lastActivityAt = qint64(o.value(u"last_activity_at"_s).toDouble());
+    const QJsonArray rooms = o.value(u"rooms"_s).toArray();
+    for (const QJsonValue &r : rooms)
+        c.rooms.append(r.toString());
+    return c;
+}
+
 QJsonObject successReply(const QString &type, const QJsonValue &id, const QJsonObject &data)
 {
     QJsonObject o{{u"type"_s, type}, {u"success"_s, true}, {u"data"_s, data}};

@@ -5,10 +5,12 @@
 #include <QJsonValue>
 #include <QString>
 
+#include "shared/protocol/adminconnection.h"
 #include "shared/protocol/chatmessage.h"
 #include "shared/protocol/conversationinfo.h"
 #include "shared/protocol/protocolerror.h"
 #include "shared/protocol/result.h"
+#include "shared/protocol/serverstats.h"
 #include "shared/protocol/userinfo.h"
 
 namespace Switchboard {
@@ -21,11 +23,17 @@ QJsonObject encode(const UserInfo &user);
 QJsonObject encode(const ChatMessage &message);
 QJsonObject encode(const ConversationInfo &conversation);
 QJsonObject encode(const ProtocolError &error);
+// The `stats` fields (without `type`) and one `admin_connections` row (section 11).
+QJsonObject encode(const ServerStats &stats);
+QJsonObject encode(const AdminConnection &connection);
 
 Result<UserInfo> decodeUser(const QJsonObject &object);
 Result<ChatMessage> decodeMessage(const QJsonObject &object);
 Result<ConversationInfo> decodeConversation(const QJsonObject &object);
 ProtocolError decodeError(const QJsonObject &object);
+// Accepts the `stats` event itself (its `type` is ignored).
+Result<ServerStats> decodeStats(const QJsonObject &object);
+Result<AdminConnection> decodeAdminConnection(const QJsonObject &object);
 
 // Envelope frames (section 2). `id` is echoed exactly as the client sent it; an undefined
 // QJsonValue means "no id".
