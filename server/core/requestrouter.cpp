@@ -17,6 +17,7 @@
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
 #include "server/services/presenceservice.h"
+#include "server/services/pushdispatcher.h"
 #include "server/services/resumeservice.h"
 #include "server/services/roomservice.h"
 #include "server/storage/storage.h"
@@ -409,6 +410,9 @@ void RequestRouter::registerHandlers()
     m_handlers.insert(u"admin_kick"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
         m_services.admin.kick(r.fields, replier(s, ticket, r));
     }));
+    m_handlers.insert(u"push_register"_s, [this](Session *s, const Request &r, quint64 ticket) {
+        m_services.push.registerDevice(s->userId(), r.fields, replier(s, ticket, r));
+    });
     m_handlers.insert(u"contacts"_s, [this](Session *s, const Request &r, quint64 ticket) {
         m_services.contacts.list(s->user(), replier(s, ticket, r));
     });

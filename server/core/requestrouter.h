@@ -13,6 +13,7 @@
 namespace Switchboard::Server {
 
 class AdminService;
+class PushDispatcher;
 class ChatService;
 class SupportService;
 class ContactService;
@@ -47,6 +48,7 @@ public:
         ContactService &contacts;
         SupportService &support;
         AdminService &admin;
+        PushDispatcher &push;
     };
 
     RequestRouter(const ServerConfig &config, SessionRegistry &registry, Storage &storage, TokenService &tokens,

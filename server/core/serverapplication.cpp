@@ -11,6 +11,7 @@
 
 #include "server/core/fileurlsigner.h"
 #include "server/core/logging.h"
+#include "server/core/onlineusers.h"
 #include "server/core/loginthrottle.h"
 #include "server/core/passwordhasher.h"
 #include "server/core/requestrouter.h"
@@ -23,6 +24,7 @@
 #include "server/services/adminservice.h"
 #include "server/services/chatservice.h"
 #include "server/services/filestore.h"
+#include "server/services/pushdispatcher.h"
 #include "server/services/supportservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
@@ -52,7 +54,8 @@ Result<T> waitFor(Call call)
     return std::move(*out);
 }
 
-std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *error)
+std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *error,
+                                        std::function<bool(qint64)> isOnline = {})
 {
     SqlStorageOptions options;
     options.url = DatabaseUrl::parse(config.database, error);
@@ -61,6 +64,7 @@ std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *err
     options.sqliteFullSync = config.sqliteFullSync;
     options.queueLimit = config.storageQueueLimit;
     auto storage = std::make_unique<SqlStorage>(options);
+    storage->setOnlineCheck(std::move(isOnline));
     if (!storage->start(error))
         return nullptr;
     return storage;
@@ -75,6 +79,7 @@ ServerApplication::~ServerApplication()
 {
     // Frontend first (no new work), storage last (finishes what is queued).
     m_http.reset();
+    m_push.reset();
     m_router.reset();
     m_registry.reset(); // deletes nothing itself; sessions are children of this object
     if (m_storage)
@@ -88,7 +93,8 @@ bool ServerApplication::start(QString *error)
         return false;
     }
     m_metrics.startedAtMs = QDateTime::currentMSecsSinceEpoch();
-    m_storage = makeStorage(m_config, error);
+    m_online = std::make_unique<OnlineUsers>();
+    m_storage = makeStorage(m_config, error, [online = m_online.get()](qint64 id) { return online->isOnline(id); });
     if (!m_storage)
         return false;
     qCInfo(lcCore).noquote() << "storage ready, schema version" << m_storage->schemaVersion();
@@ -121,6 +127,12 @@ bool ServerApplication::start(QString *error)
         SessionRegistry::Timeouts{m_config.authTimeout, m_config.heartbeatTimeout});
     m_chat = std::make_unique<ChatService>(*m_storage, *m_registry, m_metrics, m_config, *m_signer);
     m_auth = std::make_unique<AuthService>(*m_storage, *m_hasher, *m_tokens, *m_throttle, m_config);
+    connect(m_registry.get(), &SessionRegistry::sessionAuthenticated, this,
+            [this](Session *s) { m_online->setOnline(s->userId(), true); });
+    connect(m_registry.get(), &SessionRegistry::userOffline, this,
+            [this](qint64 userId, qint64) { m_online->setOnline(userId, false); });
+    m_push = std::make_unique<PushDispatcher>(*m_storage, m_config);
+    connect(m_chat.get(), &ChatService::pushQueued, m_push.get(), &PushDispatcher::wake);
     m_presence = std::make_unique<PresenceService>(*m_storage, *m_registry);
     m_rooms = std::make_unique<RoomService>(RoomService::Limits{m_config.maxRoomsPerConnection,
                                                                 m_config.maxConnectionsPerRoom, m_config.reconnectionTtl});
@@ -131,10 +143,11 @@ bool ServerApplication::start(QString *error)
     m_admin = std::make_unique<AdminService>(*m_registry, *m_storage, *m_rooms, m_metrics);
     m_router = std::make_unique<RequestRouter>(
         m_config, *m_registry, *m_storage, *m_tokens,
-        RequestRouter::Services{*m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts, *m_support, *m_admin},
+        RequestRouter::Services{*m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts, *m_support, *m_admin,
+                                *m_push},
         m_metrics);
     m_rest = std::make_unique<RestApi>(
-        RestApi::Services{*m_auth, *m_chat, *m_groups, *m_contacts, *m_support, *m_admin, *m_files, *m_signer},
+        RestApi::Services{*m_auth, *m_chat, *m_groups, *m_contacts, *m_support, *m_admin, *m_files, *m_signer, *m_push},
         *m_storage, m_config);
 
     const Session::Limits limits{m_config.maxFrameBytes, m_config.maxSendQueueBytes, m_config.maxPendingRequests,
@@ -166,6 +179,7 @@ bool ServerApplication::start(QString *error)
         return false;
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? u"[%1]"_s.arg(address.toString())
                                                                                : address.toString();
+    m_push->start();
     std::printf("listening on %s:%u\n", qPrintable(host), unsigned(m_port));
     std::fflush(stdout);
     return true;

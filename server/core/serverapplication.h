@@ -10,6 +10,8 @@
 namespace Switchboard::Server {
 
 class AdminService;
+class OnlineUsers;
+class PushDispatcher;
 class FileStore;
 class FileUrlSigner;
 class AuthService;
@@ -58,6 +60,7 @@ private:
 
     ServerConfig m_config;
     ServerMetrics m_metrics;
+    std::unique_ptr<OnlineUsers> m_online; // before m_storage: the storage thread reads it
     std::unique_ptr<SqlStorage> m_storage;
     std::unique_ptr<TokenService> m_tokens;
     std::unique_ptr<FileUrlSigner> m_signer;
@@ -74,6 +77,7 @@ private:
     std::unique_ptr<ContactService> m_contacts;
     std::unique_ptr<SupportService> m_support;
     std::unique_ptr<AdminService> m_admin;
+    std::unique_ptr<PushDispatcher> m_push;
     std::unique_ptr<RequestRouter> m_router;
     std::unique_ptr<RestApi> m_rest;
     std::unique_ptr<HttpFrontend> m_http;

@@ -110,6 +110,16 @@ QStringList ServerConfig::loadIni(const QString &path)
     readNumber(s, u"requeue_grace"_s, &supportRequeueGrace, &problems);
     s.endGroup();
 
+    s.beginGroup(u"push"_s);
+    pushWebhookUrl = s.value(u"webhook_url"_s, pushWebhookUrl).toString();
+    pushWebhookSecret = s.value(u"webhook_secret"_s, pushWebhookSecret).toString();
+    pushFcmUrl = s.value(u"fcm_url"_s, pushFcmUrl).toString();
+    pushFcmAccessToken = s.value(u"fcm_access_token"_s, pushFcmAccessToken).toString();
+    readNumber(s, u"preview_chars"_s, &pushPreviewChars, &problems);
+    readNumber(s, u"max_attempts"_s, &pushMaxAttempts, &problems);
+    readNumber(s, u"retry_base_ms"_s, &pushRetryBaseMs, &problems);
+    s.endGroup();
+
     s.beginGroup(u"storage"_s);
     if (s.contains(u"sqlite_synchronous"_s)) {
         const QString mode = s.value(u"sqlite_synchronous"_s).toString().toLower();

@@ -48,6 +48,15 @@ struct ServerConfig
     int supportAgentCapacity = 5;
     int supportRequeueGrace = 60; // seconds an agent may be gone before their chats return to the queue
 
+    // [push]
+    QString pushWebhookUrl;
+    QString pushWebhookSecret;   // HMAC-SHA256 key for the X-Switchboard-Signature header
+    QString pushFcmUrl;          // FCM HTTP v1 messages:send endpoint (configurable for tests)
+    QString pushFcmAccessToken;  // OAuth2 bearer token for FCM
+    int pushPreviewChars = 80;   // message text in a notification (0: none)
+    int pushMaxAttempts = 10;
+    int pushRetryBaseMs = 1000;  // first retry delay; doubles each attempt (capped at 1 h)
+
     // [storage]
     bool sqliteFullSync = true;
     int storageQueueLimit = 10000;

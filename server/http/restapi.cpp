@@ -15,6 +15,7 @@
 #include "server/http/httpresponse.h"
 #include "server/http/multipartform.h"
 #include "server/services/filestore.h"
+#include "server/services/pushdispatcher.h"
 #include "server/http/resterror.h"
 #include "server/services/adminservice.h"
 #include "server/services/authservice.h"
@@ -86,7 +87,7 @@ Result<QJsonObject> numericQuery(const QUrlQuery &query, std::initializer_list<c
 RestApi::RestApi(const Services &services, Storage &storage, const ServerConfig &config, QObject *parent)
     : QObject(parent), m_auth(services.auth), m_chat(services.chat), m_groups(services.groups),
       m_contacts(services.contacts), m_support(services.support), m_admin(services.admin), m_files(services.files),
-      m_signer(services.signer), m_config(config), m_storage(storage)
+      m_signer(services.signer), m_push(services.push), m_config(config), m_storage(storage)
 {
 }
 
@@ -206,6 +207,25 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             return download(request, socket, *id);
         }
         return parts.size() <= 2 ? notAllowed() : notFound();
+    }
+    if (parts.size() == 3 && parts[0] == u"admin"_s && parts[1] == u"push"_s && parts[2] == u"failures"_s) {
+        if (!get)
+            return notAllowed();
+        return withUser(request, respond, [this, respond](const UserInfo &u) {
+            if (!AdminService::isAdmin(u))
+                return respond(ProtocolError::make(ErrorCode::Forbidden, u"Administrators only"_s));
+            m_push.failures(respond);
+        });
+    }
+    if (parts.size() == 2 && parts[0] == u"push"_s && parts[1] == u"register"_s) {
+        if (!post)
+            return notAllowed();
+        auto body = jsonBody(request);
+        return withUser(request, respond, [this, respond, body](const UserInfo &u) {
+            if (!body)
+                return respond(body.error());
+            m_push.registerDevice(u.id, body.value(), respond);
+        });
     }
     if (parts.size() == 2 && parts[0] == u"admin"_s) {
         const QString what = parts[1];

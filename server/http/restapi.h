@@ -14,6 +14,7 @@ class QTcpSocket;
 namespace Switchboard::Server {
 
 class AdminService;
+class PushDispatcher;
 class AuthService;
 class SupportService;
 class ChatService;
@@ -44,6 +45,7 @@ public:
         AdminService &admin;
         FileStore &files;
         const FileUrlSigner &signer;
+        PushDispatcher &push;
     };
 
     RestApi(const Services &services, Storage &storage, const ServerConfig &config, QObject *parent = nullptr);
@@ -68,6 +70,7 @@ private:
     AdminService &m_admin;
     FileStore &m_files;
     const FileUrlSigner &m_signer;
+    PushDispatcher &m_push;
     const ServerConfig &m_config;
     Storage &m_storage;
 };

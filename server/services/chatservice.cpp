@@ -129,6 +129,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
     request.content = text;
     request.clientMsgId = cmid;
     request.fileId = fileId;
+    request.pushPreviewChars = m_config.pushPreviewChars;
     request.now = QDateTime::currentMSecsSinceEpoch();
     QPointer<Session> originGuard(origin);
     m_storage.appendMessage(request, [this, originGuard, done = std::move(done)](Result<AppendResult> r) {
@@ -138,6 +139,8 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
         if (!a.duplicate) {
             ++m_metrics.messagesReceived;
             deliver(a.message, a.participants, originGuard.data());
+            if (a.pushQueued > 0)
+                Q_EMIT pushQueued();
         }
         done(QJsonObject{{u"message_id"_s, double(a.message.id)},
                          {u"conversation_id"_s, double(a.message.conversationId)},

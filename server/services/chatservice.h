@@ -52,6 +52,10 @@ public:
     // new_message to every online connection of `participants` except `origin`.
     void deliver(const ChatMessage &message, const QList<qint64> &participants, Session *origin);
 
+Q_SIGNALS:
+    // A committed message put offline-push notifications into the outbox.
+    void pushQueued();
+
 private:
     void sendToUsers(const QList<qint64> &users, qint64 exceptUser, const QByteArray &frame);
 

@@ -98,6 +98,31 @@ QList<Step> steps()
              u"ALTER TABLE messages ADD COLUMN file_id BIGINT"_s,
              u"CREATE INDEX messages_by_file ON messages(file_id) WHERE file_id IS NOT NULL"_s,
          }},
+        {5, "offline push: registrations and the durable outbox",
+         {
+             u"CREATE TABLE push_registrations ("
+             " id %PK%,"
+             " user_id BIGINT NOT NULL REFERENCES users(id),"
+             " platform TEXT NOT NULL,"
+             " token TEXT NOT NULL,"
+             " created_at BIGINT NOT NULL,"
+             " UNIQUE (platform, token))"_s,
+             u"CREATE INDEX push_registrations_by_user ON push_registrations(user_id)"_s,
+             u"CREATE TABLE push_outbox ("
+             " id %PK%,"
+             " user_id BIGINT NOT NULL,"
+             " platform TEXT NOT NULL,"
+             " token TEXT NOT NULL,"
+             " message_id BIGINT NOT NULL,"
+             " payload TEXT NOT NULL,"
+             " status TEXT NOT NULL,"
+             " attempts INTEGER NOT NULL DEFAULT 0,"
+             " next_attempt_at BIGINT NOT NULL,"
+             " last_error TEXT,"
+             " created_at BIGINT NOT NULL,"
+             " updated_at BIGINT NOT NULL)"_s,
+             u"CREATE INDEX push_outbox_due ON push_outbox(status, next_attempt_at)"_s,
+         }},
     };
 }
 

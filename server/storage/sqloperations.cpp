@@ -372,6 +372,10 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
     if (!message)
         return message.error();
     result.message = message.value();
+    auto queued = queuePush(result.message, result.participants, r.pushPreviewChars);
+    if (!queued)
+        return queued.error();
+    result.pushQueued = queued.value();
     return result;
 }
 
@@ -1028,6 +1032,143 @@ Result<FileRecord> SqlOperations::fileForUser(qint64 userId, qint64 fileId)
     if (!q->next())
         return ProtocolError::make(ErrorCode::Forbidden, u"You have no access to this file"_s);
     return f;
+}
+
+Result<int> SqlOperations::queuePush(const ChatMessage &message, const QList<qint64> &participants, int previewChars)
+{
+    int queued = 0;
+    QString senderName;
+    for (qint64 userId : participants) {
+        if (userId == message.senderId || (m_isOnline && m_isOnline(userId)))
+            continue;
+        QSqlQuery *q = run(u"SELECT platform, token FROM push_registrations WHERE user_id = ? ORDER BY id"_s, {userId});
+        if (!q)
+            return storageError();
+        QList<QPair<QString, QString>> registrations;
+        while (q->next())
+            registrations.append({q->value(0).toString(), q->value(1).toString()});
+        if (registrations.isEmpty())
+            continue;
+        if (senderName.isNull()) {
+            auto sender = user(message.senderId);
+            if (!sender)
+                return sender.error();
+            senderName = sender->displayName;
+        }
+        // No more of the message than configured: by default the sender and 80 characters.
+        QString preview;
+        if (previewChars > 0 && message.type == u"text"_s) {
+            qsizetype cut = 0;
+            int chars = 0;
+            while (cut < message.content.size() && chars < previewChars) {
+                cut += message.content.at(cut).isHighSurrogate() && cut + 1 < message.content.size() ? 2 : 1;
+                ++chars;
+            }
+            preview = message.content.left(cut);
+        } else if (previewChars > 0) {
+            preview = message.type == u"image"_s ? u"[image]"_s : u"[file]"_s;
+        }
+        const QJsonObject payload{{u"type"_s, u"new_message"_s},
+                                  {u"user_id"_s, double(userId)},
+                                  {u"conversation_id"_s, double(message.conversationId)},
+                                  {u"message_id"_s, double(message.id)},
+                                  {u"seq"_s, double(message.seq)},
+                                  {u"sender_id"_s, double(message.senderId)},
+                                  {u"sender_name"_s, senderName},
+                                  {u"preview"_s, preview},
+                                  {u"created_at"_s, double(message.createdAt)}};
+        const QString text = QString::fromUtf8(QJsonDocument(payload).toJson(QJsonDocument::Compact));
+        for (const auto &[platform, token] : std::as_const(registrations)) {
+            if (!run(u"INSERT INTO push_outbox (user_id, platform, token, message_id, payload, status, attempts,"
+                     " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"_s,
+                     {userId, platform, token, message.id, text, message.createdAt, message.createdAt, message.createdAt}))
+                return storageError();
+            ++queued;
+        }
+    }
+    return queued;
+}
+
+Result<Done> SqlOperations::registerPush(qint64 userId, const QString &platform, const QString &token, qint64 now)
+{
+    // A device token belongs to whoever registered it last (a shared device changes hands).
+    if (!run(u"DELETE FROM push_registrations WHERE platform = ? AND token = ?"_s, {platform, token}))
+        return storageError();
+    if (!run(u"INSERT INTO push_registrations (user_id, platform, token, created_at) VALUES (?, ?, ?, ?)"_s,
+             {userId, platform, token, now}))
+        return storageError();
+    return Done{};
+}
+
+namespace {
+PushJob readPushJob(const QSqlQuery &q)
+{
+    PushJob j;
+    j.id = q.value(0).toLongLong();
+    j.userId = q.value(1).toLongLong();
+    j.platform = q.value(2).toString();
+    j.token = q.value(3).toString();
+    j.payload = q.value(4).toString().toUtf8();
+    j.attempts = q.value(5).toInt();
+    j.lastError = q.value(6).isNull() ? QString() : q.value(6).toString();
+    j.status = q.value(7).toString();
+    j.updatedAt = q.value(8).toLongLong();
+    return j;
+}
+const QString kPushColumns = u"id, user_id, platform, token, payload, attempts, last_error, status, updated_at"_s;
+} // namespace
+
+Result<QList<PushJob>> SqlOperations::claimPush(int limit, qint64 leaseMs, qint64 now)
+{
+    // Keep the outbox bounded: delivered notifications are kept a day for the admin view.
+    if (!run(u"DELETE FROM push_outbox WHERE status = 'sent' AND updated_at < ?"_s, {now - 24LL * 3600 * 1000}))
+        return storageError();
+    QSqlQuery *q = run(u"SELECT "_s + kPushColumns
+                           + u" FROM push_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"_s,
+                       {now, limit});
+    if (!q)
+        return storageError();
+    QList<PushJob> jobs;
+    while (q->next())
+        jobs.append(readPushJob(*q));
+    for (const PushJob &j : std::as_const(jobs)) {
+        if (!run(u"UPDATE push_outbox SET next_attempt_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"_s,
+                 {now + leaseMs, now, j.id}))
+            return storageError();
+    }
+    for (PushJob &j : jobs)
+        ++j.attempts;
+    return jobs;
+}
+
+Result<Done> SqlOperations::finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, qint64 now)
+{
+    if (delivered) {
+        if (!run(u"UPDATE push_outbox SET status = 'sent', last_error = NULL, updated_at = ? WHERE id = ?"_s, {now, jobId}))
+            return storageError();
+    } else if (retryAt > 0) {
+        if (!run(u"UPDATE push_outbox SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?"_s,
+                 {retryAt, error.left(500), now, jobId}))
+            return storageError();
+    } else {
+        if (!run(u"UPDATE push_outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?"_s,
+                 {error.left(500), now, jobId}))
+            return storageError();
+    }
+    return Done{};
+}
+
+Result<QList<PushJob>> SqlOperations::pushFailures(int limit)
+{
+    QSqlQuery *q = run(u"SELECT "_s + kPushColumns
+                           + u" FROM push_outbox WHERE last_error IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT ?"_s,
+                       {limit});
+    if (!q)
+        return storageError();
+    QList<PushJob> jobs;
+    while (q->next())
+        jobs.append(readPushJob(*q));
+    return jobs;
 }
 
 } // namespace Switchboard::Server

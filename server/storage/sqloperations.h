@@ -6,6 +6,7 @@
 #include <QSqlQuery>
 #include <QString>
 #include <QVariant>
+#include <functional>
 #include <initializer_list>
 
 #include "server/storage/migrations.h"
@@ -66,6 +67,11 @@ public:
     Result<FileRecord> createFile(const FileRecord &file);
     Result<FileRecord> fileForUser(qint64 userId, qint64 fileId);
     Result<FileRecord> file(qint64 fileId);
+    void setOnlineCheck(std::function<bool(qint64)> isOnline) { m_isOnline = std::move(isOnline); }
+    Result<Done> registerPush(qint64 userId, const QString &platform, const QString &token, qint64 now);
+    Result<QList<PushJob>> claimPush(int limit, qint64 leaseMs, qint64 now);
+    Result<Done> finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, qint64 now);
+    Result<QList<PushJob>> pushFailures(int limit);
 
 private:
     struct Membership
@@ -91,6 +97,8 @@ private:
     Result<bool> isStaff(qint64 userId);
     Result<ConversationInfo> supportView(qint64 viewerId, qint64 conversationId);
     Result<Done> setParticipant(qint64 conversationId, qint64 userId, bool present, qint64 now);
+    // Outbox rows for every offline participant with a push registration.
+    Result<int> queuePush(const ChatMessage &message, const QList<qint64> &participants, int previewChars);
     static ChatMessage readMessage(const QSqlQuery &q, int first);
     // Appends one message at the next seq of the conversation.
     Result<ChatMessage> insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
@@ -106,6 +114,7 @@ private:
     QHash<qint64, QList<qint64>> m_participants;
     QHash<QString, qint64> m_privateConversations;
     QHash<qint64, bool> m_staff; // roles never change while the server runs
+    std::function<bool(qint64)> m_isOnline;
 };
 
 } // namespace Switchboard::Server

@@ -106,6 +106,7 @@ bool SqlStorage::openConnection(QString *error)
     }
     const auto dialect = sqlite ? Migrations::Dialect::Sqlite : Migrations::Dialect::PostgreSql;
     m_ops = std::make_unique<SqlOperations>(db, dialect);
+    m_ops->setOnlineCheck(m_isOnline);
     if (sqlite) {
         // WAL lets readers run beside the writer; FULL fsyncs every commit (group commit makes it
         // cheap), NORMAL only at checkpoints (still safe against a killed process).
@@ -478,6 +479,39 @@ void SqlStorage::fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> 
 void SqlStorage::file(qint64 fileId, Callback<FileRecord> done)
 {
     submit<FileRecord>(false, [fileId](SqlOperations &ops) { return ops.file(fileId); }, std::move(done));
+}
+
+void SqlStorage::setOnlineCheck(std::function<bool(qint64)> isOnline)
+{
+    Q_ASSERT(!m_thread); // before start(): the storage thread reads it without locking
+    m_isOnline = std::move(isOnline);
+}
+
+void SqlStorage::registerPush(qint64 userId, const QString &platform, const QString &token, Callback<Done> done)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    submit<Done>(true, [userId, platform, token, now](SqlOperations &ops) { return ops.registerPush(userId, platform, token, now); },
+                 std::move(done));
+}
+
+void SqlStorage::claimPush(int limit, qint64 leaseMs, Callback<QList<PushJob>> done)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    submit<QList<PushJob>>(true, [limit, leaseMs, now](SqlOperations &ops) { return ops.claimPush(limit, leaseMs, now); },
+                           std::move(done));
+}
+
+void SqlStorage::finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, Callback<Done> done)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    submit<Done>(true, [jobId, delivered, retryAt, error, now](SqlOperations &ops) {
+        return ops.finishPush(jobId, delivered, retryAt, error, now);
+    }, std::move(done));
+}
+
+void SqlStorage::pushFailures(int limit, Callback<QList<PushJob>> done)
+{
+    submit<QList<PushJob>>(false, [limit](SqlOperations &ops) { return ops.pushFailures(limit); }, std::move(done));
 }
 
 } // namespace Switchboard::Server

@@ -77,6 +77,13 @@ public:
     void createFile(const FileRecord &file, Callback<FileRecord> done) override;
     void fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done) override;
     void file(qint64 fileId, Callback<FileRecord> done) override;
+    void registerPush(qint64 userId, const QString &platform, const QString &token, Callback<Done> done) override;
+    void claimPush(int limit, qint64 leaseMs, Callback<QList<PushJob>> done) override;
+    void finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, Callback<Done> done) override;
+    void pushFailures(int limit, Callback<QList<PushJob>> done) override;
+    // Thread-safe predicate the storage thread asks while committing a message: users for whom it
+    // returns true get no offline push.
+    void setOnlineCheck(std::function<bool(qint64 userId)> isOnline);
 
 Q_SIGNALS:
     void availabilityChanged(bool available);
@@ -100,6 +107,7 @@ private:
     void setAvailable(bool available);
 
     SqlStorageOptions m_options;
+    std::function<bool(qint64)> m_isOnline;
     QString m_connectionName;
     std::unique_ptr<SqlOperations> m_ops; // storage thread only
     QThread *m_thread = nullptr;

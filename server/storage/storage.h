@@ -73,6 +73,15 @@ public:
     virtual void fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done) = 0;
     virtual void file(qint64 fileId, Callback<FileRecord> done) = 0;
 
+    // Offline push (PROTOCOL.md section 11).
+    virtual void registerPush(qint64 userId, const QString &platform, const QString &token, Callback<Done> done) = 0;
+    // Claims up to `limit` due notifications, leasing them for `leaseMs` (a crash mid-send makes
+    // them due again after the lease).
+    virtual void claimPush(int limit, qint64 leaseMs, Callback<QList<PushJob>> done) = 0;
+    // Records the outcome of one attempt: delivered, or retry at `retryAt` (0: give up).
+    virtual void finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, Callback<Done> done) = 0;
+    virtual void pushFailures(int limit, Callback<QList<PushJob>> done) = 0;
+
     // Returns the stored value of `key`, storing `valueIfMissing` first when there is none.
     virtual void loadOrStoreSetting(const QString &key, const QString &valueIfMissing,
                                     Callback<QString> done) = 0;

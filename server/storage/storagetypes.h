@@ -37,6 +37,7 @@ struct AppendRequest
     QJsonObject attachment;
     QString clientMsgId; // empty: no dedup
     qint64 fileId = 0;   // image/file messages: the upload to attach (0 = none)
+    int pushPreviewChars = 80; // how much of the text an offline push may carry (0: none)
     qint64 now = 0;      // ms since the epoch
 };
 
@@ -45,6 +46,7 @@ struct AppendResult
     ChatMessage message;
     bool duplicate = false;
     QList<qint64> participants;
+    int pushQueued = 0; // notifications put into the outbox in the same transaction
 };
 
 struct HistoryQuery
@@ -137,6 +139,20 @@ struct FileRecord
     qint64 size = 0;
     QString storageKey; // file name inside the server's file directory
     qint64 createdAt = 0;
+};
+
+// One notification in the durable outbox.
+struct PushJob
+{
+    qint64 id = 0;
+    qint64 userId = 0;
+    QString platform; // "webhook" or "fcm"
+    QString token;
+    QByteArray payload; // JSON object
+    int attempts = 0;
+    QString lastError;
+    QString status; // pending, sent, failed
+    qint64 updatedAt = 0;
 };
 
 struct ContactInfo
