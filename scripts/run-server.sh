@@ -42,4 +42,4 @@ fi
 
 # exec: the server replaces this shell, so Ctrl-C / SIGTERM reach it directly and it can shut
 # down cleanly (close connections with 1001, finish in-flight writes).
-exec build/server/switchboard-server "${defaults[@]}" "$@"
+exec "${SB_BUILD_DIR:-build}/server/switchboard-server" "${defaults[@]}" "$@"
