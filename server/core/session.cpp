@@ -46,6 +46,9 @@ Session::Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint
     connect(m_socket.get(), &QWebSocket::pong, this,
             [this](quint64, const QByteArray &) { m_lastActivityAt = QDateTime::currentMSecsSinceEpoch(); });
     if (m_transport) {
+        // No Nagle: a reply or event written while an earlier frame is still unacknowledged would
+        // otherwise wait for the client's delayed ACK (40 ms on Linux).
+        m_transport->setSocketOption(QAbstractSocket::LowDelayOption, 1);
         // Every byte from the client counts as activity, WebSocket ping frames included (QWebSocket
         // answers those itself and tells nobody).
         connect(m_transport, &QIODevice::readyRead, this,
