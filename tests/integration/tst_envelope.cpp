@@ -1,0 +1,419 @@
+#include <QDateTime>
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTest>
+#include <QWebSocket>
+
+#include "tests/integration/coretest.h"
+
+using namespace Qt::StringLiterals;
+using namespace Switchboard;
+using namespace Switchboard::Test;
+using namespace Switchboard::Test::Core;
+
+// PROTOCOL.md sections 2 and 13 (envelope and errors) against the real server on both storage
+// backends: one reply per request in request order, `id` echoed exactly, reply/event shapes,
+// bad_request / unknown_type / not_authenticated / not_found / forbidden with their triggers,
+// field types checked before lookups.
+class TestEnvelope : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void repliesInRequestOrderWithIdsEchoed_data() { TestDatabase::backends(); }
+    void repliesInRequestOrderWithIdsEchoed()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, {});
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        SB_CONNECT(annConnection, server, ann);
+        SB_OK(first, annConnection->sendTextTo(bob.id, u"first"_s));
+        const double conversationId = first->data().value(u"conversation_id"_s).toDouble();
+
+        // Slow (durable storage round trip) and instant requests interleaved, with every kind of
+        // id the contract names: integers, zero, negative, beyond 2^32, 2^53-1, strings.
+        const QList<QJsonValue> ids{7.0,
+                                    0.0,
+                                    -1.0,
+                                    4294967297.0,
+                                    9007199254740991.0,
+                                    -9007199254740991.0,
+                                    u"abc"_s,
+                                    u""_s,
+                                    u"7"_s,
+                                    u"ключ 🔑"_s,
+                                    42.0,
+                                    u"-0"_s,
+                                    123456789012.0,
+                                    u"last"_s};
+        const QList<QJsonObject> requests{
+            {{u"type"_s, u"message"_s}, {u"conversation_id"_s, conversationId}, {u"content"_s, u"a"_s}},
+            {{u"type"_s, u"ping"_s}},
+            {{u"type"_s, u"frobnicate"_s}},
+            {{u"type"_s, u"history"_s}, {u"conversation_id"_s, conversationId}},
+            {{u"type"_s, u"message"_s}, {u"to"_s, double(bob.id)}, {u"content"_s, u"b"_s}},
+            {{u"type"_s, u"conversations"_s}},
+            {{u"type"_s, u"message"_s}, {u"conversation_id"_s, conversationId}, {u"content"_s, 5}},
+            {{u"type"_s, u"history"_s}, {u"conversation_id"_s, 99999999.0}},
+            {{u"type"_s, u"typing"_s}, {u"conversation_id"_s, conversationId}},
+            {{u"type"_s, u"message"_s}, {u"conversation_id"_s, conversationId}, {u"content"_s, u""_s}},
+            {{u"type"_s, u"read"_s}, {u"conversation_id"_s, conversationId}, {u"seq"_s, 1}},
+            {{u"type"_s, u"message"_s}, {u"conversation_id"_s, conversationId}, {u"content"_s, u"c"_s}},
+            {{u"type"_s, u"received"_s}, {u"conversation_id"_s, conversationId}, {u"seq"_s, 2}},
+            {{u"type"_s, u"ping"_s}},
+        };
+        QCOMPARE(ids.size(), requests.size());
+        const QStringList expected{u"ok"_s,          u"pong"_s,      u"unknown_type"_s,
+                                   u"ok"_s,          u"ok"_s,        u"ok"_s,
+                                   u"bad_request"_s, u"not_found"_s, u"ok"_s,
+                                   u"validation_failed"_s, u"ok"_s,  u"ok"_s,
+                                   u"ok"_s,          u"pong"_s};
+
+        FrameRecorder recorder(annConnection.get());
+        for (qsizetype i = 0; i < requests.size(); ++i) {
+            QJsonObject frame = requests.at(i);
+            frame.insert(u"id"_s, ids.at(i));
+            QVERIFY(annConnection->sendFrame(frame));
+        }
+        // The last one is a ping: once its pong is here, every earlier reply must be too.
+        QVERIFY(recorder.waitFor([](const QJsonObject &f) {
+            return f.value(u"id"_s) == QJsonValue(u"last"_s);
+        }) >= 0);
+
+        QList<QJsonObject> replies;
+        for (const QJsonObject &f : recorder.frames()) {
+            if (f.contains(u"id"_s))
+                replies.append(f);
+        }
+        QCOMPARE(replies.size(), requests.size());
+        for (qsizetype i = 0; i < replies.size(); ++i) {
+            const QJsonObject &reply = replies.at(i);
+            const QString context = u"reply %1: %2"_s.arg(i).arg(compact(reply));
+            QVERIFY2(reply.value(u"id"_s) == ids.at(i), qPrintable(context));
+            QCOMPARE(reply.value(u"id"_s).type(), ids.at(i).type());
+            if (expected.at(i) == u"pong"_s) {
+                QCOMPARE(reply.value(u"type"_s).toString(), u"pong"_s);
+                QVERIFY2(!reply.contains(u"success"_s), qPrintable(context));
+                QVERIFY(reply.value(u"timestamp"_s).isDouble());
+                continue;
+            }
+            QCOMPARE(reply.value(u"type"_s), requests.at(i).value(u"type"_s));
+            QVERIFY2(reply.value(u"success"_s).isBool(), qPrintable(context));
+            if (expected.at(i) == u"ok"_s) {
+                QVERIFY2(reply.value(u"success"_s).toBool(), qPrintable(context));
+                QVERIFY2(reply.value(u"data"_s).isObject(), qPrintable(context));
+                QVERIFY2(!reply.contains(u"error"_s), qPrintable(context));
+            } else {
+                QVERIFY2(!reply.value(u"success"_s).toBool(), qPrintable(context));
+                QCOMPARE(errorCodeOf(reply), expected.at(i));
+                QVERIFY(reply.value(u"error"_s).toObject().value(u"message"_s).isString());
+                QVERIFY2(!reply.contains(u"data"_s), qPrintable(context));
+            }
+        }
+        QCOMPARE(replies.at(2).value(u"error"_s).toObject().value(u"message"_s).toString(),
+                 u"Unknown message type"_s);
+        QCOMPARE(replies.at(9).value(u"error"_s).toObject().value(u"message"_s).toString(),
+                 u"Message content cannot be empty"_s);
+        // The three sends that succeeded got consecutive seqs after "first", in request order.
+        QCOMPARE(intOf(replies.at(0).value(u"data"_s).toObject(), u"seq"_s), 2);
+        QCOMPARE(intOf(replies.at(4).value(u"data"_s).toObject(), u"seq"_s), 3);
+        QCOMPARE(intOf(replies.at(11).value(u"data"_s).toObject(), u"seq"_s), 4);
+    }
+
+    void idsComeBackVerbatimOnTheWire()
+    {
+        // The raw text of the reply, not just the parsed value: large integers must not turn
+        // into exponent notation or lose digits.
+        ServerProcess server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        QWebSocket socket;
+        QSignalSpy connected(&socket, &QWebSocket::connected);
+        QStringList texts;
+        connect(&socket, &QWebSocket::textMessageReceived, this,
+                [&texts](const QString &t) { texts.append(t); });
+        socket.open(server.wsUrl());
+        QVERIFY(connected.wait(kWaitMs));
+        const QStringList ids{u"4294967297"_s, u"9007199254740991"_s, u"-42"_s, u"0"_s,
+                              u"\"x y\""_s};
+        for (const QString &id : ids)
+            socket.sendTextMessage(u"{\"type\":\"ping\",\"id\":%1}"_s.arg(id));
+        QTRY_COMPARE_WITH_TIMEOUT(texts.size(), ids.size(), kWaitMs);
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            QVERIFY2(texts.at(i).contains(u"\"id\":%1"_s.arg(ids.at(i))), qPrintable(texts.at(i)));
+            QVERIFY2(!texts.at(i).contains(u"\"success\""_s), qPrintable(texts.at(i)));
+        }
+        socket.close();
+    }
+
+    void framesWithoutUsableTypeAreBadRequest_data() { TestDatabase::backends(); }
+    void framesWithoutUsableTypeAreBadRequest()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, {});
+        SB_GUEST(ann, server, "Ann");
+        SB_CONNECT(connection, server, ann);
+        FrameRecorder recorder(connection.get());
+
+        // type missing or not a string, with an id: bad_request, type "error", id echoed.
+        const QList<QPair<QString, QJsonValue>> cases{
+            {u"{\"id\":5}"_s, 5.0},
+            {u"{\"id\":\"s\",\"type\":5}"_s, u"s"_s},
+            {u"{\"id\":6,\"type\":null}"_s, 6.0},
+            {u"{\"id\":7,\"type\":[\"ping\"]}"_s, 7.0},
+            {u"{\"id\":8,\"type\":{\"x\":1}}"_s, 8.0},
+            {u"{\"id\":9,\"type\":true}"_s, 9.0},
+        };
+        for (const auto &[text, id] : cases) {
+            const QJsonObject reply = recorder.rawError(text);
+            QVERIFY2(!reply.isEmpty(), qPrintable(text));
+            QCOMPARE(reply.value(u"success"_s), QJsonValue(false));
+            QCOMPARE(errorCodeOf(reply), u"bad_request"_s);
+            QVERIFY2(reply.value(u"id"_s) == id, qPrintable(text + u" -> "_s + compact(reply)));
+        }
+        // Without an id the error carries none.
+        const QJsonObject noId = recorder.rawError(u"{\"hello\":1}"_s);
+        QCOMPARE(errorCodeOf(noId), u"bad_request"_s);
+        QVERIFY(!noId.contains(u"id"_s));
+
+        // A request with an unknown type gets unknown_type under its own type and id.
+        const QJsonObject unknown = recorder.roundTrip({{u"type"_s, u"no_such_thing"_s}, {u"id"_s, 11}});
+        QCOMPARE(unknown.value(u"success"_s), QJsonValue(false));
+        QCOMPARE(errorCodeOf(unknown), u"unknown_type"_s);
+        QCOMPARE(unknown.value(u"error"_s).toObject().value(u"message"_s).toString(),
+                 u"Unknown message type"_s);
+        SB_OK(pong, connection->ping());
+        QVERIFY(server.isRunning());
+    }
+
+    void onlyAuthReconnectPingBeforeAuthentication_data() { TestDatabase::backends(); }
+    void onlyAuthReconnectPingBeforeAuthentication()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, {});
+        SB_GUEST(ann, server, "Ann");
+        ClientConnection connection;
+        QSignalSpy connected(&connection, &ClientConnection::connected);
+        connection.open(server.wsUrl());
+        QVERIFY(connected.wait(kWaitMs));
+
+        const QList<QPair<QString, QJsonObject>> requests{
+            {u"message"_s, {{u"to"_s, double(ann.id)}, {u"content"_s, u"x"_s}}},
+            {u"history"_s, {{u"conversation_id"_s, 1}}},
+            {u"conversations"_s, {}},
+            {u"typing"_s, {{u"conversation_id"_s, 1}}},
+            {u"received"_s, {{u"conversation_id"_s, 1}, {u"seq"_s, 1}}},
+            {u"read"_s, {{u"conversation_id"_s, 1}, {u"seq"_s, 1}}},
+            {u"status"_s, {{u"status"_s, u"away"_s}}},
+            {u"join"_s, {{u"room"_s, u"lobby"_s}}},
+            {u"frobnicate"_s, {}}, // section 13: not_authenticated, not unknown_type
+        };
+        for (const auto &[type, fields] : requests) {
+            PendingRequest *r = connection.request(type, fields);
+            QVERIFY(waitForFinished(r));
+            QVERIFY2(!r->isSuccess(), qPrintable(type));
+            QVERIFY2(!r->reply().isEmpty(), qPrintable(type));
+            QCOMPARE(r->reply().value(u"type"_s).toString(), type);
+            QCOMPARE(r->reply().value(u"id"_s).toInteger(), r->id());
+            SB_COMPARE_CODE(r->error().code, ErrorCode::NotAuthenticated);
+        }
+        SB_OK(pong, connection.ping());
+        QCOMPARE(pong->data().value(u"type"_s).toString(), u"pong"_s);
+        QCOMPARE(connection.state(), ClientConnection::State::Connected);
+
+        const qint64 before = QDateTime::currentMSecsSinceEpoch();
+        SB_OK(auth, connection.authenticate(ann.token));
+        const qint64 after = QDateTime::currentMSecsSinceEpoch();
+        const QJsonObject data = auth->data();
+        QCOMPARE(intOf(data.value(u"user"_s).toObject(), u"id"_s), ann.id);
+        QVERIFY(!data.value(u"session_id"_s).toString().isEmpty());
+        QVERIFY(!data.value(u"resume_token"_s).toString().isEmpty());
+        QCOMPARE(data.value(u"heartbeat_interval"_s).toInt(), 30);
+        const qint64 serverTime = intOf(data, u"server_time"_s);
+        QVERIFY2(serverTime >= before - 1000 && serverTime <= after + 1000,
+                 qPrintable(QString::number(serverTime)));
+
+        // Now the same unknown type is unknown_type, and a second auth is bad_request.
+        SB_FAILS(connection.request(u"frobnicate"_s), UnknownType);
+        SB_FAILS(connection.authenticate(ann.token), BadRequest);
+        SB_FAILS(connection.request(u"reconnect"_s, {{u"token"_s, u"whatever"_s}}), BadRequest);
+        SB_OK(list, connection.conversations());
+    }
+
+    void fieldTypesAreCheckedBeforeLookups_data() { TestDatabase::backends(); }
+    void fieldTypesAreCheckedBeforeLookups()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, bulkLimits()); // many sends: keep the token bucket away
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        SB_GUEST(eve, server, "Eve");
+        SB_CONNECT(annConnection, server, ann);
+        SB_CONNECT(eveConnection, server, eve);
+        SB_OK(first, annConnection->sendTextTo(bob.id, u"hi"_s));
+        const double cid = first->data().value(u"conversation_id"_s).toDouble();
+        const double missing = 987654321.0;
+
+        // Entity ids that are not positive safe integers, numeric strings (never coerced),
+        // other JSON types: bad_request, even where the entity would not exist.
+        const QList<QJsonValue> badIds{u"1"_s,
+                                       QString::number(qint64(cid)),
+                                       0.0,
+                                       -1.0,
+                                       1.5,
+                                       9007199254740992.0,
+                                       1e300,
+                                       true,
+                                       QJsonArray{1},
+                                       QJsonObject{{u"id"_s, 1}}};
+        for (const QJsonValue &bad : badIds) {
+            const QString what = compact(QJsonObject{{u"v"_s, bad}});
+            PendingRequest *r = eveConnection->request(
+                u"history"_s, {{u"conversation_id"_s, bad}});
+            QVERIFY(waitForFinished(r));
+            QVERIFY2(!r->isSuccess(), qPrintable(what));
+            SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
+            r = eveConnection->request(u"message"_s, {{u"to"_s, bad}, {u"content"_s, u"x"_s}});
+            QVERIFY(waitForFinished(r));
+            SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
+            r = eveConnection->request(u"message"_s,
+                                       {{u"conversation_id"_s, bad}, {u"content"_s, u"x"_s}});
+            QVERIFY(waitForFinished(r));
+            SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
+            r = eveConnection->request(u"read"_s, {{u"conversation_id"_s, bad}, {u"seq"_s, 1}});
+            QVERIFY(waitForFinished(r));
+            SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
+        }
+        // Wrong type beats not_found and forbidden.
+        SB_FAILS(eveConnection->request(u"message"_s,
+                                        {{u"conversation_id"_s, missing}, {u"content"_s, 5}}),
+                 BadRequest);
+        SB_FAILS(eveConnection->request(u"message"_s,
+                                        {{u"conversation_id"_s, cid}, {u"content"_s, true}}),
+                 BadRequest);
+        SB_FAILS(eveConnection->request(u"message"_s, {{u"conversation_id"_s, cid},
+                                                       {u"content"_s, u"x"_s},
+                                                       {u"client_msg_id"_s, 17}}),
+                 BadRequest);
+        SB_FAILS(eveConnection->request(u"history"_s,
+                                        {{u"conversation_id"_s, cid}, {u"limit"_s, u"10"_s}}),
+                 BadRequest);
+        SB_FAILS(eveConnection->request(u"history"_s,
+                                        {{u"conversation_id"_s, missing}, {u"before_seq"_s, u"3"_s}}),
+                 BadRequest);
+        SB_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}, {u"seq"_s, u"1"_s}}),
+                 BadRequest);
+        SB_FAILS(eveConnection->request(u"received"_s,
+                                        {{u"conversation_id"_s, missing}, {u"seq"_s, -1}}),
+                 BadRequest);
+        // Missing required fields.
+        SB_FAILS(eveConnection->request(u"history"_s), BadRequest);
+        SB_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}}), BadRequest);
+        SB_FAILS(eveConnection->request(u"message"_s, {{u"content"_s, u"x"_s}}), BadRequest);
+        SB_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)}}), BadRequest);
+        SB_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)},
+                                                       {u"conversation_id"_s, cid},
+                                                       {u"content"_s, u"x"_s}}),
+                 BadRequest);
+        SB_FAILS(eveConnection->request(u"auth"_s), BadRequest);
+
+        // Well-typed: now the lookups decide.
+        SB_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, missing}}), NotFound);
+        SB_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, cid}}), Forbidden);
+        SB_FAILS(eveConnection->sendText(qint64(cid), u"intrusion"_s), Forbidden);
+        SB_FAILS(eveConnection->sendText(qint64(missing), u"void"_s), NotFound);
+        SB_FAILS(eveConnection->sendTextTo(qint64(missing), u"nobody"_s), NotFound);
+        SB_FAILS(eveConnection->markRead(qint64(cid), 1), Forbidden);
+        SB_FAILS(eveConnection->markReceived(qint64(missing), 1), NotFound);
+        SB_FAILS(eveConnection->sendTyping(qint64(cid)), Forbidden);
+        SB_FAILS(eveConnection->sendTyping(qint64(missing)), NotFound);
+
+        // Nothing of that reached the conversation.
+        SB_OK(history, annConnection->history(qint64(cid)));
+        QCOMPARE(history->data().value(u"messages"_s).toArray().size(), 1);
+        SB_OK(pong, eveConnection->ping());
+    }
+
+    void successRepliesAndEventsHaveTheirShape_data() { TestDatabase::backends(); }
+    void successRepliesAndEventsHaveTheirShape()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, {});
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        SB_CONNECT(annConnection, server, ann);
+        SB_CONNECT(bobConnection, server, bob);
+        FrameRecorder bobFrames(bobConnection.get());
+
+        const qint64 before = QDateTime::currentMSecsSinceEpoch();
+        SB_OK(sent, annConnection->sendTextTo(bob.id, u"shape"_s));
+        const qint64 after = QDateTime::currentMSecsSinceEpoch();
+        const QJsonObject data = sent->data();
+        for (const char *key : {"message_id", "conversation_id", "seq", "timestamp", "duplicate"})
+            QVERIFY2(data.contains(QLatin1StringView(key)), key);
+        QCOMPARE(data.value(u"duplicate"_s), QJsonValue(false));
+        QVERIFY(intOf(data, u"message_id"_s) > 0);
+        QVERIFY(intOf(data, u"conversation_id"_s) > 0);
+        const qint64 timestamp = intOf(data, u"timestamp"_s);
+        QVERIFY2(timestamp >= before - 1000 && timestamp <= after + 1000,
+                 qPrintable(QString::number(timestamp)));
+        const qint64 cid = intOf(data, u"conversation_id"_s);
+
+        // Every request answers with a data object, the fire-and-forget kinds included.
+        const QList<QPair<QString, QJsonObject>> requests{
+            {u"typing"_s, {{u"conversation_id"_s, double(cid)}}},
+            {u"received"_s, {{u"conversation_id"_s, double(cid)}, {u"seq"_s, 1}}},
+            {u"read"_s, {{u"conversation_id"_s, double(cid)}, {u"seq"_s, 1}}},
+            {u"status"_s, {{u"status"_s, u"away"_s}}},
+            {u"join"_s, {{u"room"_s, u"lobby"_s}}},
+            {u"leave"_s, {{u"room"_s, u"lobby"_s}}},
+            {u"conversations"_s, {}},
+            {u"history"_s, {{u"conversation_id"_s, double(cid)}}},
+        };
+        for (const auto &[type, fields] : requests) {
+            PendingRequest *r = bobConnection->request(type, fields);
+            QVERIFY(waitForFinished(r));
+            QVERIFY2(r->isSuccess(), qPrintable(describeRequest(r)));
+            QCOMPARE(r->reply().value(u"success"_s), QJsonValue(true));
+            QVERIFY2(r->reply().value(u"data"_s).isObject(), qPrintable(type));
+        }
+
+        // Events pushed to bob: never an id, never success.
+        QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
+            return f.value(u"type"_s) == QJsonValue(u"new_message"_s);
+        }) >= 0);
+        SB_OK(typing, annConnection->sendTyping(cid));
+        QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
+            return f.value(u"type"_s) == QJsonValue(u"typing"_s);
+        }) >= 0);
+        SB_OK(read, bobConnection->markRead(cid, 1));
+        FrameRecorder annFrames(annConnection.get());
+        SB_OK(annRead, annConnection->markRead(cid, 1)); // her own message: read_seq still moves
+        QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
+            return f.value(u"type"_s) == QJsonValue(u"receipt"_s);
+        }) >= 0);
+        const QStringList eventTypes{u"new_message"_s, u"typing"_s, u"receipt"_s};
+        int events = 0;
+        for (const QJsonObject &f : bobFrames.frames()) {
+            if (!eventTypes.contains(f.value(u"type"_s).toString()) || f.contains(u"data"_s))
+                continue;
+            ++events;
+            QVERIFY2(!f.contains(u"id"_s), qPrintable(compact(f)));
+            QVERIFY2(!f.contains(u"success"_s), qPrintable(compact(f)));
+        }
+        QVERIFY(events >= 3);
+        const QJsonObject message = bobFrames.ofType(u"new_message"_s).first().value(u"message"_s).toObject();
+        for (const char *key : {"id", "conversation_id", "seq", "sender_id", "type", "content",
+                                "attachment", "client_msg_id", "created_at"})
+            QVERIFY2(message.contains(QLatin1StringView(key)), key);
+        QCOMPARE(intOf(message, u"id"_s), intOf(data, u"message_id"_s));
+        QCOMPARE(intOf(message, u"created_at"_s), timestamp);
+        QCOMPARE(message.value(u"attachment"_s), QJsonValue(QJsonValue::Null));
+        QCOMPARE(message.value(u"client_msg_id"_s), QJsonValue(QJsonValue::Null));
+        QCOMPARE(message.value(u"type"_s).toString(), u"text"_s);
+        QCOMPARE(intOf(message, u"sender_id"_s), ann.id);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEnvelope)
+#include "tst_envelope.moc"
