@@ -171,7 +171,17 @@ void SqlStorage::workerLoop()
         {
             std::unique_lock lock(m_mutex);
             if (m_available.load()) {
-                m_wake.wait(lock, [this] { return m_stopping || !m_queue.empty(); });
+                // Idle for a while: check the database is still there, so /healthz tells the
+                // truth before the next request fails.
+                if (!m_wake.wait_for(lock, std::chrono::seconds(2), [this] { return m_stopping || !m_queue.empty(); })) {
+                    lock.unlock();
+                    if (!m_ops || !m_ops->execRaw(u"SELECT 1"_s)) {
+                        qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
+                        setAvailable(false);
+                        nextReconnect = std::chrono::steady_clock::now();
+                    }
+                    continue;
+                }
             } else {
                 m_wake.wait_until(lock, nextReconnect, [this] { return m_stopping || !m_queue.empty(); });
             }
