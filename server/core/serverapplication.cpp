@@ -174,7 +174,9 @@ bool ServerApplication::start(QString *error)
         *error = u"cannot parse listen address '%1'"_s.arg(m_config.listenHost);
         return false;
     }
-    m_port = m_http->start(address, m_config.listenPort, error);
+    // The largest legitimate request is an upload with its multipart framing.
+    const qint64 maxRequest = std::max<qint64>(m_config.maxUploadBytes + 256 * 1024, 2 * 1024 * 1024);
+    m_port = m_http->start(address, m_config.listenPort, maxRequest, error);
     if (m_port == 0)
         return false;
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? u"[%1]"_s.arg(address.toString())

@@ -9,6 +9,7 @@
 
 #include "server/http/httpresponse.h"
 #include "server/http/logging.h"
+#include "server/http/requestsizeguard.h"
 #include "server/http/restapi.h"
 #include "server/http/resterror.h"
 
@@ -47,16 +48,31 @@ bool HttpFrontend::setupTls(const QString &certFile, const QString &keyFile, QSt
         *error = u"invalid TLS certificate or key (PEM expected)"_s;
         return false;
     }
-    sslSetup(certificate, privateKey);
+    m_tls = QSslConfiguration::defaultConfiguration();
+    m_tls.setLocalCertificate(certificate);
+    m_tls.setPrivateKey(privateKey);
+    m_tls.setProtocol(QSsl::SecureProtocols);
+    m_tlsEnabled = true;
     return true;
 }
 
-quint16 HttpFrontend::start(const QHostAddress &address, quint16 port, QString *error)
+quint16 HttpFrontend::start(const QHostAddress &address, quint16 port, qint64 maxRequestBytes, QString *error)
 {
-    const quint16 bound = listen(address, port);
-    if (bound == 0)
-        *error = u"cannot listen on %1:%2"_s.arg(address.toString()).arg(port);
-    return bound;
+    QTcpServer *server = nullptr;
+    if (m_tlsEnabled) {
+        auto *ssl = new GuardedSslServer(maxRequestBytes, this);
+        ssl->setSslConfiguration(m_tls);
+        server = ssl;
+    } else {
+        server = new GuardedTcpServer(maxRequestBytes, this);
+    }
+    if (!server->listen(address, port)) {
+        *error = u"cannot listen on %1:%2: %3"_s.arg(address.toString()).arg(port).arg(server->errorString());
+        delete server;
+        return 0;
+    }
+    bind(server);
+    return server->serverPort();
 }
 
 void HttpFrontend::stopListening()

@@ -4,6 +4,7 @@
 #include <QHash>
 #include <QHostAddress>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTcpSocket>
 #include <functional>
 #include <memory>
@@ -32,8 +33,8 @@ public:
 
     // Loads the certificate and key; every connection is TLS from then on.
     bool setupTls(const QString &certFile, const QString &keyFile, QString *error);
-    // Returns the bound port, 0 on failure.
-    quint16 start(const QHostAddress &address, quint16 port, QString *error);
+    // Returns the bound port, 0 on failure. No request may be larger than maxRequestBytes.
+    quint16 start(const QHostAddress &address, quint16 port, qint64 maxRequestBytes, QString *error);
     void stopListening();
 
 protected:
@@ -46,6 +47,8 @@ private:
 
     RestApi &m_api;
     WebSocketHandler m_onWebSocket;
+    QSslConfiguration m_tls;
+    bool m_tlsEnabled = false;
     // Sockets between the upgrade request and the finished handshake, by peer address and port.
     QHash<quint64, QPointer<QTcpSocket>> m_upgrading;
 };

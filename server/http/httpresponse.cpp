@@ -1,5 +1,7 @@
 #include "server/http/httpresponse.h"
 
+#include "server/http/requestsizeguard.h"
+
 namespace Switchboard::Server {
 
 QByteArray HttpResponse::reasonPhrase(int status)
@@ -42,6 +44,7 @@ void HttpResponse::send(int status, const QByteArray &body, const QByteArray &co
     out += "\r\n";
     out += body;
     m_socket->write(out);
+    RequestSizeGuard::reset(m_socket);
 }
 
 } // namespace Switchboard::Server
