@@ -61,6 +61,9 @@ void SessionRegistry::remove(Session *session)
     if (!m_sessions.remove(session->connectionId()))
         return;
     m_closingSince.remove(session->connectionId());
+    // Listeners of sessionRemoved see the user's state as it was while the session lived (e.g. an
+    // explicit "away" to keep for a resume); userOffline follows.
+    Q_EMIT sessionRemoved(session);
     if (session->isAuthenticated()) {
         auto it = m_byUser.find(session->userId());
         if (it != m_byUser.end()) {
@@ -76,7 +79,6 @@ void SessionRegistry::remove(Session *session)
             }
         }
     }
-    Q_EMIT sessionRemoved(session);
     session->deleteLater();
 }
 

@@ -47,7 +47,10 @@ void PresenceService::onUserOffline(qint64 userId, qint64 lastSeenAt)
 
 void PresenceService::restoreStatus(qint64 userId, const QString &status)
 {
-    if (!m_status.contains(userId) || m_status.value(userId) == status)
+    // A resumed session is online (onAuthenticated announced it). "offline" is what a session
+    // records when it was the user's last connection (userOffline ran before the detach): never
+    // restore that, or the user would look offline while connected.
+    if (status == u"offline"_s || !m_status.contains(userId) || m_status.value(userId) == status)
         return;
     m_status.insert(userId, status);
     announce(userId, status, QDateTime::currentMSecsSinceEpoch());
