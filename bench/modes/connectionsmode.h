@@ -1,0 +1,29 @@
+#pragma once
+
+#include "bench/benchmode.h"
+
+namespace Switchboard::Bench {
+
+// `connections`: opens N idle authenticated connections with bounded concurrency and reports the
+// connect+authenticate rate and the server's resident memory per idle authenticated connection
+// ((VmRSS after - VmRSS before) / N, after a warm-up round and a settle time).
+class ConnectionsMode final : public BenchMode
+{
+public:
+    QList<QCommandLineOption> options() const override;
+    bool configure(const QCommandLineParser &parser, QString *error) override;
+    void serverConfig(ServerConfigMap &config) const override;
+    qint64 fileLimitNeeded() const override { return qint64(m_connections) + 4096; }
+    int run(BenchContext &context) override;
+
+private:
+    int m_connections = 10000;
+    int m_users = 0; // 0: automatic
+    int m_concurrency = 200;
+    int m_warmup = 200;
+    double m_settle = 3;
+    double m_hold = 0;
+    QString m_auth = QStringLiteral("frame");
+};
+
+} // namespace Switchboard::Bench
