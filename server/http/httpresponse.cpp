@@ -10,6 +10,7 @@ QByteArray HttpResponse::reasonPhrase(int status)
     case 200: return "OK";
     case 201: return "Created";
     case 204: return "No Content";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -38,11 +39,16 @@ void HttpResponse::send(int status, const QByteArray &body, const QByteArray &co
     out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     out += "Content-Type: " + contentType + "\r\n";
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    out += "Cache-Control: no-store\r\n";
-    for (const auto &[name, value] : headers)
+    bool cacheControl = false;
+    for (const auto &[name, value] : headers) {
         out += name + ": " + value + "\r\n";
+        cacheControl = cacheControl || name.compare("Cache-Control", Qt::CaseInsensitive) == 0;
+    }
+    if (!cacheControl)
+        out += "Cache-Control: no-store\r\n";
     out += "\r\n";
-    out += body;
+    if (!m_omitBody)
+        out += body;
     m_socket->write(out);
     RequestSizeGuard::reset(m_socket);
 }

@@ -17,12 +17,15 @@ public:
     void send(int status, const QByteArray &body, const QByteArray &contentType = "application/json",
               const QList<QPair<QByteArray, QByteArray>> &headers = {});
     bool isSent() const { return m_sent; }
+    // HEAD and 304: the headers (Content-Length of the full body) without the body.
+    void setOmitBody(bool omit) { m_omitBody = omit; }
 
     static QByteArray reasonPhrase(int status);
 
 private:
     QPointer<QTcpSocket> m_socket;
     bool m_sent = false;
+    bool m_omitBody = false;
 };
 
 } // namespace Switchboard::Server

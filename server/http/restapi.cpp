@@ -131,6 +131,8 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
         HttpResponse(socket).send(405, RestError::body(badRequest(u"Method not allowed"_s)));
     };
 
+    if (StaticAssets::handles(path))
+        return m_assets.serve(request, socket);
     if (path == u"/healthz"_s) {
         if (!get)
             return notAllowed();

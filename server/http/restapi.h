@@ -5,6 +5,7 @@
 #include <QString>
 #include <functional>
 
+#include "server/http/staticassets.h"
 #include "shared/protocol/result.h"
 #include "shared/protocol/userinfo.h"
 
@@ -26,9 +27,9 @@ class GroupService;
 class HttpResponse;
 class Storage;
 
-// The /api/v1 routes and /healthz (PROTOCOL.md section 9). One router, JSON in and out; the same
-// services as the WebSocket side, so both behave the same. Errors become HTTP status in one place
-// (RestError).
+// The /api/v1 routes, /healthz and the bundled web client (PROTOCOL.md section 9). One router,
+// JSON in and out; the same services as the WebSocket side, so both behave the same. Errors become
+// HTTP status in one place (RestError). The web client's files are StaticAssets' business.
 class RestApi final : public QObject
 {
     Q_OBJECT
@@ -73,6 +74,7 @@ private:
     PushDispatcher &m_push;
     const ServerConfig &m_config;
     Storage &m_storage;
+    StaticAssets m_assets;
 };
 
 } // namespace Switchboard::Server
