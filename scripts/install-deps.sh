@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages Switchboard needs to build, test and run — only the
-# ones that are missing. Safe to run again and again: when everything is present it only asks
-# dpkg (well under a second) and never touches the network.
+# ones that are missing — and the npm packages of the browser tests (tests/browser, `npm ci`)
+# when node_modules is missing or was installed from another package-lock.json. Safe to run again
+# and again: when everything is present it only asks dpkg (well under a second) and never touches
+# the network.
 #
 # Usage: scripts/install-deps.sh
 #   SB_SKIP_DEPS=1   skip the check entirely (e.g. on a machine managed some other way)
@@ -14,7 +16,9 @@ fi
 # The whole product: compiler and build tools, Qt 6.4 modules (server, console, translations),
 # both SQL driver plugins (a missing plugin only shows up at run time), SVG icons (without
 # libqt6svg6 they silently draw nothing), QtKeychain, hiredis, libsodium (Argon2id), a virtual
-# display and fonts for GUI tests, PostgreSQL (tests start their own throwaway cluster) and Redis.
+# display and fonts for GUI tests, PostgreSQL (tests start their own throwaway cluster) and Redis,
+# Chromium for the web client's browser tests (driven headless by playwright-core; never a
+# downloaded browser).
 PACKAGES=(
     cmake ninja-build g++ pkg-config ccache
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-tools-dev qt6-l10n-tools
@@ -22,9 +26,30 @@ PACKAGES=(
     libhiredis-dev libsodium-dev
     xvfb xauth fonts-dejavu-core
     postgresql redis-server
+    chromium
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
+
+# tests/browser/node_modules, from package-lock.json exactly (`npm ci`), unless the copy of the
+# lock file left there by the last install still matches. --ignore-scripts and
+# PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: nothing may fetch a browser; the tests use /usr/bin/chromium.
+browser_test_modules() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+    [[ -f "$dir/package-lock.json" ]] || return 0
+    if cmp -s "$dir/package-lock.json" "$dir/node_modules/.sb-package-lock.json" 2>/dev/null; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        log "npm not found: cannot install the browser tests' packages (apt-get install npm)"
+        return 1
+    fi
+    log "installing the browser tests' npm packages in tests/browser (npm ci)"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts \
+        --loglevel=error </dev/null >&2)
+    cp "$dir/package-lock.json" "$dir/node_modules/.sb-package-lock.json"
+}
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     log "dpkg-query not found: this script expects Debian bookworm; install the equivalent of: ${PACKAGES[*]} nodejs"
@@ -52,8 +77,13 @@ done
 if ! command -v node >/dev/null 2>&1; then
     missing+=(nodejs)
 fi
+# npm comes with NodeSource's nodejs; Debian packages it separately.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
+    browser_test_modules
     exit 0
 fi
 
@@ -99,4 +129,5 @@ while read -r cluster; do
     fi
 done <<<"$after"
 
+browser_test_modules
 log "done"
