@@ -290,10 +290,9 @@ inline bool fetchAllHistory(ClientConnection *connection, qint64 conversationId,
     out->clear();
     qint64 after = 0;
     for (int page = 0; page < 10000; ++page) {
-        QJsonObject fields{{QStringLiteral("conversation_id"), double(conversationId)},
-                           {QStringLiteral("limit"), 100}};
-        if (after > 0)
-            fields.insert(QStringLiteral("after_seq"), double(after));
+        const QJsonObject fields{{QStringLiteral("conversation_id"), double(conversationId)},
+                                 {QStringLiteral("after_seq"), double(after)},
+                                 {QStringLiteral("limit"), 100}};
         PendingRequest *r = connection->request(QStringLiteral("history"), fields);
         if (!waitForFinished(r, 30000) || !r->isSuccess()) {
             *error = describeRequest(r);
