@@ -17,6 +17,10 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
 
+namespace {
+constexpr int kListenBacklog = 4096;
+}
+
 HttpFrontend::HttpFrontend(RestApi &api, WebSocketHandler onWebSocket, QObject *parent)
     : QAbstractHttpServer(parent), m_api(api), m_onWebSocket(std::move(onWebSocket))
 {
@@ -66,6 +70,10 @@ quint16 HttpFrontend::start(const QHostAddress &address, quint16 port, qint64 ma
     } else {
         server = new GuardedTcpServer(maxRequestBytes, this);
     }
+    // Qt's default backlog is 50: a burst of connects (hundreds of clients at once, a reconnect
+    // storm) overflows it and those clients wait for SYN retransmits (1 s, 3 s, ...). The kernel
+    // caps this at net.core.somaxconn.
+    server->setListenBacklogSize(kListenBacklog);
     if (!server->listen(address, port)) {
         *error = u"cannot listen on %1:%2: %3"_s.arg(address.toString()).arg(port).arg(server->errorString());
         delete server;
