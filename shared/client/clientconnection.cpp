@@ -90,6 +90,22 @@ void ClientConnection::open(const QUrl &wsUrl)
     }
     m_waitForAuth = false;
     m_pendingAuthToken.clear();
+    m_pendingResumeToken.clear();
+    m_fallbackToken.clear();
+    startOpen(wsUrl, {});
+}
+
+void ClientConnection::openWithResume(const QUrl &wsUrl, const QString &resumeToken,
+                                      const QString &fallbackToken)
+{
+    if (m_state != State::Disconnected) {
+        qCWarning(lcClient) << "openWithResume() ignored: connection is" << m_state;
+        return;
+    }
+    m_waitForAuth = true;
+    m_pendingAuthToken.clear();
+    m_pendingResumeToken = resumeToken;
+    m_fallbackToken = fallbackToken;
     startOpen(wsUrl, {});
 }
 
@@ -101,6 +117,8 @@ void ClientConnection::openWithToken(const QUrl &wsUrl, const QString &token, To
     }
     m_waitForAuth = true;
     m_pendingAuthToken.clear();
+    m_pendingResumeToken.clear();
+    m_fallbackToken.clear();
     switch (via) {
     case TokenTransport::AuthFrame:
         m_pendingAuthToken = token;
@@ -135,6 +153,7 @@ void ClientConnection::startOpen(const QUrl &wsUrl, const QByteArray &authorizat
     m_user = {};
     m_sessionId.clear();
     m_heartbeatInterval = 0;
+    m_resumed = false;
 
     QNetworkRequest request(wsUrl);
     if (!m_userAgent.isEmpty())
@@ -424,6 +443,9 @@ void ClientConnection::onConnected()
         const QString token = std::exchange(m_pendingAuthToken, QString());
         // Ahead of anything queued: those requests need an authenticated connection.
         createRequest(u"auth"_s, {{u"token"_s, token}}, m_requestTimeoutMs, true);
+    } else if (!m_pendingResumeToken.isEmpty()) {
+        const QString token = std::exchange(m_pendingResumeToken, QString());
+        createRequest(u"reconnect"_s, {{u"token"_s, token}}, m_requestTimeoutMs, true);
     }
     if (!m_waitForAuth) {
         m_ready = true;
@@ -463,6 +485,8 @@ void ClientConnection::onDisconnected()
     qCDebug(lcClient) << "disconnected" << m_closeCode << m_closeReason;
     m_ready = false;
     m_pendingAuthToken.clear();
+    m_pendingResumeToken.clear();
+    m_fallbackToken.clear();
     setState(State::Disconnected);
 
     // Fail everything that can no longer be answered: first what never left, then what did.
@@ -517,9 +541,24 @@ void ClientConnection::handleReply(PendingRequest *request, const QJsonObject &f
     const bool isAuth = request->type() == u"auth" || request->type() == u"reconnect";
     const bool success = frame.value(u"success"_s).toBool();
     QPointer<PendingRequest> guard(request);
+    if (isAuth && !success && request->type() == u"reconnect" && !m_fallbackToken.isEmpty()
+        && m_waitForAuth && !m_ready
+        && JsonCodec::decodeError(frame.value(u"error"_s).toObject()).code == ErrorCode::AuthFailed) {
+        // The session is gone (expired, used token, server restarted): start a fresh one ahead of
+        // anything queued. Only the outcome of that auth is reported.
+        qCDebug(lcClient) << "resume refused, authenticating afresh";
+        const QString token = std::exchange(m_fallbackToken, QString());
+        createRequest(u"auth"_s, {{u"token"_s, token}}, m_requestTimeoutMs, true);
+        if (guard)
+            guard->finishWithReply(frame);
+        return;
+    }
     if (isAuth && success) {
+        m_fallbackToken.clear();
+        m_resumed = request->type() == u"reconnect";
         applySession(frame.value(u"data"_s).toObject());
     } else if (isAuth) {
+        m_fallbackToken.clear();
         const ProtocolError error = JsonCodec::decodeError(frame.value(u"error"_s).toObject());
         qCDebug(lcClient) << request->type() << "failed:" << error.message;
         Q_EMIT authenticationFailed(error);

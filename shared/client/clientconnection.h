@@ -122,6 +122,16 @@ public:
     // first after the upgrade; its failure is reported by authenticationFailed().
     void openWithToken(const QUrl &wsUrl, const QString &token,
                        TokenTransport via = TokenTransport::AuthFrame);
+    // Opens and resumes an earlier session (PROTOCOL.md section 6): a `reconnect` request with
+    // resumeToken goes first. When the server refuses it (expired, used, unknown) and
+    // fallbackToken is not empty, an `auth` request with fallbackToken follows before anything
+    // queued is sent; authenticationFailed() is then emitted only if that fails too. Queued
+    // requests wait as with openWithToken(). sessionData() carries `restored_rooms` and
+    // `recovered` when the session was resumed; wasResumed() tells which way it went.
+    void openWithResume(const QUrl &wsUrl, const QString &resumeToken,
+                        const QString &fallbackToken = {});
+    // True when the current session came from a successful `reconnect` (not a fresh `auth`).
+    bool wasResumed() const { return m_resumed; }
     // Closes with a close frame; disconnected() follows once the socket is down, which may be
     // before close() returns (as with QAbstractSocket).
     void close(int closeCode = 1000, const QString &reason = {});
@@ -223,6 +233,10 @@ private:
 
     // Token for the auth frame sent on connect (AuthFrame transport); cleared once sent.
     QString m_pendingAuthToken;
+    // openWithResume(): the resume token sent on connect, and the login token to fall back to.
+    QString m_pendingResumeToken;
+    QString m_fallbackToken;
+    bool m_resumed = false;
     // Queued frames wait for the connection to be ready: Connected for open(), Authenticated
     // (or a failed auth) for openWithToken().
     bool m_waitForAuth = false;

@@ -2,6 +2,7 @@
 
 #include <QMetaType>
 
+#include "shared/client/outgoingmessage.h"
 #include "shared/protocol/chatmessage.h"
 #include "shared/protocol/errorcode.h"
 #include "shared/protocol/protocolerror.h"
@@ -12,3 +13,4 @@
 Q_DECLARE_METATYPE(Switchboard::ChatMessage)
 Q_DECLARE_METATYPE(Switchboard::ProtocolError)
 Q_DECLARE_METATYPE(Switchboard::ErrorCode)
+Q_DECLARE_METATYPE(Switchboard::OutgoingMessage)
