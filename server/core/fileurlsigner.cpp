@@ -1,7 +1,7 @@
 #include "server/core/fileurlsigner.h"
 
 #include <QDateTime>
-#include <sodium.h>
+#include "server/core/hmacsha256.h"
 
 using namespace Qt::StringLiterals;
 
@@ -15,11 +15,7 @@ FileUrlSigner::FileUrlSigner(QByteArray key, int ttlSeconds) : m_key(std::move(k
 QByteArray FileUrlSigner::signature(qint64 fileId, qint64 exp) const
 {
     const QByteArray input = QByteArray::number(fileId) + ':' + QByteArray::number(exp);
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(m_key.constData()), size_t(m_key.size()));
-    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(input.constData()), quint64(input.size()));
-    QByteArray mac(crypto_auth_hmacsha256_BYTES, Qt::Uninitialized);
-    crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char *>(mac.data()));
+    const QByteArray mac = HmacSha256::mac(m_key, input);
     return mac.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
 }
 
@@ -35,10 +31,7 @@ bool FileUrlSigner::verify(qint64 fileId, const QString &expText, const QString 
     const qint64 exp = expText.toLongLong(&ok);
     if (!ok || exp < QDateTime::currentSecsSinceEpoch())
         return false;
-    const QByteArray expected = signature(fileId, exp);
-    const QByteArray given = sig.toLatin1();
-    return given.size() == expected.size()
-        && sodium_memcmp(given.constData(), expected.constData(), size_t(expected.size())) == 0;
+    return HmacSha256::equal(sig.toLatin1(), signature(fileId, exp));
 }
 
 } // namespace Switchboard::Server

@@ -50,6 +50,16 @@ qint64 LoginThrottle::retryAfter(const QString &username, const QString &address
                     check(m_byAddress, address, m_perAddress, now));
 }
 
+int LoginThrottle::recentFailures(const QString &username, qint64 now)
+{
+    auto it = m_byUsername.find(username);
+    if (it == m_byUsername.end())
+        return 0;
+    while (!it->empty() && it->front() <= now - m_window)
+        it->pop_front();
+    return int(it->size());
+}
+
 void LoginThrottle::recordFailure(const QString &username, const QString &address, qint64 now)
 {
     add(m_byUsername, username, m_perUsername, now);

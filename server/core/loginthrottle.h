@@ -18,6 +18,8 @@ public:
     // 0 when the attempt may proceed; otherwise milliseconds until it may.
     qint64 retryAfter(const QString &username, const QString &address, qint64 nowMs);
     void recordFailure(const QString &username, const QString &address, qint64 nowMs);
+    // Failures for this username still inside the window (to slow answers down before refusing).
+    int recentFailures(const QString &username, qint64 nowMs);
 
 private:
     using Window = std::deque<qint64>;

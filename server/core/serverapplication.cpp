@@ -139,7 +139,7 @@ bool ServerApplication::start(QString *error)
     m_resume = std::make_unique<ResumeService>(m_config.reconnectionTtl, m_config.reconnectionMaxAttempts);
     m_groups = std::make_unique<GroupService>(*m_storage, *m_chat, m_config);
     m_contacts = std::make_unique<ContactService>(*m_storage, *m_presence);
-    m_support = std::make_unique<SupportService>(*m_storage, *m_registry, *m_presence, m_config);
+    m_support = std::make_unique<SupportService>(*m_storage, *m_registry, *m_presence, *m_chat, m_config);
     m_admin = std::make_unique<AdminService>(*m_registry, *m_storage, *m_rooms, m_metrics);
     m_router = std::make_unique<RequestRouter>(
         m_config, *m_registry, *m_storage, *m_tokens,

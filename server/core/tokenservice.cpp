@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <sodium.h>
 
+#include "server/core/hmacsha256.h"
+
 using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
@@ -33,15 +35,7 @@ TokenService::TokenService(QByteArray secret, qint64 ttlSeconds) : m_secret(std:
 
 QByteArray TokenService::sign(const QByteArray &input) const
 {
-    // HMAC-SHA-256 with an arbitrary-length key (RFC 2104), as JWT HS256 requires.
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(m_secret.constData()),
-                                size_t(m_secret.size()));
-    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(input.constData()),
-                                  quint64(input.size()));
-    QByteArray mac(crypto_auth_hmacsha256_BYTES, Qt::Uninitialized);
-    crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char *>(mac.data()));
-    return mac;
+    return HmacSha256::mac(m_secret, input);
 }
 
 TokenService::Issued TokenService::issue(const UserInfo &user) const
@@ -74,9 +68,7 @@ std::optional<TokenService::Claims> TokenService::verify(const QString &token) c
     const QJsonObject header = QJsonDocument::fromJson(headerJson).object();
     if (header.value(u"alg"_s).toString() != u"HS256"_s)
         return std::nullopt;
-    const QByteArray expected = sign(input);
-    if (signature.size() != expected.size()
-        || sodium_memcmp(signature.constData(), expected.constData(), size_t(expected.size())) != 0)
+    if (!HmacSha256::equal(signature, sign(input)))
         return std::nullopt;
     const QJsonObject payload = QJsonDocument::fromJson(payloadJson).object();
     const QString sub = payload.value(u"sub"_s).toString();

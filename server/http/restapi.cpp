@@ -26,6 +26,7 @@
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
+#include "shared/protocol/textrules.h"
 
 using namespace Qt::StringLiterals;
 
@@ -184,10 +185,7 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             return notAllowed();
         const QString query = QUrlQuery(request.url()).queryItemValue(u"query"_s, QUrl::FullyDecoded);
         return withUser(request, respond, [this, respond, query](const UserInfo &) {
-            bool control = false;
-            for (QChar c : query)
-                control = control || c.unicode() < 0x20;
-            if (query.size() > 64 || control)
+            if (query.size() > 64 || TextRules::hasControlCharacters(query))
                 return respond(QJsonObject{{u"users"_s, QJsonArray()}});
             m_storage.searchUsers(query, 20, [respond](Result<QList<UserInfo>> r) {
                 if (!r)
@@ -365,6 +363,21 @@ QString sanitizedFileName(const QString &raw)
     return clean.isEmpty() ? u"file"_s : clean;
 }
 
+// The type comes from the bytes: magic numbers decide binary formats, and a name can only refine
+// text (data.json is application/json) but never make text or unknown bytes into an image.
+QString detectMime(const QString &name, const QByteArray &data)
+{
+    const QMimeDatabase db;
+    const QMimeType byContent = db.mimeTypeForData(data);
+    const bool text = byContent.name() == u"text/plain"_s || byContent.inherits(u"text/plain"_s);
+    if (!text)
+        return byContent.isDefault() ? u"application/octet-stream"_s : byContent.name();
+    const QMimeType byName = db.mimeTypeForFile(name, QMimeDatabase::MatchExtension);
+    if (byContent.name() == u"text/plain"_s && byName.inherits(u"text/plain"_s))
+        return byName.name();
+    return byContent.name();
+}
+
 bool isInlineImage(const QString &mime)
 {
     return mime == u"image/png"_s || mime == u"image/jpeg"_s || mime == u"image/gif"_s || mime == u"image/webp"_s;
@@ -400,8 +413,7 @@ void RestApi::upload(const QHttpServerRequest &request, QTcpSocket *socket)
         if (data.size() > limit)
             return respond(ProtocolError::make(ErrorCode::TooLarge, u"Upload larger than max_upload_bytes"_s));
         const QString display = sanitizedFileName(name);
-        // The type comes from the bytes first (magic numbers), the name only for plain text kinds.
-        const QString mime = QMimeDatabase().mimeTypeForFileNameAndData(display, data).name();
+        const QString mime = detectMime(display, data);
         const qint64 size = data.size();
         const qint64 ownerId = u.id;
         m_files.save(data, [this, respond, display, mime, size, ownerId](Result<QString> key) {

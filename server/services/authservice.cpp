@@ -1,6 +1,7 @@
 #include "server/services/authservice.h"
 
 #include <QDateTime>
+#include <QTimer>
 
 #include "server/core/loginthrottle.h"
 #include "server/core/passwordhasher.h"
@@ -42,10 +43,7 @@ Result<QString> AuthService::validDisplayName(const QJsonObject &fields, const Q
     if (!name)
         return name.error();
     const QString value = name.value().value_or(fallback).trimmed();
-    bool control = false;
-    for (QChar c : value)
-        control = control || c.unicode() < 0x20 || c.unicode() == 0x7f;
-    if (value.isEmpty() || control || TextRules::codePointCount(value) > kMaxDisplayNameChars)
+    if (value.isEmpty() || TextRules::hasControlCharacters(value) || TextRules::codePointCount(value) > kMaxDisplayNameChars)
         return ProtocolError::make(ErrorCode::ValidationFailed,
                                    u"display_name must be 1-64 characters without control characters"_s);
     return value;
@@ -119,8 +117,12 @@ void AuthService::login(const QJsonObject &fields, const QString &address, Reply
         if (!r)
             return done(r.error());
         auto fail = [this, name, address, done] {
-            m_throttle.recordFailure(name, address, QDateTime::currentMSecsSinceEpoch());
-            done(invalidCredentials());
+            const qint64 now = QDateTime::currentMSecsSinceEpoch();
+            m_throttle.recordFailure(name, address, now);
+            // Slowed down before refused: each recent failure adds 100 ms (at most 1 s) to the
+            // answer. A timer, not a sleep: the event loop keeps serving everyone else.
+            const int delayMs = std::min(m_throttle.recentFailures(name, now), 10) * 100;
+            QTimer::singleShot(delayMs, this, [done] { done(invalidCredentials()); });
         };
         if (!r.value() || r.value()->passwordHash.isEmpty()) {
             // Spend the same effort as a real check so unknown names cannot be told apart by time.

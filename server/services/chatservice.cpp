@@ -33,14 +33,6 @@ ProtocolError badRequest(const QString &message)
     return ProtocolError::make(ErrorCode::BadRequest, message);
 }
 
-bool hasControlCharacters(QStringView text)
-{
-    for (QChar c : text) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-            return true;
-    }
-    return false;
-}
 } // namespace
 
 ChatService::ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics,
@@ -107,8 +99,11 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
     }
     if (TextRules::codePointCount(text) > m_config.maxTextChars)
         return done(validation(u"Text message too long"_s));
-    const QString cmid = clientMsgId.value().value_or(QString());
-    if (cmid.size() > kMaxClientMsgIdChars || hasControlCharacters(cmid))
+    // An empty client_msg_id is no id at all: no dedup, null on the wire everywhere.
+    QString cmid = clientMsgId.value().value_or(QString());
+    if (cmid.isEmpty())
+        cmid = QString();
+    if (cmid.size() > kMaxClientMsgIdChars || TextRules::hasControlCharacters(cmid))
         return done(validation(u"client_msg_id must be at most 128 printable characters"_s));
     qint64 fileId = 0;
     if (type != u"text"_s) {
@@ -139,6 +134,8 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
         if (!a.duplicate) {
             ++m_metrics.messagesReceived;
             deliver(a.message, a.participants, originGuard.data());
+            if (a.conversationType == u"support"_s && a.participants.size() <= 1)
+                deliverToStaff(a.message, a.participants, originGuard.data());
             if (a.pushQueued > 0)
                 Q_EMIT pushQueued();
         }
@@ -163,6 +160,19 @@ void ChatService::deliver(const ChatMessage &message, const QList<qint64> &parti
             s->sendEvent(frame);
             ++m_metrics.messagesSent;
         }
+    }
+}
+
+void ChatService::deliverToStaff(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
+{
+    const QByteArray frame = JsonCodec::serialize(
+        QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, encode(message)}});
+    const QList<Session *> staff = m_registry.staffSessions();
+    for (Session *s : staff) {
+        if (s == origin || participants.contains(s->userId()))
+            continue;
+        s->sendEvent(frame);
+        ++m_metrics.messagesSent;
     }
 }
 

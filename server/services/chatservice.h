@@ -51,6 +51,9 @@ public:
 
     // new_message to every online connection of `participants` except `origin`.
     void deliver(const ChatMessage &message, const QList<qint64> &participants, Session *origin);
+    // A support chat nobody holds yet: every online agent and admin sees its messages live, so an
+    // unanswered user is never waiting on a queue someone has to poll.
+    void deliverToStaff(const ChatMessage &message, const QList<qint64> &participants, Session *origin);
 
 Q_SIGNALS:
     // A committed message put offline-push notifications into the outbox.

@@ -42,10 +42,7 @@ void GroupService::create(const UserInfo &caller, const QJsonObject &fields, Rep
             members.append(id);
     }
     const QString t = title.value().value_or(QString()).trimmed();
-    bool control = false;
-    for (QChar c : t)
-        control = control || c.unicode() < 0x20 || c.unicode() == 0x7f;
-    if (control || TextRules::codePointCount(t) > kMaxTitleChars)
+    if (TextRules::hasControlCharacters(t) || TextRules::codePointCount(t) > kMaxTitleChars)
         return done(ProtocolError::make(ErrorCode::ValidationFailed,
                                         u"title must be at most 128 characters without control characters"_s));
     // max_group_members counts every participant, the creator included.

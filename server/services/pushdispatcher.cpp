@@ -7,12 +7,13 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QUrl>
-#include <sodium.h>
 
+#include "server/core/hmacsha256.h"
 #include "server/core/logging.h"
 #include "server/core/serverconfig.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/requestfields.h"
+#include "shared/protocol/textrules.h"
 
 using namespace Qt::StringLiterals;
 
@@ -38,12 +39,7 @@ void PushDispatcher::wake()
 
 QByteArray PushDispatcher::webhookSignature(const QByteArray &secret, const QByteArray &body)
 {
-    crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char *>(secret.constData()), size_t(secret.size()));
-    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char *>(body.constData()), quint64(body.size()));
-    QByteArray mac(crypto_auth_hmacsha256_BYTES, Qt::Uninitialized);
-    crypto_auth_hmacsha256_final(&state, reinterpret_cast<unsigned char *>(mac.data()));
-    return "sha256=" + mac.toHex();
+    return "sha256=" + HmacSha256::mac(secret, body).toHex();
 }
 
 void PushDispatcher::registerDevice(qint64 userId, const QJsonObject &fields, Reply done)
@@ -57,10 +53,7 @@ void PushDispatcher::registerDevice(qint64 userId, const QJsonObject &fields, Re
         return done(token.error());
     if (platform.value() != u"webhook"_s && platform.value() != u"fcm"_s)
         return done(ProtocolError::make(ErrorCode::ValidationFailed, u"platform must be webhook or fcm"_s));
-    bool control = false;
-    for (QChar c : token.value())
-        control = control || c.unicode() < 0x20;
-    if (token.value().isEmpty() || token.value().size() > 4096 || control)
+    if (token.value().isEmpty() || token.value().size() > 4096 || TextRules::hasControlCharacters(token.value()))
         return done(ProtocolError::make(ErrorCode::ValidationFailed, u"token must be 1-4096 printable characters"_s));
     const QString p = platform.value();
     m_storage.registerPush(userId, p, token.value(), [p, done = std::move(done)](Result<Done> r) {

@@ -7,6 +7,7 @@
 #include "server/core/serverconfig.h"
 #include "server/core/session.h"
 #include "server/core/sessionregistry.h"
+#include "server/services/chatservice.h"
 #include "server/services/presenceservice.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
@@ -25,8 +26,8 @@ ProtocolError staffOnly()
 } // namespace
 
 SupportService::SupportService(Storage &storage, SessionRegistry &registry, PresenceService &presence,
-                               const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_storage(storage), m_registry(registry), m_presence(presence), m_config(config)
+                               const ChatService &chat, const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_storage(storage), m_registry(registry), m_presence(presence), m_chat(chat), m_config(config)
 {
     connect(&registry, &SessionRegistry::userOffline, this, &SupportService::onUserOffline);
     connect(&registry, &SessionRegistry::sessionAuthenticated, this, [this](Session *s) {
@@ -47,7 +48,7 @@ bool SupportService::isStaff(const UserInfo &user)
 void SupportService::announce(const ConversationInfo &conversation)
 {
     const QByteArray frame = JsonCodec::serialize(
-        QJsonObject{{u"type"_s, u"support_update"_s}, {u"conversation"_s, JsonCodec::encode(conversation)}});
+        QJsonObject{{u"type"_s, u"support_update"_s}, {u"conversation"_s, m_chat.encode(conversation)}});
     QList<Session *> targets = m_registry.staffSessions();
     // The user who asked for help hears about their own chat too (assigned, closed).
     for (Session *s : m_registry.sessionsOf(conversation.requesterId)) {
@@ -64,10 +65,7 @@ void SupportService::open(const UserInfo &caller, const QJsonObject &fields, Rep
     if (!topic)
         return done(topic.error());
     const QString t = topic.value().value_or(QString()).trimmed();
-    bool control = false;
-    for (QChar c : t)
-        control = control || c.unicode() < 0x20;
-    if (control || TextRules::codePointCount(t) > 128)
+    if (TextRules::hasControlCharacters(t) || TextRules::codePointCount(t) > 128)
         return done(ProtocolError::make(ErrorCode::ValidationFailed, u"topic must be at most 128 characters"_s));
     m_storage.supportOpen(caller.id, t, [this, done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
@@ -79,7 +77,7 @@ void SupportService::open(const UserInfo &caller, const QJsonObject &fields, Rep
             if (m_config.supportAutoAssign)
                 autoAssign(c.id);
         }
-        done(QJsonObject{{u"conversation"_s, JsonCodec::encode(c)}});
+        done(QJsonObject{{u"conversation"_s, m_chat.encode(c)}});
     });
 }
 
@@ -105,12 +103,12 @@ void SupportService::queue(const UserInfo &caller, Reply done)
 {
     if (!isStaff(caller))
         return done(staffOnly());
-    m_storage.supportQueue(caller.id, [done = std::move(done)](Result<QList<ConversationInfo>> r) {
+    m_storage.supportQueue(caller.id, [this, done = std::move(done)](Result<QList<ConversationInfo>> r) {
         if (!r)
             return done(r.error());
         QJsonArray list;
         for (const ConversationInfo &c : r.value())
-            list.append(JsonCodec::encode(c));
+            list.append(m_chat.encode(c));
         done(QJsonObject{{u"conversations"_s, list}});
     });
 }
@@ -127,7 +125,7 @@ void SupportService::claim(const UserInfo &caller, const QJsonObject &fields, Re
                                 if (!r)
                                     return done(r.error());
                                 announce(r.value());
-                                done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+                                done(QJsonObject{{u"conversation"_s, m_chat.encode(r.value())}});
                             });
 }
 
@@ -147,7 +145,7 @@ void SupportService::transfer(const UserInfo &caller, const QJsonObject &fields,
                                 if (!r)
                                     return done(r.error());
                                 announce(r.value());
-                                done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+                                done(QJsonObject{{u"conversation"_s, m_chat.encode(r.value())}});
                             });
 }
 
@@ -176,7 +174,7 @@ void SupportService::closeNow(qint64 conversationId, Reply done)
         if (!r)
             return done(r.error());
         announce(r.value());
-        done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+        done(QJsonObject{{u"conversation"_s, m_chat.encode(r.value())}});
     });
 }
 

@@ -14,6 +14,7 @@ class QTimer;
 
 namespace Switchboard::Server {
 
+class ChatService;
 class PresenceService;
 class SessionRegistry;
 class Storage;
@@ -31,8 +32,8 @@ class SupportService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    SupportService(Storage &storage, SessionRegistry &registry, PresenceService &presence, const ServerConfig &config,
-                   QObject *parent = nullptr);
+    SupportService(Storage &storage, SessionRegistry &registry, PresenceService &presence, const ChatService &chat,
+                   const ServerConfig &config, QObject *parent = nullptr);
 
     void open(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void queue(const UserInfo &caller, Reply done);
@@ -52,6 +53,7 @@ private:
     Storage &m_storage;
     SessionRegistry &m_registry;
     PresenceService &m_presence;
+    const ChatService &m_chat;
     const ServerConfig &m_config;
     QHash<qint64, QTimer *> m_graceTimers; // agent id -> pending requeue
     QSet<qint64> m_staffIds;               // agents and admins seen online

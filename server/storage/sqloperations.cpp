@@ -309,10 +309,9 @@ Result<qint64> SqlOperations::privateConversation(qint64 a, qint64 b, qint64 now
 Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
 {
     qint64 conversationId = 0;
+    QString conversationType = u"private"_s;
     if (r.toUserId) {
-        if (*r.toUserId != r.senderId) {
-            // The peer must exist; privateConversation() checks it when it creates the pair.
-        }
+        // privateConversation() checks that the peer exists when it creates the pair.
         auto id = privateConversation(r.senderId, *r.toUserId, r.now);
         if (!id)
             return id.error();
@@ -326,9 +325,11 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
             return notFound(u"Conversation not found"_s);
         if (!m->participant)
             return forbidden();
+        conversationType = m->type;
     }
 
     AppendResult result;
+    result.conversationType = conversationType;
     auto members = participants(conversationId);
     if (!members)
         return members.error();
@@ -360,7 +361,10 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         auto f = fileForUser(r.senderId, r.fileId);
         if (!f)
             return f.error();
-        if (r.type == u"image"_s && !f->mime.startsWith(u"image/"_s))
+        // A "real image" is a raster format recognised by its bytes (not SVG: it can carry script).
+        static const QStringList rasterImages{u"image/png"_s, u"image/jpeg"_s, u"image/gif"_s, u"image/webp"_s,
+                                              u"image/bmp"_s};
+        if (r.type == u"image"_s && !rasterImages.contains(f->mime))
             return ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
         attachment = QJsonObject{{u"file_id"_s, double(f->id)},
                                  {u"name"_s, f->name},

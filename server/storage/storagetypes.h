@@ -46,6 +46,7 @@ struct AppendResult
     ChatMessage message;
     bool duplicate = false;
     QList<qint64> participants;
+    QString conversationType; // private, group, support
     int pushQueued = 0; // notifications put into the outbox in the same transaction
 };
 

@@ -14,6 +14,15 @@ qsizetype codePointCount(QStringView text)
     return count;
 }
 
+bool hasControlCharacters(QStringView text)
+{
+    for (QChar c : text) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            return true;
+    }
+    return false;
+}
+
 bool isValidUsername(QStringView username)
 {
     if (username.size() < 3 || username.size() > 32)

@@ -9,6 +9,9 @@ namespace Switchboard::TextRules {
 // units and must not be used for the 5000-character rule.
 qsizetype codePointCount(QStringView text);
 
+// True if the text contains C0 control characters or DEL (refused in names, titles, ids).
+bool hasControlCharacters(QStringView text);
+
 // Usernames: 3-32 of [a-z0-9_.-].
 bool isValidUsername(QStringView username);
 
