@@ -1,0 +1,286 @@
+#include <QJsonArray>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "tests/integration/coretest.h"
+
+using namespace Qt::StringLiterals;
+using namespace Switchboard;
+using namespace Switchboard::Test;
+using namespace Switchboard::Test::Core;
+
+namespace {
+// One connect of `user`: the frames up to and including sync_complete.
+struct Sync
+{
+    QList<QJsonObject> messages; // the new_message events (whole frames)
+    QJsonObject syncComplete;
+    QList<QJsonObject> frames;   // everything, in order
+};
+
+bool isType(const QJsonObject &f, const QString &type)
+{
+    return f.value(u"type"_s).toString() == type;
+}
+
+// Sends `count` texts in chunks (keeping the number of requests in flight moderate).
+bool sendMany(ClientConnection *connection, qint64 conversationId, int count, const QString &prefix,
+              QList<QJsonObject> *acks, QString *error)
+{
+    constexpr int kChunk = 200;
+    for (int start = 0; start < count; start += kChunk) {
+        QList<PendingRequest *> chunk;
+        for (int i = start; i < std::min(count, start + kChunk); ++i)
+            chunk.append(connection->sendText(conversationId, u"%1 %2"_s.arg(prefix).arg(i)));
+        if (!waitAll(chunk, 60000)) {
+            *error = u"no replies in time"_s;
+            return false;
+        }
+        for (PendingRequest *r : std::as_const(chunk)) {
+            if (!r->isSuccess()) {
+                *error = describeRequest(r);
+                return false;
+            }
+            acks->append(r->data());
+            r->deleteLater();
+        }
+    }
+    return true;
+}
+} // namespace
+
+// PROTOCOL.md section 5 "Offline delivery" with the sync rules of section 13, on both backends:
+// `new_message` events with top-level `offline: true`, per conversation in seq order, then
+// `sync_complete` {count, has_more}; at most 1000 per connect (the oldest first, the rest through
+// history); the delivered watermark moves only on received/read, so unacknowledged messages come
+// again on every connect; the user's own messages are not pushed back to them (server
+// decision); after `reconnect` as after `auth`.
+class TestOfflineDelivery : public QObject
+{
+    Q_OBJECT
+
+private:
+    // Connects as `user` with an auth frame and collects everything up to sync_complete.
+    static bool connectAndSync(const ServerProcess &server, const TestUser &user, Sync *sync,
+                               std::unique_ptr<ClientConnection> *keep = nullptr)
+    {
+        auto connection = std::make_unique<ClientConnection>();
+        FrameRecorder frames(connection.get());
+        connection->openWithToken(server.wsUrl(), user.token);
+        if (frames.waitFor([](const QJsonObject &f) { return isType(f, u"sync_complete"_s); }, 30000) < 0)
+            return false;
+        sync->frames = frames.frames();
+        for (const QJsonObject &f : frames.frames()) {
+            if (isType(f, u"new_message"_s))
+                sync->messages.append(f);
+            if (isType(f, u"sync_complete"_s))
+                sync->syncComplete = f;
+        }
+        if (keep)
+            *keep = std::move(connection);
+        return true;
+    }
+
+private slots:
+    void pushedUntilAcknowledged_data() { TestDatabase::backends(); }
+    void pushedUntilAcknowledged()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, bulkLimits());
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        SB_GUEST(carol, server, "Carol");
+        SB_CONNECT(a, server, ann);
+        SB_CONNECT(c, server, carol);
+
+        // Bob is offline: ann 3, carol 2, ann 1 more, interleaved across two conversations.
+        QList<QJsonObject> acks;
+        SB_OK(s1, a->sendTextTo(bob.id, u"a1"_s));
+        const qint64 annBob = intOf(s1->data(), u"conversation_id"_s);
+        SB_OK(s2, c->sendTextTo(bob.id, u"c1"_s));
+        const qint64 carolBob = intOf(s2->data(), u"conversation_id"_s);
+        SB_OK(s3, a->sendText(annBob, u"a2"_s));
+        SB_OK(s4, c->sendText(carolBob, u"c2"_s));
+        SB_OK(s5, a->sendText(annBob, u"a3"_s, u"with-id"_s));
+        SB_OK(s6, a->sendText(annBob, u"a4"_s));
+        for (PendingRequest *r : {s1, s2, s3, s4, s5, s6})
+            acks.append(r->data());
+
+        Sync first;
+        QVERIFY(connectAndSync(server, bob, &first));
+        QCOMPARE(first.messages.size(), 6);
+        QCOMPARE(first.syncComplete.value(u"count"_s).toInt(), 6);
+        QCOMPARE(first.syncComplete.value(u"has_more"_s), QJsonValue(false));
+        QVERIFY(!first.syncComplete.contains(u"id"_s) && !first.syncComplete.contains(u"success"_s));
+        QVERIFY(isType(first.frames.last(), u"sync_complete"_s)); // after every offline message
+        QSet<qint64> ackedIds;
+        for (const QJsonObject &ack : std::as_const(acks))
+            ackedIds.insert(intOf(ack, u"message_id"_s));
+        QHash<qint64, qint64> lastSeq;
+        for (const QJsonObject &event : std::as_const(first.messages)) {
+            QCOMPARE(event.value(u"offline"_s), QJsonValue(true)); // top level, beside message
+            QVERIFY(!event.contains(u"id"_s) && !event.contains(u"success"_s));
+            const QJsonObject m = event.value(u"message"_s).toObject();
+            QVERIFY(!m.contains(u"offline"_s));
+            QVERIFY(ackedIds.remove(intOf(m, u"id"_s)));
+            const qint64 conversation = intOf(m, u"conversation_id"_s);
+            QVERIFY2(intOf(m, u"seq"_s) > lastSeq.value(conversation), qPrintable(compact(m)));
+            lastSeq[conversation] = intOf(m, u"seq"_s);
+        }
+        QVERIFY(ackedIds.isEmpty());
+        QCOMPARE(lastSeq.value(annBob), 4);
+        QCOMPARE(lastSeq.value(carolBob), 2);
+
+        // Pushing moved no watermark: the next connect pushes all six again.
+        Sync second;
+        std::unique_ptr<ClientConnection> b;
+        QVERIFY(connectAndSync(server, bob, &second, &b));
+        QCOMPARE(second.messages.size(), 6);
+        QCOMPARE(second.syncComplete.value(u"count"_s).toInt(), 6);
+        SB_OK(list, b->conversations());
+        for (const QJsonValue &v : list->data().value(u"conversations"_s).toArray())
+            QCOMPARE(intOf(v.toObject(), u"delivered_seq"_s), 0);
+
+        // received up to 2 in ann's conversation, read everything of carol's.
+        SB_OK(received, b->markReceived(annBob, 2));
+        SB_OK(read, b->markRead(carolBob, 2));
+        Sync third;
+        QVERIFY(connectAndSync(server, bob, &third));
+        QCOMPARE(third.messages.size(), 2);
+        QCOMPARE(third.syncComplete.value(u"count"_s).toInt(), 2);
+        QCOMPARE(intOf(third.messages.at(0).value(u"message"_s).toObject(), u"seq"_s), 3);
+        QCOMPARE(intOf(third.messages.at(1).value(u"message"_s).toObject(), u"seq"_s), 4);
+        QCOMPARE(third.messages.at(0).value(u"message"_s).toObject().value(u"client_msg_id"_s).toString(),
+                 u"with-id"_s);
+
+        // A live message while connected is unacknowledged too: it comes again, offline.
+        QSignalSpy live(b.get(), &ClientConnection::messageReceived);
+        SB_OK(s7, a->sendText(annBob, u"a5 live"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(live.size(), 1, kWaitMs);
+        QCOMPARE(live.first().at(1).toBool(), false);
+        Sync fourth;
+        QVERIFY(connectAndSync(server, bob, &fourth));
+        QCOMPARE(fourth.messages.size(), 3);
+        QCOMPARE(fourth.messages.last().value(u"message"_s).toObject().value(u"content"_s).toString(),
+                 u"a5 live"_s);
+        QCOMPARE(fourth.messages.last().value(u"offline"_s), QJsonValue(true));
+
+        // All acknowledged: nothing pushed, sync_complete with count 0.
+        SB_OK(readAll, b->markRead(annBob, 5));
+        Sync fifth;
+        QVERIFY(connectAndSync(server, bob, &fifth));
+        QCOMPARE(fifth.messages.size(), 0);
+        QCOMPARE(fifth.syncComplete.value(u"count"_s).toInt(), 0);
+        QCOMPARE(fifth.syncComplete.value(u"has_more"_s), QJsonValue(false));
+
+        // Ann never acknowledged anything, but her own messages are not pushed back to her;
+        // bob's reply is.
+        SB_OK(reply, b->sendText(annBob, u"b1"_s));
+        Sync annSync;
+        QVERIFY(connectAndSync(server, ann, &annSync));
+        QCOMPARE(annSync.messages.size(), 1);
+        QCOMPARE(intOf(annSync.messages.first().value(u"message"_s).toObject(), u"sender_id"_s), bob.id);
+        Sync carolSync;
+        QVERIFY(connectAndSync(server, carol, &carolSync));
+        QCOMPARE(carolSync.messages.size(), 0);
+    }
+
+    void offlineDeliveryAfterReconnect_data() { TestDatabase::backends(); }
+    void offlineDeliveryAfterReconnect()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, bulkLimits());
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        SB_CONNECT(a, server, ann);
+        SB_CONNECT(b, server, bob);
+        const QString resumeToken = b->resumeToken();
+        QVERIFY(!resumeToken.isEmpty());
+        QSignalSpy closed(b.get(), &ClientConnection::disconnected);
+        b->abort(); // network failure
+        QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, kWaitMs);
+        SB_OK(missed, a->sendTextTo(bob.id, u"while you were away"_s));
+
+        ClientConnection again;
+        FrameRecorder frames(&again);
+        QSignalSpy connected(&again, &ClientConnection::connected);
+        again.open(server.wsUrl());
+        QVERIFY(connected.wait(kWaitMs));
+        SB_OK(resumed, again.resumeSession(resumeToken));
+        QVERIFY(frames.waitFor([](const QJsonObject &f) { return isType(f, u"sync_complete"_s); }) >= 0);
+        const QList<QJsonObject> messages = frames.ofType(u"new_message"_s);
+        QCOMPARE(messages.size(), 1);
+        QCOMPARE(messages.first().value(u"offline"_s), QJsonValue(true));
+        QCOMPARE(intOf(messages.first().value(u"message"_s).toObject(), u"id"_s),
+                 intOf(missed->data(), u"message_id"_s));
+        QCOMPARE(frames.ofType(u"sync_complete"_s).first().value(u"count"_s).toInt(), 1);
+        // Order: the reconnect reply, then the message, then sync_complete.
+        QCOMPARE(frames.frames().first().value(u"type"_s).toString(), u"reconnect"_s);
+    }
+
+    void atMostThousandPerConnect_data() { TestDatabase::backends(); }
+    void atMostThousandPerConnect()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, bulkLimits());
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        SB_GUEST(carol, server, "Carol");
+        SB_CONNECT(a, server, ann);
+        SB_CONNECT(c, server, carol);
+
+        // The oldest pending messages are carol's three; then ann's 1005.
+        QList<QJsonObject> carolAcks;
+        QString error;
+        SB_OK(c0, c->sendTextTo(bob.id, u"carol 0"_s));
+        const qint64 carolBob = intOf(c0->data(), u"conversation_id"_s);
+        carolAcks.append(c0->data());
+        QVERIFY2(sendMany(c.get(), carolBob, 2, u"carol more"_s, &carolAcks, &error), qPrintable(error));
+        SB_OK(a0, a->sendTextTo(bob.id, u"ann 0"_s));
+        const qint64 annBob = intOf(a0->data(), u"conversation_id"_s);
+        QList<QJsonObject> annAcks{a0->data()};
+        QVERIFY2(sendMany(a.get(), annBob, 1004, u"ann"_s, &annAcks, &error), qPrintable(error));
+        QCOMPARE(annAcks.size(), 1005);
+
+        Sync first;
+        std::unique_ptr<ClientConnection> b;
+        QVERIFY(connectAndSync(server, bob, &first, &b));
+        QCOMPARE(first.messages.size(), 1000);
+        QCOMPARE(first.syncComplete.value(u"count"_s).toInt(), 1000);
+        QCOMPARE(first.syncComplete.value(u"has_more"_s), QJsonValue(true));
+        // Oldest first: carol's 3, then ann's seq 1..997, each conversation in order.
+        QHash<qint64, qint64> lastSeq;
+        int fromCarol = 0;
+        for (const QJsonObject &event : std::as_const(first.messages)) {
+            QCOMPARE(event.value(u"offline"_s), QJsonValue(true));
+            const QJsonObject m = event.value(u"message"_s).toObject();
+            const qint64 conversation = intOf(m, u"conversation_id"_s);
+            QCOMPARE(intOf(m, u"seq"_s), lastSeq.value(conversation) + 1);
+            lastSeq[conversation] = intOf(m, u"seq"_s);
+            fromCarol += conversation == carolBob ? 1 : 0;
+        }
+        QCOMPARE(fromCarol, 3);
+        QCOMPARE(lastSeq.value(annBob), 997);
+
+        // The rest through history.
+        SB_OK(rest, b->request(u"history"_s, {{u"conversation_id"_s, double(annBob)}, {u"after_seq"_s, 997}}));
+        const QJsonArray remaining = rest->data().value(u"messages"_s).toArray();
+        QCOMPARE(remaining.size(), 8);
+        QCOMPARE(intOf(remaining.first().toObject(), u"seq"_s), 998);
+        QCOMPARE(intOf(remaining.last().toObject(), u"seq"_s), 1005);
+        QCOMPARE(intOf(remaining.last().toObject(), u"id"_s), intOf(annAcks.last(), u"message_id"_s));
+
+        // Acknowledge what arrived: the next connect brings the remaining 8 and has_more false.
+        SB_OK(r1, b->markReceived(carolBob, 3));
+        SB_OK(r2, b->markReceived(annBob, 997));
+        Sync second;
+        QVERIFY(connectAndSync(server, bob, &second));
+        QCOMPARE(second.messages.size(), 8);
+        QCOMPARE(second.syncComplete.value(u"count"_s).toInt(), 8);
+        QCOMPARE(second.syncComplete.value(u"has_more"_s), QJsonValue(false));
+        QCOMPARE(intOf(second.messages.first().value(u"message"_s).toObject(), u"seq"_s), 998);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOfflineDelivery)
+#include "tst_offlinedelivery.moc"
