@@ -59,11 +59,11 @@ await runScenario('browser_chat', async (t) => {
 
   await t.step('Bob types: Ann sees the typing indicator; then his answer arrives live', async () => {
     await B.page.type('.composer-input', 'Sounds good');
-    await A.page.waitForSelector('.typing-line.active:has-text("Bob Baker is typing")');
+    await A.page.waitForSelector('.chat-subtitle.typing:has-text("Bob Baker is typing")');
     await B.page.type('.composer-input', ', see you there!');
     await B.page.press('.composer-input', 'Enter');
     await A.page.waitForSelector('.msg.theirs:has-text("Sounds good, see you there!")');
-    await A.page.waitForSelector('.typing-line.active', { state: 'detached' });
+    await A.page.waitForSelector('.chat-subtitle.typing', { state: 'detached' });
     await B.page.waitForSelector('.msg.mine:has-text("see you there") .tick[data-state=read]');
   });
 

@@ -56,7 +56,7 @@ await runScenario('browser_support', async (t) => {
     await agent.request('read', { conversation_id: cid, seq: question.seq });
     await G.page.waitForSelector('.msg.mine:has-text("my parcel") .tick[data-state=read]');
     await agent.request('typing', { conversation_id: cid });
-    await G.page.waitForSelector('.chat-subtitle.typing:has-text("Support agent typing")');
+    await G.page.waitForSelector('.chat-subtitle.typing:has-text("Support agent is typing")');
     await agent.request('message', {
       conversation_id: cid,
       content: 'Sorry about that! Could you send a photo of your receipt?',

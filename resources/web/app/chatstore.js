@@ -332,7 +332,9 @@ export class ChatStore extends EventTarget {
 
   sendTyping() {
     const cid = this.open?.conversationId;
-    if (!cid || Date.now() - this.lastTypingSent < TYPING_SEND_EVERY_MS) return;
+    if (!cid) return;
+    if (cid === this.lastTypingIn && Date.now() - this.lastTypingSent < TYPING_SEND_EVERY_MS) return;
+    this.lastTypingIn = cid;
     this.lastTypingSent = Date.now();
     this.conn.request('typing', { conversation_id: cid }).catch(() => {});
   }
@@ -571,6 +573,7 @@ export class ChatStore extends EventTarget {
       ...fields,
     };
     this.outbox.push(entry);
+    this.lastTypingSent = 0; // the next keystroke announces typing again at once
     this.saveOutbox();
     this.emitOutbox(entry);
     this.flushOutbox();

@@ -143,7 +143,6 @@ export class ChatView {
     this.messagesBox.addEventListener('scroll', () => {
       if (this.messagesBox.scrollTop < 60) this.loadOlder();
     });
-    this.typingLine = el('div', { class: 'typing-line', 'aria-live': 'polite' });
     this.tray = el('div', { class: 'attachment-tray', hidden: true });
     this.fileInput = el('input', { type: 'file', multiple: true, hidden: true, class: 'file-input' });
     this.fileInput.addEventListener('change', () => {
@@ -205,7 +204,6 @@ export class ChatView {
         this.headerActions,
       ),
       this.messagesBox,
-      this.typingLine,
       this.tray,
       this.composer,
     );
@@ -242,9 +240,7 @@ export class ChatView {
         this.renderSidebar();
         return this.renderChat();
       case 'typing':
-        this.renderHeader();
-        if (this.isShown(conversationId)) this.renderTyping();
-        return;
+        return this.renderHeader();
       case 'messages':
       case 'receipts':
         if (conversationId === undefined || this.isShown(conversationId)) this.renderMessages({ prepended });
@@ -448,7 +444,6 @@ export class ChatView {
     if (!open) return;
     this.renderHeader();
     this.renderMessages({});
-    this.renderTyping();
     this.renderComposerState();
   }
 
@@ -465,30 +460,22 @@ export class ChatView {
     );
     const typing = c ? s.typingIn(c.id) : [];
     let subtitle;
-    if (typing.length) subtitle = `${typing.map((id) => s.senderLabel(c, id)).join(', ')} typing…`;
+    if (typing.length) {
+      subtitle = [
+        el('span', { class: 'dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')),
+        ` ${typing.map((id) => s.senderLabel(c, id)).join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…`,
+      ];
+    }
     else if (peer) subtitle = this.presenceText(peer);
     else if (c?.type === 'support') subtitle = c.status === 'closed' ? 'This support chat is closed' : 'Customer support · we reply as soon as we can';
     else if (c?.type === 'group') subtitle = `${(c.participants || []).length} members`;
-    this.chatSubtitle.textContent = subtitle || '';
+    this.chatSubtitle.replaceChildren(...[subtitle || ''].flat());
     this.chatSubtitle.classList.toggle('typing', typing.length > 0);
     const actions = [];
     if (peer && !s.isGuest && !s.contacts.some((x) => x.user_id === peer)) {
       actions.push(el('button', { type: 'button', class: 'small ghost add-contact', onclick: () => s.addContact(peer) }, 'Add contact'));
     }
     this.headerActions.replaceChildren(...actions);
-  }
-
-  renderTyping() {
-    const s = this.store;
-    const cid = s.open?.conversationId;
-    const c = cid ? s.conversations.get(cid) : null;
-    const typing = cid ? s.typingIn(cid) : [];
-    this.typingLine.replaceChildren(
-      ...(typing.length
-        ? [el('span', { class: 'dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')), ` ${typing.map((id) => s.senderLabel(c, id)).join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…`]
-        : []),
-    );
-    this.typingLine.classList.toggle('active', typing.length > 0);
   }
 
   renderComposerState() {
