@@ -22,6 +22,12 @@ int fail(const QString &message, int code = 1)
 
 int main(int argc, char *argv[])
 {
+    // Qt's default Linux event dispatcher (GLib) keeps socket notifiers in lists: every write
+    // (which toggles the write notifier) and every connect/close costs time proportional to the
+    // number of open connections. The plain UNIX dispatcher looks them up by descriptor. An
+    // explicit QT_NO_GLIB in the environment is left alone.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
     QCoreApplication::setApplicationVersion(u"0.1.0"_s);
