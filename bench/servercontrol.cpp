@@ -104,6 +104,14 @@ bool ServerControl::start(QString *error)
         m_options.fileLimit);
 
     m_process = new QProcess(this);
+    if (!m_options.environment.isEmpty()) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const QString &entry : m_options.environment) {
+            const qsizetype eq = entry.indexOf(u'=');
+            env.insert(entry.left(eq), entry.mid(eq + 1));
+        }
+        m_process->setProcessEnvironment(env);
+    }
     m_process->setProgram(u"/bin/bash"_s);
     m_process->setArguments(QStringList{u"-c"_s, script, u"switchboard-server"_s} + command);
     if (m_options.echoLog)

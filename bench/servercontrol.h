@@ -34,6 +34,7 @@ public:
         qint64 fileLimit = 65536;
         QString logFile;   // the started server's stderr; empty: inside the temporary directory
         bool echoLog = false;
+        QStringList environment; // extra KEY=VALUE for the started server
         // INI sections -> keys -> values for the started server ([limits], [storage], ...).
         QMap<QString, QMap<QString, QString>> config;
     };

@@ -182,6 +182,12 @@ private:
     size_t m_next = 0;
 };
 
+class IdleWorker final : public ClientWorker
+{
+public:
+    explicit IdleWorker(int index) : ClientWorker(index) {}
+};
+
 } // namespace
 
 QList<QCommandLineOption> MessagesMode::options() const
@@ -197,7 +203,16 @@ QList<QCommandLineOption> MessagesMode::options() const
         {u"max-in-flight"_s, u"Unanswered messages per connection before it skips its turn. Default 1000."_s, u"N"_s,
          u"1000"_s},
         {u"tick-ms"_s, u"Schedule timer interval in ms. Default 2."_s, u"MS"_s, u"2"_s},
+        {u"idle-connections"_s, u"Extra idle authenticated connections (of the same users) held open during the run. "
+                                "Default 0."_s, u"N"_s, u"0"_s},
     };
+}
+
+void MessagesMode::serverConfig(ServerConfigMap &config) const
+{
+    const int perUser = 1 + (m_idle + m_users - 1) / m_users;
+    if (perUser > 5)
+        config[u"limits"_s][u"max_connections_per_user"_s] = QString::number(perUser);
 }
 
 bool MessagesMode::configure(const QCommandLineParser &parser, QString *error)
@@ -210,7 +225,10 @@ bool MessagesMode::configure(const QCommandLineParser &parser, QString *error)
     m_size = parser.value(u"size"_s).toInt();
     m_maxInFlight = parser.value(u"max-in-flight"_s).toInt();
     m_tickMs = parser.value(u"tick-ms"_s).toInt();
-    if (m_users < 2 || m_users % 2 != 0 || m_users > 100000)
+    m_idle = parser.value(u"idle-connections"_s).toInt();
+    if (m_idle < 0 || m_idle > 500000)
+        *error = u"--idle-connections must be 0..500000"_s;
+    else if (m_users < 2 || m_users % 2 != 0 || m_users > 100000)
         *error = u"--users must be an even number from 2 to 100000"_s;
     else if (m_rate <= 0 || m_rate > 1e6)
         *error = u"--rate must be in (0, 1000000]"_s;
@@ -231,6 +249,7 @@ int MessagesMode::run(BenchContext &ctx)
     report.param(u"duration"_s, m_duration);
     report.param(u"warmup"_s, m_warmup);
     report.param(u"size"_s, m_size);
+    report.param(u"idle_connections"_s, m_idle);
 
     QString error;
     const QList<BenchUser> users = ctx.createUsers(m_users, &error);
@@ -263,6 +282,25 @@ int MessagesMode::run(BenchContext &ctx)
     });
     if (opened != m_users)
         return ctx.log(u"only %1 of %2 connections authenticated: %3"_s.arg(opened).arg(m_users).arg(firstError)), 1;
+
+    // Idle connections: authenticated, silent, but part of every poll() of the server's event loop.
+    WorkerPool<IdleWorker> idle;
+    if (m_idle > 0) {
+        if (!ctx.ownsServer() && 1 + (m_idle + m_users - 1) / m_users > 5)
+            ctx.log(u"note: an external server needs max_connections_per_user >= %1 for this"_s.arg(1 + (m_idle + m_users - 1) / m_users));
+        ctx.log(u"opening %1 idle connections"_s.arg(m_idle));
+        idle.start(1);
+        std::vector<ConnectionSpec> idleSpecs;
+        for (int i = 0; i < m_idle; ++i)
+            idleSpecs.push_back(ConnectionSpec{m_users + i, users[i % m_users].id, users[i % m_users].token});
+        idle.runAll([&](IdleWorker &w, std::function<void()> done) {
+            w.openAll(ws, idleSpecs, 100, ClientConnection::TokenTransport::AuthFrame, done);
+        }, 600000);
+        int idleOpened = 0;
+        idle.peek([&](const IdleWorker &w) { idleOpened = w.opened.load(); });
+        if (idleOpened != m_idle)
+            return ctx.log(u"only %1 of %2 idle connections authenticated"_s.arg(idleOpened).arg(m_idle)), 1;
+    }
 
     ctx.log(u"creating %1 private conversations"_s.arg(m_users / 2));
     if (!pool.runAll([](MessagesWorker &w, std::function<void()> done) { w.createConversations(done); }, 60000))
@@ -362,6 +400,7 @@ int MessagesMode::run(BenchContext &ctx)
     const double lastDeliveryAfterEnd = lastDelivery > schedule.endNs ? double(lastDelivery - schedule.endNs) / 1e6 : 0;
     report.section(u"load"_s);
     report.value(u"users"_s, u"connections (users, in pairs)"_s, m_users, {}, 0);
+    report.value(u"idle_connections"_s, u"idle connections held open"_s, m_idle, {}, 0);
     report.value(u"offered_rate"_s, u"offered rate"_s, m_rate, u"msg/s"_s, 0);
     report.value(u"sent_rate"_s, u"sent rate (measured phase)"_s, double(sentMeasured) / measuredSeconds, u"msg/s"_s, 0);
     report.value(u"sent_total"_s, u"sent (warm-up + measured)"_s, double(sentTotal), {}, 0);
@@ -405,6 +444,10 @@ int MessagesMode::run(BenchContext &ctx)
     ctx.log(u"closing connections"_s);
     pool.runAll([](MessagesWorker &w, std::function<void()> done) { w.closeAll(done, 5000); }, 10000);
     pool.stop();
+    if (m_idle > 0) {
+        idle.runAll([](IdleWorker &w, std::function<void()> done) { w.closeAll(done, 10000); }, 15000);
+        idle.stop();
+    }
     return 0;
 }
 

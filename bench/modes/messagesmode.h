@@ -15,7 +15,8 @@ class MessagesMode final : public BenchMode
 public:
     QList<QCommandLineOption> options() const override;
     bool configure(const QCommandLineParser &parser, QString *error) override;
-    qint64 fileLimitNeeded() const override { return m_users + 1024; }
+    void serverConfig(ServerConfigMap &config) const override;
+    qint64 fileLimitNeeded() const override { return qint64(m_users) + m_idle + 1024; }
     int run(BenchContext &context) override;
 
 private:
@@ -27,6 +28,7 @@ private:
     int m_size = 100;
     int m_maxInFlight = 1000;
     int m_tickMs = 2;
+    int m_idle = 0; // extra idle authenticated connections held open during the run
 };
 
 } // namespace Switchboard::Bench
