@@ -41,13 +41,19 @@ inline QList<QVariantList> sqlRows(const QString &databaseUrl, const QString &st
             *error = db.lastError().text();
         } else {
             QSqlQuery q(db);
-            q.prepare(statement);
-            for (const QVariant &b : binds)
-                q.addBindValue(b);
-            if (!q.exec()) {
+            bool ok = false;
+            if (binds.isEmpty()) {
+                ok = q.exec(statement); // utility statements (ALTER DATABASE) cannot be prepared
+            } else {
+                q.prepare(statement);
+                for (const QVariant &b : binds)
+                    q.addBindValue(b);
+                ok = q.exec();
+            }
+            if (!ok) {
                 *error = q.lastError().text();
             } else {
-                while (q.next()) {
+                while (q.isSelect() && q.next()) {
                     QVariantList row;
                     for (int i = 0; i < q.record().count(); ++i)
                         row.append(q.value(i));
