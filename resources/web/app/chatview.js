@@ -51,6 +51,8 @@ export class ChatView {
     this.renderedConversation = undefined;
     this.attachments = []; // files chosen but not sent yet: {file, url}
     this.tab = 'chats';
+    this.dirty = {};
+    this.renderTimer = null;
     this.build();
 
     this.onChange = (e) => this.changed(e.detail);
@@ -66,7 +68,8 @@ export class ChatView {
     this.store.removeEventListener('change', this.onChange);
     this.conn.removeEventListener('state', this.onState);
     clearInterval(this.countdown);
-    for (const a of this.attachments) URL.revokeObjectURL(a.url);
+    clearTimeout(this.renderTimer);
+    for (const a of this.attachments) if (a.url) URL.revokeObjectURL(a.url);
     this.root.replaceChildren();
   }
 
@@ -227,6 +230,8 @@ export class ChatView {
     this.contactList.hidden = tab !== 'contacts';
   }
 
+  // Store changes are coalesced: an offline sync of hundreds of messages renders once, not once
+  // per message. Opening a chat renders at once.
   changed({ what, conversationId, text, kind, prepended }) {
     switch (what) {
       case 'notice':
@@ -234,20 +239,35 @@ export class ChatView {
       case 'conversations':
       case 'contacts':
       case 'presence':
-        this.renderSidebar();
-        return this.renderHeader();
+        return this.schedule({ sidebar: true, header: true });
       case 'open':
+        this.flushRender();
         this.renderSidebar();
         return this.renderChat();
       case 'typing':
-        return this.renderHeader();
+        return this.schedule({ header: true });
       case 'messages':
       case 'receipts':
-        if (conversationId === undefined || this.isShown(conversationId)) this.renderMessages({ prepended });
+        if (conversationId === undefined || this.isShown(conversationId)) this.schedule({ messages: true, prepended });
         return;
       default:
         return;
     }
+  }
+
+  schedule(parts) {
+    for (const [part, on] of Object.entries(parts)) if (on) this.dirty[part] = true;
+    if (!this.renderTimer) this.renderTimer = setTimeout(() => this.flushRender(), 16);
+  }
+
+  flushRender() {
+    clearTimeout(this.renderTimer);
+    this.renderTimer = null;
+    const dirty = this.dirty;
+    this.dirty = {};
+    if (dirty.sidebar) this.renderSidebar();
+    if (dirty.header) this.renderHeader();
+    if (dirty.messages) this.renderMessages({ prepended: dirty.prepended });
   }
 
   isShown(cid) {

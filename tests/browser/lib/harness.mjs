@@ -319,7 +319,7 @@ export async function runScenario(name, body) {
 }
 
 // Server, database and browser for one scenario, all removed again at the end.
-export async function setUp(ctx, { agents = [] } = {}) {
+export async function setUp(ctx, { agents = [], browser = true } = {}) {
   const binary = serverBinary();
   const dir = tempDir('sb-browser-');
   ctx.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -332,8 +332,10 @@ export async function setUp(ctx, { agents = [] } = {}) {
     if (failed) console.error(`--- server stderr ---\n${env.server.stderr().slice(-20000)}`);
     if (code !== 0 && !failed) console.error(`server exited with ${code}`);
   });
-  env.browser = await launchBrowser();
-  ctx.defer(() => env.browser.close());
+  if (browser) {
+    env.browser = await launchBrowser();
+    ctx.defer(() => env.browser.close());
+  }
   return env;
 }
 
