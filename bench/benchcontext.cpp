@@ -20,10 +20,13 @@ void BenchContext::log(const QString &line) const
     std::fflush(stderr);
 }
 
-QList<BenchUser> BenchContext::createUsers(int count, QString *error) const
+QList<BenchUser> BenchContext::createUsers(int count, QString *error, const QString &group) const
 {
     log(u"creating %1 users (%2)"_s.arg(count).arg(userOptions.guests ? u"guests"_s : u"register + login"_s));
-    return Bench::createUsers(httpUrl(), count, userOptions, error);
+    UserFactoryOptions options = userOptions;
+    if (!group.isEmpty())
+        options.prefix += u'-' + group;
+    return Bench::createUsers(httpUrl(), count, options, error);
 }
 
 ServerSample BenchContext::sample() const

@@ -46,7 +46,8 @@ public:
     // Progress on stderr (the report goes to stdout).
     void log(const QString &line) const;
 
-    QList<BenchUser> createUsers(int count, QString *error) const;
+    // Users PREFIX-N, or PREFIX-GROUP-N for a second set in the same run.
+    QList<BenchUser> createUsers(int count, QString *error, const QString &group = {}) const;
 
     ServerSample sample() const;
     // Adds CPU rows for the interval: total seconds, ms per 1000 `unit`s (whole process, event
