@@ -56,6 +56,8 @@ RequestRouter::RequestRouter(const ServerConfig &config, SessionRegistry &regist
 void RequestRouter::attach(Session *session)
 {
     connect(session, &Session::textReceived, this, &RequestRouter::onText);
+    // Queued: an answer filled from inside a handler must not recurse into the next request.
+    connect(session, &Session::capacityAvailable, this, &RequestRouter::drain, Qt::QueuedConnection);
     connect(session, &Session::binaryReceived, this, &RequestRouter::onBinary);
     const QString token = session->upgradeToken();
     if (!token.isEmpty())
@@ -95,12 +97,28 @@ void RequestRouter::onBinary(Session *session)
 void RequestRouter::onText(Session *session, const QString &text)
 {
     ++m_metrics.framesIn;
-    if (session->authState() == Session::AuthState::Authenticating) {
-        // Keep pipelined requests until authentication completes, then run them in order.
+    // While authentication is in flight, or too many requests are unanswered (storage is slower
+    // than this client), frames wait in order; they run as answers go out. Only a client that
+    // keeps piling up past that bound is cut off.
+    if (session->authState() == Session::AuthState::Authenticating || !session->hasCapacity()
+        || session->hasDeferredFrames()) {
         if (!session->deferFrame(text))
-            session->close(1008, u"Too many requests before authentication completed"_s);
+            session->close(1008, u"Too many requests in flight"_s);
         return;
     }
+    process(session, text);
+}
+
+void RequestRouter::drain(Session *session)
+{
+    QPointer<Session> guard(session);
+    while (guard && !guard->isClosing() && guard->hasDeferredFrames() && guard->hasCapacity()
+           && guard->authState() != Session::AuthState::Authenticating)
+        process(session, session->takeDeferredFrame());
+}
+
+void RequestRouter::process(Session *session, const QString &text)
+{
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -293,13 +311,7 @@ void RequestRouter::onSessionRemoved(Session *session)
 
 void RequestRouter::finishAuthentication(Session *session)
 {
-    const QList<QString> deferred = session->takeDeferredFrames();
-    QPointer<Session> guard(session);
-    for (const QString &text : deferred) {
-        if (!guard || guard->isClosing())
-            return;
-        onText(session, text);
-    }
+    drain(session);
 }
 
 void RequestRouter::registerHandlers()

@@ -67,6 +67,8 @@ private:
     using Handler = std::function<void(Session *, const Request &, quint64 ticket)>;
 
     void onText(Session *session, const QString &text);
+    void process(Session *session, const QString &text);
+    void drain(Session *session);
     void onBinary(Session *session);
     void dispatch(Session *session, const Request &request);
     void reply(Session *session, quint64 ticket, const Request &request, const Result<QJsonObject> &result);

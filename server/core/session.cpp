@@ -13,7 +13,8 @@ using namespace Qt::StringLiterals;
 namespace Switchboard::Server {
 
 namespace {
-constexpr int kMaxDeferredFrames = 64;
+constexpr size_t kMaxDeferredFrames = 4096;
+constexpr qint64 kMaxDeferredBytes = 1024 * 1024;
 }
 
 Session::Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint64 connectionId, const Limits &limits,
@@ -107,25 +108,27 @@ Session::Ticket Session::openSlot()
 {
     const Ticket t = m_nextTicket++;
     m_slots.push_back(Slot{t, false, {}});
-    if (int(m_slots.size()) > m_limits.maxPendingRequests) {
-        qCInfo(lcSession) << "connection" << m_connectionId << "has too many requests in flight; closing";
-        close(1008, u"Too many requests in flight"_s);
-    }
+    ++m_unfilled;
     return t;
 }
 
 void Session::fillSlot(Ticket ticket, const QByteArray &reply, const QList<QByteArray> &followUps)
 {
-    for (Slot &slot : m_slots) {
-        if (slot.ticket == ticket) {
-            slot.filled = true;
-            slot.frames.reserve(1 + followUps.size());
-            slot.frames.append(reply);
-            slot.frames.append(followUps);
-            break;
-        }
-    }
+    // Tickets are consecutive, so the slot is found by offset from the oldest one.
+    if (m_slots.empty() || ticket < m_slots.front().ticket)
+        return; // the connection was closed meanwhile
+    const size_t index = size_t(ticket - m_slots.front().ticket);
+    if (index >= m_slots.size() || m_slots[index].filled)
+        return;
+    Slot &slot = m_slots[index];
+    slot.filled = true;
+    --m_unfilled;
+    slot.frames.reserve(1 + followUps.size());
+    slot.frames.append(reply);
+    slot.frames.append(followUps);
     flushSlots();
+    if (!m_deferred.empty() && hasCapacity())
+        Q_EMIT capacityAvailable(this);
 }
 
 void Session::flushSlots()
@@ -159,15 +162,19 @@ void Session::write(const QByteArray &frame)
 
 bool Session::deferFrame(const QString &text)
 {
-    if (m_deferred.size() >= kMaxDeferredFrames)
+    if (m_deferred.size() >= kMaxDeferredFrames || m_deferredBytes + text.size() * 2 > kMaxDeferredBytes)
         return false;
-    m_deferred.append(text);
+    m_deferredBytes += text.size() * 2;
+    m_deferred.push_back(text);
     return true;
 }
 
-QList<QString> Session::takeDeferredFrames()
+QString Session::takeDeferredFrame()
 {
-    return std::exchange(m_deferred, {});
+    QString text = std::move(m_deferred.front());
+    m_deferred.pop_front();
+    m_deferredBytes -= text.size() * 2;
+    return text;
 }
 
 qint64 Session::takeToken(qint64 now)
@@ -198,6 +205,7 @@ void Session::close(int code, const QString &reason)
         return;
     m_closing = true;
     m_slots.clear();
+    m_unfilled = 0;
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
 }
 
@@ -207,6 +215,7 @@ void Session::abort()
         return;
     m_closing = true;
     m_slots.clear();
+    m_unfilled = 0;
     m_socket->abort();
     if (!m_closedEmitted) {
         m_closedEmitted = true;

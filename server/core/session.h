@@ -62,15 +62,20 @@ public:
     void setAuthenticated(const UserInfo &user, const QString &sessionId);
 
     Ticket openSlot();
+    // Requests taken but not answered yet; at maxPendingRequests new frames wait (deferFrame).
+    int unansweredRequests() const { return m_unfilled; }
+    bool hasCapacity() const { return m_unfilled < m_limits.maxPendingRequests; }
     // Fills the slot with its reply frame and optional frames that must follow it (e.g. offline
     // messages after the auth reply).
     void fillSlot(Ticket ticket, const QByteArray &reply, const QList<QByteArray> &followUps = {});
-    int pendingSlots() const { return int(m_slots.size()); }
+
     void sendEvent(const QByteArray &frame);
 
-    // Frames that arrive while authentication is in flight wait here and are replayed after it.
+    // Frames that arrive while authentication is in flight, or while maxPendingRequests requests
+    // are unanswered, wait here (bounded: 4096 frames, 1 MiB) and are taken in order later.
     bool deferFrame(const QString &text);
-    QList<QString> takeDeferredFrames();
+    bool hasDeferredFrames() const { return !m_deferred.empty(); }
+    QString takeDeferredFrame();
 
     // Token bucket (PROTOCOL.md section 13). Returns 0 if a token was taken, else ms until one.
     qint64 takeToken(qint64 nowMs);
@@ -91,6 +96,8 @@ Q_SIGNALS:
     void closed(Switchboard::Server::Session *session);
     // The client stopped reading and was cut off (counted in /metrics).
     void sendQueueOverflowed();
+    // A request was answered while frames wait in the deferred queue.
+    void capacityAvailable(Switchboard::Server::Session *session);
 
 private:
     struct Slot
@@ -117,7 +124,9 @@ private:
     bool m_closedEmitted = false;
     Ticket m_nextTicket = 1;
     std::deque<Slot> m_slots;
-    QList<QString> m_deferred;
+    std::deque<QString> m_deferred;
+    qint64 m_deferredBytes = 0;
+    int m_unfilled = 0;
     QSet<QString> m_rooms;
     std::deque<qint64> m_rateLimitedAt;
     double m_tokens = 0;
