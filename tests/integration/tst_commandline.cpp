@@ -118,8 +118,8 @@ bool writeFile(const QString &path, const QByteArray &content)
 // on both backends: `listening on HOST:PORT` as the first stdout line once connections are
 // accepted (port 0 picks one), --create-user with the password on stdin (trailing newline
 // stripped; non-zero exit with a message for a taken or invalid name or an unknown role),
-// --config INI [server]/[limits] applied with the command line winning, SIGTERM/SIGINT closing
-// clients with 1001 and exiting 0.
+// --config INI [server]/[limits] applied with the command line winning, --tls-cert/--tls-key
+// serving https and wss, SIGTERM/SIGINT closing clients with 1001 and exiting 0.
 class TestCommandLine : public QObject
 {
     Q_OBJECT
@@ -289,6 +289,51 @@ private slots:
             QVERIFY2(!server.err.trimmed().isEmpty(), qPrintable(arguments.join(u' ')));
             QVERIFY(!server.out.contains("listening on"));
         }
+    }
+
+    void tlsServesWssAndHttps()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString cert = dir.filePath(u"cert.pem"_s);
+        const QString key = dir.filePath(u"key.pem"_s);
+        QProcess openssl;
+        openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-keyout"_s, key,
+                                    u"-out"_s, cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=127.0.0.1"_s});
+        if (!openssl.waitForStarted(10000))
+            QSKIP("openssl is not installed: cannot make a test certificate");
+        QVERIFY(openssl.waitForFinished(60000));
+        QCOMPARE(openssl.exitCode(), 0);
+
+        ServerProcess server;
+        server.setExtraArguments({u"--tls-cert"_s, cert, u"--tls-key"_s, key});
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const QUrl https(u"https://127.0.0.1:%1"_s.arg(server.port()));
+        const QUrl wss(u"wss://127.0.0.1:%1/ws"_s.arg(server.port()));
+        RestClient rest(https);
+        rest.setIgnoreSslErrors(true);
+        SB_HTTP(health, rest.get(u"/healthz"_s));
+        QVERIFY2(health->status() == 200, qPrintable(describeReply(health)));
+        SB_HTTP(guest, rest.guest(u"Secure"_s));
+        QCOMPARE(guest->status(), 200);
+        ClientConnection connection;
+        connection.setIgnoreSslErrors(true);
+        QSignalSpy synced(&connection, &ClientConnection::syncCompleted);
+        connection.openWithToken(wss, guest->json().value(u"token"_s).toString());
+        QVERIFY(synced.wait(kWaitMs));
+        SB_OK(sent, connection.sendTextTo(intOf(guest->json().value(u"user"_s).toObject(), u"id"_s), u"over TLS"_s));
+        // Plain HTTP on the TLS port gets no API answer.
+        RestClient plain(server.httpUrl());
+        plain.setTimeout(5000);
+        SB_HTTP(cleartext, plain.get(u"/healthz"_s));
+        QVERIFY(cleartext->status() != 200);
+
+        // A certificate without its key is a configuration error.
+        Launched broken;
+        const int code = broken.runToExit({u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s,
+                                           u"sqlite:"_s + dir.filePath(u"x.db"_s), u"--tls-cert"_s, cert}, {}, 15000);
+        QVERIFY2(code > 0, qPrintable(u"exit %1"_s.arg(code)));
+        QVERIFY(!broken.err.trimmed().isEmpty());
     }
 
     void signalsCloseClientsWith1001AndExitZero_data()

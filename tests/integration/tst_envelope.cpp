@@ -2,6 +2,7 @@
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 #include <QWebSocket>
 
 #include "tests/integration/coretest.h"
@@ -344,6 +345,10 @@ private slots:
         SB_CONNECT(annConnection, server, ann);
         SB_CONNECT(bobConnection, server, bob);
         FrameRecorder bobFrames(bobConnection.get());
+        // Section 1: every frame from the server is a JSON object in a text frame (the client
+        // reports anything else through errorOccurred).
+        QSignalSpy annOddFrames(annConnection.get(), &ClientConnection::errorOccurred);
+        QSignalSpy bobOddFrames(bobConnection.get(), &ClientConnection::errorOccurred);
 
         const qint64 before = QDateTime::currentMSecsSinceEpoch();
         SB_OK(sent, annConnection->sendTextTo(bob.id, u"shape"_s));
@@ -412,6 +417,39 @@ private slots:
         QCOMPARE(message.value(u"client_msg_id"_s), QJsonValue(QJsonValue::Null));
         QCOMPARE(message.value(u"type"_s).toString(), u"text"_s);
         QCOMPARE(intOf(message, u"sender_id"_s), ann.id);
+        QCOMPARE(annOddFrames.size(), 0);
+        QCOMPARE(bobOddFrames.size(), 0);
+    }
+
+    // Section 2 close codes not covered elsewhere: 4008 after heartbeat_timeout of silence;
+    // any frame, WebSocket pings included, counts as activity.
+    void heartbeatTimeoutCloses4008_data() { TestDatabase::backends(); }
+    void heartbeatTimeoutCloses4008()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, (QMap<QString, QString>{{u"heartbeat_timeout"_s, u"1"_s}}));
+        SB_GUEST(ann, server, "Ann");
+        SB_CONNECT(silent, server, ann);
+        SB_CONNECT(pinging, server, ann);
+        SB_CONNECT(talking, server, ann);
+        QSignalSpy silentClosed(silent.get(), &ClientConnection::disconnected);
+        QSignalSpy pingingClosed(pinging.get(), &ClientConnection::disconnected);
+        QSignalSpy talkingClosed(talking.get(), &ClientConnection::disconnected);
+        // Activity generators (not synchronisation): a WebSocket ping / a JSON ping every 300 ms.
+        QTimer activity;
+        connect(&activity, &QTimer::timeout, this, [&] {
+            pinging->sendWebSocketPing();
+            talking->ping()->setAutoDelete(true);
+        });
+        activity.start(300);
+        QTRY_COMPARE_WITH_TIMEOUT(silentClosed.size(), 1, 5000);
+        QCOMPARE(silent->closeCode(), 4008);
+        QVERIFY(!pingingClosed.wait(1500));
+        QCOMPARE(pingingClosed.size(), 0);
+        QCOMPARE(talkingClosed.size(), 0);
+        activity.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(pingingClosed.size(), 1, 5000);
+        QCOMPARE(pinging->closeCode(), 4008);
     }
 };
 
