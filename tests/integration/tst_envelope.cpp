@@ -1,5 +1,6 @@
 #include <QDateTime>
 #include <QJsonArray>
+#include <QNetworkRequest>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
@@ -136,7 +137,7 @@ private slots:
         socket.open(server.wsUrl());
         QVERIFY(connected.wait(kWaitMs));
         const QStringList ids{u"4294967297"_s, u"9007199254740991"_s, u"-42"_s, u"0"_s,
-                              u"\"x y\""_s};
+                              u"\"x y\""_s, u"9223372036854775807"_s, u"-9223372036854775808"_s};
         for (const QString &id : ids)
             socket.sendTextMessage(u"{\"type\":\"ping\",\"id\":%1}"_s.arg(id));
         QTRY_COMPARE_WITH_TIMEOUT(texts.size(), ids.size(), kWaitMs);
@@ -144,6 +145,87 @@ private slots:
             QVERIFY2(texts.at(i).contains(u"\"id\":%1"_s.arg(ids.at(i))), qPrintable(texts.at(i)));
             QVERIFY2(!texts.at(i).contains(u"\"success\""_s), qPrintable(texts.at(i)));
         }
+        socket.close();
+    }
+
+    // Requests written right behind `auth` (before its reply) are answered after it, in order,
+    // as an authenticated connection - or not_authenticated when the auth failed.
+    void requestsPipelinedBehindAuthentication_data() { TestDatabase::backends(); }
+    void requestsPipelinedBehindAuthentication()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, {});
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        {
+            SB_CONNECT(bobConnection, server, bob);
+            SB_OK(waiting, bobConnection->sendTextTo(ann.id, u"for ann"_s));
+        }
+        const QList<QJsonObject> behind{
+            {{u"type"_s, u"conversations"_s}, {u"id"_s, u"c"_s}},
+            {{u"type"_s, u"message"_s}, {u"id"_s, u"m"_s}, {u"to"_s, double(bob.id)}, {u"content"_s, u"hi"_s}},
+            {{u"type"_s, u"ping"_s}, {u"id"_s, u"p"_s}},
+        };
+        auto indexOf = [](const QList<QJsonObject> &frames, const QJsonValue &id, const QString &type) {
+            for (qsizetype i = 0; i < frames.size(); ++i) {
+                if ((id.isUndefined() || frames.at(i).value(u"id"_s) == id) && frames.at(i).value(u"type"_s).toString() == type)
+                    return i;
+            }
+            return qsizetype(-1);
+        };
+        for (const bool good : {true, false}) {
+            ClientConnection connection;
+            FrameRecorder frames(&connection);
+            QSignalSpy connected(&connection, &ClientConnection::connected);
+            connection.open(server.wsUrl());
+            QVERIFY(connected.wait(kWaitMs));
+            QVERIFY(connection.sendFrame({{u"type"_s, u"auth"_s}, {u"id"_s, u"a"_s}, {u"token"_s, good ? ann.token : u"bad"_s}}));
+            for (const QJsonObject &frame : behind)
+                QVERIFY(connection.sendFrame(frame));
+            QVERIFY(frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"p"_s); }) >= 0);
+            const QList<QJsonObject> &all = frames.frames();
+            const qsizetype a = indexOf(all, u"a"_s, u"auth"_s);
+            const qsizetype c = indexOf(all, u"c"_s, u"conversations"_s);
+            const qsizetype m = indexOf(all, u"m"_s, u"message"_s);
+            const qsizetype p = indexOf(all, u"p"_s, u"pong"_s);
+            QVERIFY(a == 0);
+            QVERIFY2(a < c && c < m && m < p, qPrintable(u"%1 %2 %3 %4"_s.arg(a).arg(c).arg(m).arg(p)));
+            QCOMPARE(all.at(a).value(u"success"_s), QJsonValue(good));
+            if (good) {
+                const qsizetype synced = indexOf(all, QJsonValue(QJsonValue::Undefined), u"sync_complete"_s);
+                QVERIFY2(synced > a && synced < c, qPrintable(QString::number(synced)));
+                QCOMPARE(all.at(c).value(u"success"_s), QJsonValue(true));
+                QCOMPARE(all.at(m).value(u"success"_s), QJsonValue(true));
+            } else {
+                QCOMPARE(errorCodeOf(all.at(a)), u"auth_failed"_s);
+                QCOMPARE(errorCodeOf(all.at(c)), u"not_authenticated"_s);
+                QCOMPARE(errorCodeOf(all.at(m)), u"not_authenticated"_s);
+            }
+        }
+
+        // The same behind header authentication, on a raw socket that writes at once.
+        QWebSocket socket;
+        QStringList texts;
+        connect(&socket, &QWebSocket::textMessageReceived, this, [&texts](const QString &t) { texts.append(t); });
+        connect(&socket, &QWebSocket::connected, this, [&] {
+            for (const QJsonObject &frame : behind)
+                socket.sendTextMessage(compact(frame));
+        });
+        QNetworkRequest upgrade(server.wsUrl());
+        upgrade.setRawHeader("Authorization", "Bearer " + ann.token.toLatin1());
+        socket.open(upgrade);
+        QTRY_VERIFY_WITH_TIMEOUT(!texts.isEmpty() && texts.last().contains(u"\"pong\""_s), kWaitMs);
+        QList<QJsonObject> all;
+        for (const QString &t : std::as_const(texts))
+            all.append(QJsonDocument::fromJson(t.toUtf8()).object());
+        QCOMPARE(all.first().value(u"type"_s).toString(), u"session"_s);
+        const qsizetype synced = indexOf(all, QJsonValue(QJsonValue::Undefined), u"sync_complete"_s);
+        const qsizetype c = indexOf(all, u"c"_s, u"conversations"_s);
+        const qsizetype m = indexOf(all, u"m"_s, u"message"_s);
+        const qsizetype p = indexOf(all, u"p"_s, u"pong"_s);
+        QVERIFY2(0 < synced && synced < c && c < m && m < p, qPrintable(texts.join(u"\n"_s)));
+        QCOMPARE(all.at(c).value(u"success"_s), QJsonValue(true));
+        QCOMPARE(all.at(m).value(u"success"_s), QJsonValue(true));
         socket.close();
     }
 

@@ -270,6 +270,15 @@ private slots:
         QCOMPARE(intOf(remaining.last().toObject(), u"seq"_s), 1005);
         QCOMPARE(intOf(remaining.last().toObject(), u"id"_s), intOf(annAcks.last(), u"message_id"_s));
 
+        // Exactly 1000 pending: all of them, has_more false.
+        SB_OK(r0, b->markReceived(annBob, 8));
+        Sync exact;
+        QVERIFY(connectAndSync(server, bob, &exact));
+        QCOMPARE(exact.messages.size(), 1000);
+        QCOMPARE(exact.syncComplete.value(u"count"_s).toInt(), 1000);
+        QCOMPARE(exact.syncComplete.value(u"has_more"_s), QJsonValue(false));
+        QCOMPARE(intOf(exact.messages.last().value(u"message"_s).toObject(), u"seq"_s), 1005);
+
         // Acknowledge what arrived: the next connect brings the remaining 8 and has_more false.
         SB_OK(r1, b->markReceived(carolBob, 3));
         SB_OK(r2, b->markReceived(annBob, 997));
