@@ -42,6 +42,7 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     case ClientMsgIdRole:
         return m.clientMsgId;
     case ErrorRole:
+    case Qt::ToolTipRole:
         return item.error;
     case AttachmentNameRole:
         return m.attachment.value(u"name"_s).toString();

@@ -49,6 +49,9 @@ AgentWorkspace::AgentWorkspace(WorkspaceController *controller, QWidget *parent)
     auto *splitter = new QSplitter(this);
     m_tabs = new QTabWidget(splitter);
     m_tabs->setObjectName(u"conversationTabs"_s);
+    // All four lists always visible as tabs (no scroll arrows hiding "Direct").
+    m_tabs->setUsesScrollButtons(false);
+    m_tabs->setElideMode(Qt::ElideNone);
     addList(Section::Unassigned);
     addList(Section::Mine);
     addList(Section::OtherAgents);
@@ -58,7 +61,7 @@ AgentWorkspace::AgentWorkspace(WorkspaceController *controller, QWidget *parent)
     splitter->addWidget(m_view);
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
-    splitter->setSizes({340, 700});
+    splitter->setSizes({400, 860});
     layout->addWidget(splitter, 1);
 
     ConversationListModel *model = controller->conversations();
@@ -121,10 +124,27 @@ QListView *AgentWorkspace::listView(Section section) const
     return m_lists[int(section)];
 }
 
-void AgentWorkspace::onCurrentChanged(const QModelIndex &current)
+void AgentWorkspace::onCurrentChanged(const QModelIndex &current, const QModelIndex &previous)
 {
     if (!current.isValid())
         return;
+    auto *selection = qobject_cast<QItemSelectionModel *>(sender());
+    if (previous.isValid() && selection) {
+        // The chat on screen is leaving this list (claimed, transferred, closed) and the selection
+        // model moved "current" to its neighbour: that is not the operator's choice, so stay.
+        const qint64 previousId = previous.data(ConversationListModel::ConversationIdRole).toLongLong();
+        int listSection = -1;
+        for (int i = 0; i < 4; ++i) {
+            if (m_lists[i]->selectionModel() == selection)
+                listSection = i;
+        }
+        const ConversationListModel *model = m_controller->conversations();
+        if (previousId == m_view->conversationId()
+            && (!model->contains(previousId) || int(model->section(previousId)) != listSection)) {
+            QTimer::singleShot(0, selection, [selection] { selection->clearCurrentIndex(); });
+            return;
+        }
+    }
     const qint64 id = current.data(ConversationListModel::ConversationIdRole).toLongLong();
     // One selection across the four lists.
     for (QListView *list : m_lists) {

@@ -40,7 +40,7 @@ public:
 
 private:
     void addList(Section section);
-    void onCurrentChanged(const QModelIndex &current);
+    void onCurrentChanged(const QModelIndex &current, const QModelIndex &previous);
     void updateCounts();
     void claimOldest();
 

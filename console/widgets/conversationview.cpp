@@ -132,8 +132,10 @@ ConversationView::ConversationView(WorkspaceController *controller, QWidget *par
             m_controller->close(m_conversationId);
     });
     connect(m_messages->verticalScrollBar(), &QScrollBar::valueChanged, this, &ConversationView::onScroll);
-    connect(m_messages->verticalScrollBar(), &QScrollBar::rangeChanged, this, [this] {
-        if (m_following)
+    connect(m_messages->verticalScrollBar(), &QScrollBar::rangeChanged, this, [this](int, int maximum) {
+        if (m_restoringPosition)
+            m_messages->verticalScrollBar()->setValue(maximum - m_distanceFromBottom);
+        else if (m_following)
             m_messages->scrollToBottom();
     });
 
@@ -163,6 +165,7 @@ void ConversationView::setConversation(qint64 conversationId)
     m_messages->setModel(m_model);
     m_pages->setCurrentIndex(conversationId > 0 ? 1 : 0);
     m_following = true;
+    m_restoringPosition = false;
     if (m_model) {
         connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, [this](const QModelIndex &, int first) {
             if (first == 0) {
@@ -171,11 +174,12 @@ void ConversationView::setConversation(qint64 conversationId)
             }
         });
         connect(m_model, &MessageListModel::olderMessagesInserted, this, [this] {
-            // Keep the messages the operator was reading where they were.
-            QTimer::singleShot(0, this, [this] {
-                QScrollBar *bar = m_messages->verticalScrollBar();
-                bar->setValue(bar->maximum() - m_distanceFromBottom);
-            });
+            // Keep the messages the operator was reading where they were: the list lays out the
+            // new rows later, so apply the offset whenever the range grows, for a moment.
+            m_restoringPosition = true;
+            QTimer::singleShot(500, this, [this] { m_restoringPosition = false; });
+            QScrollBar *bar = m_messages->verticalScrollBar();
+            bar->setValue(bar->maximum() - m_distanceFromBottom);
         });
         connect(m_model, &QAbstractItemModel::rowsInserted, this, &ConversationView::scrollToBottomIfFollowing);
         m_messages->scrollToBottom();

@@ -68,6 +68,7 @@ private:
     QPushButton *m_close = nullptr;
     bool m_following = true;     // stick to the bottom while new messages arrive
     int m_distanceFromBottom = 0; // kept while older messages are prepended
+    bool m_restoringPosition = false;
 };
 
 } // namespace Switchboard::Console

@@ -125,7 +125,9 @@ MessageDelegate::Layout MessageDelegate::layoutFor(const QStyleOptionViewItem &o
     int y = kMargin + kPadding;
     if (!outgoing && !system) {
         const QString name = index.data(MessageListModel::SenderNameRole).toString();
-        const int nameWidth = qMin(maxText, small.horizontalAdvance(name));
+        QFont bold = smallFont(option.font);
+        bold.setBold(true);
+        const int nameWidth = qMin(maxText, QFontMetrics(bold).horizontalAdvance(name) + 2);
         l.name = QRect(0, y, nameWidth, small.height());
         contentWidth = qMax(contentWidth, nameWidth);
         y += small.height() + 2;
@@ -149,6 +151,7 @@ MessageDelegate::Layout MessageDelegate::layoutFor(const QStyleOptionViewItem &o
     l.bubble = QRect(left, kMargin, bubbleWidth, bubbleHeight);
     const int inner = left + kPadding;
     l.name.moveLeft(inner);
+    l.name.setWidth(qMax(l.name.width(), contentWidth));
     l.text.moveLeft(system ? left + (bubbleWidth - l.text.width()) / 2 : inner);
     l.text.setWidth(system ? l.text.width() : contentWidth);
     l.meta.moveLeft(left + bubbleWidth - kPadding - l.meta.width());
@@ -195,7 +198,7 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->setPen(QColor(0x1f, 0x6f, 0xeb));
         painter->drawText(l.name, Qt::AlignLeft | Qt::AlignVCenter,
                           QFontMetrics(bold).elidedText(index.data(MessageListModel::SenderNameRole).toString(),
-                                                        Qt::ElideRight, l.name.width() + 20));
+                                                        Qt::ElideRight, l.name.width()));
     }
     QFont body = option.font;
     body.setItalic(system);

@@ -139,22 +139,34 @@ int main(int argc, char *argv[])
     QApplication::setFont(QFont(u"DejaVu Sans"_s, 10));
 
     ServerProcess server;
-    server.setLimits({{u"messages_per_second"_s, u"1000"_s}, {u"messages_burst"_s, u"1000"_s}});
+    // Seeded customers stay connected without pinging for the whole run.
+    server.setLimits({{u"messages_per_second"_s, u"1000"_s}, {u"messages_burst"_s, u"1000"_s},
+                      {u"heartbeat_timeout"_s, u"3600"_s}});
     check(server.start(), u"server: "_s + server.errorString());
     QString error;
-    const TestUser alex = createStaffUser(server, u"agent"_s, u"alex"_s, &error);
-    check(alex.isValid(), error);
-    const TestUser sam = createStaffUser(server, u"agent"_s, u"sam"_s, &error);
-    check(sam.isValid(), error);
-    const TestUser maria = createStaffUser(server, u"admin"_s, u"maria"_s, &error);
-    check(maria.isValid(), error);
-    // A colleague online (for the transfer list) and a registered customer with a direct chat.
+    // Staff and a customer with readable names (the test helpers add unique suffixes).
+    auto staff = [&server, &error](const QString &name, const QString &role) {
+        const QString password = u"pw-%1-screenshots"_s.arg(name);
+        check(server.createUser(name, role, password).ok(), u"--create-user "_s + name);
+        const TestUser user = loginUser(server.httpUrl(), name, password, &error);
+        check(user.isValid(), error);
+        return user;
+    };
+    const TestUser alex = staff(u"alex"_s, u"agent"_s);
+    const TestUser sam = staff(u"sam"_s, u"agent"_s);
+    const TestUser maria = staff(u"maria"_s, u"admin"_s);
+    RestClient rest(server.httpUrl());
+    RestReply *registered = rest.registerUser(u"dana"_s, u"dana-password-1"_s, u"Dana Whitfield"_s);
+    check(waitForFinished(registered) && registered->isSuccess(), u"register dana"_s);
+    const TestUser dana = loginUser(server.httpUrl(), u"dana"_s, u"dana-password-1"_s, &error);
+    check(dana.isValid(), error);
+    // A colleague online (for the transfer list) and the direct-chat customer.
     auto samConnection = connectAs(server, sam, &error);
     check(bool(samConnection), error);
-    const TestUser dana = registerUser(server, u"dana"_s, &error);
-    check(dana.isValid(), error);
     auto danaConnection = connectAs(server, dana, &error);
     check(bool(danaConnection), error);
+    PendingRequest *joined = samConnection->joinRoom(u"agents"_s);
+    check(waitForFinished(joined) && joined->isSuccess(), u"join"_s);
 
     // Support chats: Vera's will be claimed and answered; Tom and Olga wait in the queue.
     Customer vera = openChat(server, u"Vera"_s, u"Billing"_s, u"Hi! I was charged twice for my March invoice."_s);
@@ -192,7 +204,10 @@ int main(int argc, char *argv[])
     waited.restart();
     while (!view->composer()->isEnabled() && waited.elapsed() < 10000)
         pump(50);
-    check(view->composer()->isEnabled(), u"claim"_s);
+    check(view->composer()->isEnabled(),
+          u"claim: button %1, status '%2', section %3"_s.arg(view->claimButton()->isEnabled())
+              .arg(view->statusText())
+              .arg(int(workspace->conversations()->section(vera.conversationId))));
     typeAndSend(view->composer(), u"Hello Vera, I'm Alex. Let me look at your account."_s);
     pump(400);
     say(vera, u"Thanks! The order number is 48213."_s);
@@ -232,20 +247,28 @@ int main(int argc, char *argv[])
     std::vector<std::unique_ptr<ClientConnection>> visitors;
     QList<qint64> visitorChats;
     const int seconds = parser.value(loadSeconds).toInt();
+    auto sendBurst = [&](int burst) {
+        for (int i = 0; i < burst && !visitors.empty(); ++i) {
+            const int who = i % int(visitors.size());
+            PendingRequest *sent = visitors[who]->sendText(visitorChats.at(who), u"message %1"_s.arg(i));
+            QObject::connect(sent, &PendingRequest::finished, sent, &QObject::deleteLater);
+        }
+    };
     QElapsedTimer clock;
     clock.start();
-    for (int second = 0; second < seconds; ++second) {
-        const double phase = double(second) / qMax(1, seconds);
+    for (int second = 0; second < seconds + 2; ++second) {
+        const double phase = qMin(1.0, double(second) / qMax(1, seconds));
         const int wantedVisitors = 2 + int(6 * std::sin(phase * 3.14159));
         while (int(visitors.size()) < wantedVisitors) {
             const TestUser guest = guestUser(server.httpUrl(), u"Visitor %1"_s.arg(visitors.size() + 1), &error);
             check(guest.isValid(), error);
             auto connection = connectAs(server, guest, &error);
             check(bool(connection), error);
-            connection->setUserAgent(QByteArrayLiteral("switchboard-web/0.1"));
             PendingRequest *open = connection->request(u"support_open"_s, {{u"topic"_s, u"Question"_s}});
             check(waitForFinished(open) && open->isSuccess(), u"support_open"_s);
             visitorChats.append(qint64(open->data().value(u"conversation"_s).toObject().value(u"id"_s).toDouble()));
+            PendingRequest *lobby = connection->joinRoom(u"lobby"_s);
+            QObject::connect(lobby, &PendingRequest::finished, lobby, &QObject::deleteLater);
             visitors.push_back(std::move(connection));
         }
         while (int(visitors.size()) > wantedVisitors) {
@@ -253,16 +276,14 @@ int main(int argc, char *argv[])
             visitors.pop_back();
             visitorChats.removeLast();
         }
-        const int burst = 2 + int(10 * std::sin(phase * 6.28318) * std::sin(phase * 6.28318))
-                          + int(QRandomGenerator::global()->bounded(4));
-        for (int i = 0; i < burst; ++i) {
-            const int who = i % int(visitors.size());
-            PendingRequest *sent = visitors[who]->sendText(visitorChats.at(who), u"message %1"_s.arg(i));
-            QObject::connect(sent, &PendingRequest::finished, sent, &QObject::deleteLater);
+        // Spread over the second, so that every one-second stats window sees its share.
+        const int perSecond = 3 + int(10 * std::sin(phase * 6.28318) * std::sin(phase * 6.28318))
+                              + int(QRandomGenerator::global()->bounded(4));
+        for (int step = 0; step < 5; ++step) {
+            sendBurst(perSecond / 5 + (step < perSecond % 5 ? 1 : 0));
+            pump(int(qMax<qint64>(0, second * 1000 + (step + 1) * 200 - clock.elapsed())));
         }
-        pump(int(qMax<qint64>(0, (second + 1) * 1000 - clock.elapsed())));
     }
-    pump(1500);
     // A row selected, as an admin about to kick it.
     AdminDashboard *dashboard = adminWindow->dashboard();
     dashboard->connectionsView()->selectRow(1);

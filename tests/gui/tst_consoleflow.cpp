@@ -1,7 +1,11 @@
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QListView>
+#include <QMessageBox>
 #include <QPushButton>
+#include <QScrollBar>
+#include <QTimer>
+#include <QTabWidget>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -14,6 +18,7 @@
 #include "console/widgets/composerwidget.h"
 #include "console/widgets/conversationview.h"
 #include "console/widgets/mainwindow.h"
+#include "console/widgets/transferdialog.h"
 #include "shared/client/clientconnection.h"
 #include "shared/client/clientsession.h"
 #include "shared/client/pendingrequest.h"
@@ -97,6 +102,8 @@ private slots:
         QString error;
         Guest vera = openSupportChat(u"Vera"_s, u"Billing"_s, u"Hello, my invoice is wrong"_s, &error);
         QVERIFY2(vera.conversationId > 0, qPrintable(error));
+        Guest bob = openSupportChat(u"Bob"_s, u"Shipping"_s, u"Where is my parcel?"_s, &error);
+        QVERIFY2(bob.conversationId > 0, qPrintable(error));
 
         m_console = std::make_unique<ConsoleTestDriver>(m_server.httpUrl());
         m_console->start();
@@ -113,7 +120,11 @@ private slots:
         AgentWorkspace *page = app.mainWindow()->workspace();
         QTRY_VERIFY_WITH_TIMEOUT(workspace->conversations()->contains(vera.conversationId), kWaitMs);
         QCOMPARE(workspace->conversations()->section(vera.conversationId), ConversationListModel::Section::Unassigned);
-        QTRY_VERIFY(page->listView(ConversationListModel::Section::Unassigned)->model()->rowCount() >= 1);
+        QListView *unassigned = page->listView(ConversationListModel::Section::Unassigned);
+        QTRY_COMPARE(unassigned->model()->rowCount(), 2);
+        // First come, first served: the oldest chat on top.
+        QCOMPARE(unassigned->model()->index(0, 0).data(ConversationListModel::ConversationIdRole).toLongLong(),
+                 vera.conversationId);
         QVERIFY(page->isBannerVisible());
         QVERIFY(page->bannerText().contains(u"waiting"_s));
         QVERIFY(app.mainWindow()->windowTitle().contains(u"waiting"_s));
@@ -132,7 +143,11 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(workspace->conversations()->section(vera.conversationId),
                                   ConversationListModel::Section::Mine, kWaitMs);
         QTRY_VERIFY(view->composer()->isEnabled());
-        QTRY_VERIFY(!page->isBannerVisible());
+        // The claimed chat stays on screen (its list row moved; the neighbour is not opened).
+        QCOMPARE(view->conversationId(), vera.conversationId);
+        QCOMPARE(page->tabs()->currentIndex(), int(ConversationListModel::Section::Mine));
+        QVERIFY(page->isBannerVisible()); // Bob still waits
+        m_bob = std::move(bob);
 
         // Typing reaches the guest; Enter sends; the guest has the answer in under a second.
         QSignalSpy typing(vera.connection.get(), &ClientConnection::typingReceived);
@@ -216,7 +231,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!notified.isEmpty(), kWaitMs);
         QCOMPARE(notified.at(0).at(0).toString(), u"New support chat"_s);
         QTRY_VERIFY(app.mainWindow()->workspace()->isBannerVisible());
-        QCOMPARE(app.notifier()->waitingCount(), 1);
+        QCOMPARE(app.notifier()->waitingCount(), 2); // Bob and Sam
 
         // A message in Vera's chat (held by us) while the window is in the background: unread
         // badge and a notification.
@@ -269,8 +284,110 @@ private slots:
         QTRY_COMPARE(app.session()->outboxSize(), 0);
     }
 
+    void olderHistoryLoadsOnScroll()
+    {
+        QVERIFY(m_console);
+        QString error;
+        Guest chatty = openSupportChat(u"Chatty"_s, u"Long story"_s, QString(), &error);
+        QVERIFY2(chatty.conversationId > 0, qPrintable(error));
+        for (int i = 1; i <= 120; ++i) {
+            PendingRequest *sent = chatty.connection->sendText(chatty.conversationId, u"line %1"_s.arg(i));
+            QVERIFY(waitForFinished(sent));
+            QVERIFY(sent->isSuccess());
+        }
+        ConsoleApplication &app = m_console->app();
+        AgentWorkspace *page = app.mainWindow()->workspace();
+        QTRY_VERIFY_WITH_TIMEOUT(app.workspace()->conversations()->contains(chatty.conversationId), kWaitMs);
+        QVERIFY(page->selectConversation(chatty.conversationId));
+        MessageListModel *messages = app.workspace()->messages(chatty.conversationId);
+        QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 50, kWaitMs);
+        QVERIFY(messages->hasMoreBefore());
+        QCOMPARE(messages->index(0).data().toString(), u"line 71"_s);
+
+        // The operator scrolls to the top: the next page comes in above, twice.
+        QScrollBar *bar = page->conversationView()->messageView()->verticalScrollBar();
+        QTRY_VERIFY(bar->maximum() > 0);
+        bar->setValue(0);
+        QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 100, kWaitMs);
+        QCOMPARE(messages->index(0).data().toString(), u"line 21"_s);
+        QTRY_VERIFY(bar->value() > 0); // the view kept the reading position
+        bar->setValue(0);
+        QTRY_COMPARE_WITH_TIMEOUT(messages->rowCount(), 120, kWaitMs);
+        QCOMPARE(messages->index(0).data().toString(), u"line 1"_s);
+        QVERIFY(!messages->hasMoreBefore());
+        QCOMPARE(messages->index(119).data().toString(), u"line 120"_s);
+    }
+
+    void transferToAColleagueThenClose()
+    {
+        QVERIFY(m_console);
+        QString error;
+        const TestUser sam = createStaffUser(m_server, u"agent"_s, u"sam"_s, &error);
+        QVERIFY2(sam.isValid(), qPrintable(error));
+        auto samConnection = connectAs(m_server, sam, &error);
+        QVERIFY2(samConnection, qPrintable(error));
+        QSignalSpy samUpdates(samConnection.get(), &ClientConnection::eventReceived);
+
+        ConsoleApplication &app = m_console->app();
+        AgentWorkspace *page = app.mainWindow()->workspace();
+        ConversationView *view = page->conversationView();
+        QVERIFY(page->selectConversation(m_vera.conversationId));
+        QVERIFY(view->transferButton()->isEnabled());
+
+        // The dialog is modal: pick Sam once the online agents are listed.
+        bool transferred = false;
+        answerModal([&](QWidget *modal) {
+            auto *dialog = qobject_cast<TransferDialog *>(modal);
+            if (!dialog || !dialog->selectAgent(sam.id))
+                return false;
+            transferred = true;
+            dialog->accept();
+            return true;
+        });
+        QTest::mouseClick(view->transferButton(), Qt::LeftButton);
+        QVERIFY(transferred);
+        QTRY_COMPARE_WITH_TIMEOUT(app.workspace()->conversations()->section(m_vera.conversationId),
+                                  ConversationListModel::Section::OtherAgents, kWaitMs);
+        QCOMPARE(app.workspace()->conversations()->conversation(m_vera.conversationId).agentId, sam.id);
+        QTRY_VERIFY(view->statusText().contains(u"Assigned to"_s));
+        QVERIFY(!view->composer()->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(!samUpdates.isEmpty(), kWaitMs);
+
+        // Close it (confirming the question).
+        answerModal([](QWidget *modal) {
+            auto *box = qobject_cast<QMessageBox *>(modal);
+            if (!box)
+                return false;
+            box->button(QMessageBox::Yes)->click();
+            return true;
+        });
+        QTest::mouseClick(view->closeButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!app.workspace()->conversations()->contains(m_vera.conversationId), kWaitMs);
+        QTRY_COMPARE(view->statusText(), u"This chat is closed."_s);
+        QVERIFY(!view->composer()->isEnabled());
+    }
+
 private:
+    // Calls answer(modal widget) every 20 ms until it returns true (or 10 s pass): for the
+    // dialogs the console opens with exec().
+    void answerModal(std::function<bool(QWidget *)> answer)
+    {
+        auto *timer = new QTimer(this);
+        auto *deadline = new QElapsedTimer;
+        deadline->start();
+        connect(timer, &QTimer::timeout, this, [timer, deadline, answer = std::move(answer)] {
+            QWidget *modal = QApplication::activeModalWidget();
+            if ((modal && answer(modal)) || deadline->elapsed() > 10000) {
+                timer->stop();
+                timer->deleteLater();
+                delete deadline;
+            }
+        });
+        timer->start(20);
+    }
+
     Guest m_vera;
+    Guest m_bob;
 };
 
 QTEST_MAIN(TestConsoleFlow)
