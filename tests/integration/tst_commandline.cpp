@@ -226,7 +226,7 @@ private slots:
         QVERIFY(port != 0);
 
         // Everything from the file.
-        QVERIFY(writeFile(ini, u"[server]\nlisten=127.0.0.1:%1\ndatabase=%2\n\n[limits]\nmax_text_chars=10\nallow_registration=false\n"_s
+        QVERIFY(writeFile(ini, u"[server]\nlisten=127.0.0.1:%1\ndatabase=%2\n\n[limits]\nmax_text_chars=10\nallow_registration=false\nheartbeat_interval=17\nmax_frame_bytes=4096\n"_s
                                    .arg(port).arg(db.url()).toUtf8()));
         {
             Launched server;
@@ -246,6 +246,20 @@ private slots:
             SB_FAILS(connection->sendTextTo(bob.id, u"0123456789a"_s), ValidationFailed);
             SB_FAILS(connection->sendTextTo(bob.id, u"😀😀😀😀😀😀😀😀😀😀😀"_s), ValidationFailed);
             SB_OK(tenEmoji, connection->sendTextTo(bob.id, u"😀😀😀😀😀😀😀😀😀😀"_s));
+            QCOMPARE(connection->heartbeatInterval(), 17);
+            QCOMPARE(connection->sessionData().value(u"heartbeat_interval"_s).toInt(), 17);
+            // max_frame_bytes=4096: a frame of exactly 4096 bytes passes, 4097 closes with 1009.
+            auto ping = [](qsizetype bytes, const QString &id) {
+                const QString head = u"{\"type\":\"ping\",\"id\":\"%1\",\"pad\":\""_s.arg(id);
+                return head + QString(bytes - head.size() - 2, u'x') + u"\"}"_s;
+            };
+            FrameRecorder frames(connection.get());
+            QVERIFY(connection->sendRawText(ping(4096, u"fits"_s)));
+            QVERIFY(frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"fits"_s); }) >= 0);
+            QSignalSpy closed(connection.get(), &ClientConnection::disconnected);
+            QVERIFY(connection->sendRawText(ping(4097, u"too big"_s)));
+            QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, kWaitMs);
+            QCOMPARE(connection->closeCode(), 1009);
         }
 
         // The command line wins over the file: the file names an address that cannot be bound
