@@ -232,14 +232,14 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
         anyWrite = anyWrite || job.write;
     std::vector<std::function<void(bool)>> finishers;
     finishers.reserve(batch.size());
-    bool ok = ops.execRaw(sqlite && anyWrite ? u"BEGIN IMMEDIATE"_s : u"BEGIN"_s);
+    bool ok = ops.execControl(sqlite && anyWrite ? u"BEGIN IMMEDIATE"_s : u"BEGIN"_s);
     if (ok) {
         for (Job &job : batch) {
             ops.resetFailure();
             // PostgreSQL aborts the whole transaction on any failed statement, so there every job
             // gets a savepoint; SQLite only needs them around writes.
             const bool savepoint = job.write || !sqlite;
-            if (savepoint && !ops.execRaw(u"SAVEPOINT job"_s)) {
+            if (savepoint && !ops.execControl(u"SAVEPOINT job"_s)) {
                 ok = false;
                 break;
             }
@@ -248,13 +248,13 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
             if (savepoint) {
                 if (ops.failed()) {
                     // Undo this job only; its callback reports the failure it recorded.
-                    if (!ops.execRaw(u"ROLLBACK TO SAVEPOINT job"_s)) {
+                    if (!ops.execControl(u"ROLLBACK TO SAVEPOINT job"_s)) {
                         ok = false;
                         break;
                     }
                     ops.clearCaches();
                 }
-                if (!ops.execRaw(u"RELEASE SAVEPOINT job"_s)) {
+                if (!ops.execControl(u"RELEASE SAVEPOINT job"_s)) {
                     ok = false;
                     break;
                 }
@@ -263,7 +263,7 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
         }
     }
     if (ok)
-        ok = ops.execRaw(u"COMMIT"_s);
+        ok = ops.execControl(u"COMMIT"_s);
     if (!ok) {
         ops.execRaw(u"ROLLBACK"_s);
         ops.clearCaches();
