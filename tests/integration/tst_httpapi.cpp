@@ -180,6 +180,33 @@ private slots:
         }
     }
 
+    // "Case-insensitive" and "literal" hold for all of Unicode, not just ASCII: a display name
+    // with a non-ASCII capital must be found by its own spelling and by either case.
+    void userSearchIsCaseInsensitiveBeyondAscii_data() { TestDatabase::backends(); }
+    void userSearchIsCaseInsensitiveBeyondAscii()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, {});
+        RestClient rest(server.httpUrl());
+        rest.setTimeout(30000);
+        const QString username = uniqueUsername(u"emile"_s);
+        SB_HTTP(registered, rest.registerUser(username, u"long enough"_s, u"Émile Zoë"_s));
+        QCOMPARE(registered->status(), 201);
+        SB_GUEST(searcher, server, "Searcher");
+        rest.setToken(searcher.token);
+        QStringList notFound;
+        for (const QString &query : {u"Émile Zoë"_s, u"Émile"_s, u"émile"_s, u"ÉMILE"_s, u"zoë"_s, u"ZOË"_s, u"mile"_s}) {
+            SB_HTTP(r, rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, QString::fromLatin1(QUrl::toPercentEncoding(query))}}));
+            QCOMPARE(r->status(), 200);
+            QStringList usernames;
+            for (const QJsonValue &v : r->json().value(u"users"_s).toArray())
+                usernames.append(v.toObject().value(u"username"_s).toString());
+            if (usernames != QStringList{username})
+                notFound.append(query);
+        }
+        QVERIFY2(notFound.isEmpty(), qPrintable(u"display name \"Émile Zoë\" not found by: "_s + notFound.join(u", "_s)));
+    }
+
     void conversationsMessagesAndRead_data() { TestDatabase::backends(); }
     void conversationsMessagesAndRead()
     {
