@@ -2,6 +2,7 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QUrlQuery>
+#include <QWebSocket>
 
 #include "tests/integration/coretest.h"
 
@@ -138,6 +139,26 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, kWaitMs);
         QCOMPARE(connection->closeCode(), 1009);
         QVERIFY(frames.find([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"over"_s); }) < 0);
+
+        // The limit is on the message, however it is fragmented: small fragments adding up to
+        // less than the limit are fine, adding up to more close with 1009.
+        {
+            QWebSocket raw;
+            raw.setOutgoingFrameSize(1000);
+            QStringList texts;
+            connect(&raw, &QWebSocket::textMessageReceived, this, [&texts](const QString &t) { texts.append(t); });
+            QSignalSpy rawConnected(&raw, &QWebSocket::connected);
+            QSignalSpy rawClosed(&raw, &QWebSocket::disconnected);
+            raw.open(server.wsUrl());
+            QVERIFY(rawConnected.wait(kWaitMs));
+            raw.sendTextMessage(padded(60000, u"fragmented"_s));
+            QTRY_VERIFY_WITH_TIMEOUT(!texts.isEmpty(), kWaitMs);
+            QVERIFY2(texts.first().contains(u"\"fragmented\""_s) && texts.first().contains(u"pong"_s), qPrintable(texts.first().left(200)));
+            raw.sendTextMessage(padded(70000, u"fragmented-over"_s));
+            QTRY_COMPARE_WITH_TIMEOUT(rawClosed.size(), 1, kWaitMs);
+            QCOMPARE(int(raw.closeCode()), 1009);
+            QCOMPARE(texts.size(), 1);
+        }
 
         // A huge message send (well over the limit) closes as well; the server lives on.
         SB_CONNECT(second, server, ann);

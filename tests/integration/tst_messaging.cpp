@@ -99,6 +99,24 @@ private slots:
         QVERIFY(intOf(other->data(), u"conversation_id"_s) != cid);
         QCOMPARE(intOf(other->data(), u"seq"_s), 1);
 
+        // Two users writing to each other for the first time at the same moment still share
+        // one private conversation.
+        for (int round = 0; round < 3; ++round) {
+            QString error;
+            const TestUser x = guestUser(server.httpUrl(), u"X"_s, &error);
+            const TestUser y = guestUser(server.httpUrl(), u"Y"_s, &error);
+            QVERIFY2(x.isValid() && y.isValid(), qPrintable(error));
+            auto xc = connectAs(server, x, &error);
+            auto yc = connectAs(server, y, &error);
+            QVERIFY2(xc && yc, qPrintable(error));
+            PendingRequest *fromX = xc->sendTextTo(y.id, u"hi y"_s);
+            PendingRequest *fromY = yc->sendTextTo(x.id, u"hi x"_s);
+            QVERIFY(waitAll({fromX, fromY}));
+            QVERIFY(fromX->isSuccess() && fromY->isSuccess());
+            QCOMPARE(intOf(fromX->data(), u"conversation_id"_s), intOf(fromY->data(), u"conversation_id"_s));
+            QCOMPARE(intOf(fromX->data(), u"seq"_s) + intOf(fromY->data(), u"seq"_s), 3);
+        }
+
         // Totals: a1 got again(from a2), back, by id; a2 got first, back, by id; b1 got first,
         // again, back(from b2), eve's; b2 got first, again, by id(from b1), eve's.
         QTRY_COMPARE_WITH_TIMEOUT(a1Got.size(), 3, kWaitMs);
