@@ -110,7 +110,9 @@ bool SqlStorage::openConnection(QString *error)
     if (sqlite) {
         // WAL lets readers run beside the writer; FULL fsyncs every commit (group commit makes it
         // cheap), NORMAL only at checkpoints (still safe against a killed process).
-        const QStringList pragmas{u"PRAGMA journal_mode=WAL"_s,
+        // UTF-16 text: Qt hands SQLite UTF-16, and reading UTF-8 back as UTF-16 would turn the
+        // noncharacters U+FFFE/U+FFFF into U+FFFD. Only takes effect on a new database.
+        const QStringList pragmas{u"PRAGMA encoding='UTF-16le'"_s, u"PRAGMA journal_mode=WAL"_s,
                                   m_options.sqliteFullSync ? u"PRAGMA synchronous=FULL"_s
                                                            : u"PRAGMA synchronous=NORMAL"_s,
                                   u"PRAGMA foreign_keys=ON"_s, u"PRAGMA temp_store=MEMORY"_s,
