@@ -509,7 +509,7 @@ private slots:
     void heartbeatTimeoutCloses4008()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, (QMap<QString, QString>{{u"heartbeat_timeout"_s, u"1"_s}}));
+        SB_START_SERVER(server, db, (QMap<QString, QString>{{u"heartbeat_timeout"_s, u"2"_s}}));
         SB_GUEST(ann, server, "Ann");
         SB_CONNECT(silent, server, ann);
         SB_CONNECT(pinging, server, ann);
@@ -517,20 +517,20 @@ private slots:
         QSignalSpy silentClosed(silent.get(), &ClientConnection::disconnected);
         QSignalSpy pingingClosed(pinging.get(), &ClientConnection::disconnected);
         QSignalSpy talkingClosed(talking.get(), &ClientConnection::disconnected);
-        // Activity generators (not synchronisation): a WebSocket ping / a JSON ping every 300 ms.
+        // Activity generators (not synchronisation): a WebSocket ping / a JSON ping every 250 ms.
         QTimer activity;
         connect(&activity, &QTimer::timeout, this, [&] {
             pinging->sendWebSocketPing();
             talking->ping()->setAutoDelete(true);
         });
-        activity.start(300);
-        QTRY_COMPARE_WITH_TIMEOUT(silentClosed.size(), 1, 5000);
+        activity.start(250);
+        QTRY_COMPARE_WITH_TIMEOUT(silentClosed.size(), 1, 8000);
         QCOMPARE(silent->closeCode(), 4008);
-        QVERIFY(!pingingClosed.wait(1500));
+        QVERIFY(!pingingClosed.wait(2500));
         QCOMPARE(pingingClosed.size(), 0);
         QCOMPARE(talkingClosed.size(), 0);
         activity.stop();
-        QTRY_COMPARE_WITH_TIMEOUT(pingingClosed.size(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(pingingClosed.size(), 1, 8000);
         QCOMPARE(pinging->closeCode(), 4008);
     }
 };
