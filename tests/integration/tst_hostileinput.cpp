@@ -242,8 +242,8 @@ private slots:
     }
 
     // U+FFFE and U+FFFF are Unicode noncharacters but legal in JSON strings and in UTF-8; the
-    // contract stores and returns what the client sent. (SQLite converts them to U+FFFD when
-    // reading TEXT columns as UTF-16.)
+    // contract stores and returns what the client sent. (SQLite maps them to U+FFFD when it
+    // reads UTF-8 text as UTF-16; fixed in 10dee52 with a UTF-16 database encoding.)
     void noncharactersRoundTrip_data() { TestDatabase::backends(); }
     void noncharactersRoundTrip()
     {
