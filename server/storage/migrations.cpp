@@ -123,6 +123,13 @@ QList<Step> steps()
              " updated_at BIGINT NOT NULL)"_s,
              u"CREATE INDEX push_outbox_due ON push_outbox(status, next_attempt_at)"_s,
          }},
+        {6, "user search key (Unicode case-folded names, computed by the server)",
+         {
+             u"ALTER TABLE users ADD COLUMN search_key TEXT"_s,
+             // Rows from before this version: SQL lower() folds ASCII only; new rows are folded by
+             // the server with full Unicode rules.
+             u"UPDATE users SET search_key = lower(username) || ' ' || lower(display_name)"_s,
+         }},
     };
 }
 

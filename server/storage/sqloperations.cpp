@@ -154,10 +154,12 @@ Result<UserInfo> SqlOperations::createUser(const NewUser &user, qint64 now)
         return storageError();
     if (q->next())
         return ProtocolError::make(ErrorCode::Conflict, u"Username is already taken"_s);
-    q = run(u"INSERT INTO users (username, display_name, role, password_hash, created_at)"
-            " VALUES (?, ?, ?, ?, ?) RETURNING id"_s,
+    // SQL lower() is ASCII-only on SQLite: the search key is folded here, with Unicode rules.
+    const QString searchKey = (user.username + u' ' + user.displayName).toCaseFolded();
+    q = run(u"INSERT INTO users (username, display_name, role, password_hash, created_at, search_key)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id"_s,
             {user.username, user.displayName, user.role,
-             user.passwordHash.isEmpty() ? QVariant() : QVariant(user.passwordHash), now});
+             user.passwordHash.isEmpty() ? QVariant() : QVariant(user.passwordHash), now, searchKey});
     if (!q || !q->next())
         return storageError();
     UserInfo info;
@@ -195,11 +197,14 @@ Result<UserInfo> SqlOperations::user(qint64 userId)
 Result<QList<UserInfo>> SqlOperations::searchUsers(const QString &query, int limit)
 {
     // Literal, case-insensitive substring: LIKE wildcards in the query are escaped.
-    const QString pattern = likePattern(query.toLower());
+    const QString pattern = likePattern(query.toCaseFolded());
     QSqlQuery *q = run(u"SELECT id, username, display_name, role FROM users"
-                       " WHERE role <> 'guest' AND (lower(username) LIKE ? ESCAPE '\\' OR lower(display_name) LIKE ? ESCAPE '\\')"
+                       " WHERE role <> 'guest' AND (search_key LIKE ? ESCAPE '\\'"
+                       // rows written by other tools than this server have no key yet
+                       " OR (search_key IS NULL AND (lower(username) LIKE ? ESCAPE '\\'"
+                       " OR lower(display_name) LIKE ? ESCAPE '\\')))"
                        " ORDER BY username LIMIT ?"_s,
-                       {pattern, pattern, limit});
+                       {pattern, pattern, pattern, limit});
     if (!q)
         return storageError();
     QList<UserInfo> users;
