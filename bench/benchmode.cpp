@@ -5,6 +5,7 @@
 #include "bench/modes/messagesmode.h"
 #include "bench/modes/reconnectstormmode.h"
 #include "bench/modes/roomsmode.h"
+#include "bench/modes/supportmode.h"
 
 using namespace Qt::StringLiterals;
 
@@ -22,6 +23,8 @@ const QList<ModeInfo> &allModes()
         {u"group"_s, u"persisted group conversation fan-out"_s, [] { return std::make_unique<GroupMode>(); }},
         {u"reconnect-storm"_s, u"drop many connections, resume them all at once, check the gap's messages"_s,
          [] { return std::make_unique<ReconnectStormMode>(); }},
+        {u"support"_s, u"support chats: user<->agent message latency at a fixed rate each way"_s,
+         [] { return std::make_unique<SupportMode>(); }},
     };
     return modes;
 }

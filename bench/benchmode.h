@@ -7,6 +7,9 @@
 #include <functional>
 #include <memory>
 
+#include "bench/servercontrol.h"
+#include "bench/userfactory.h"
+
 QT_BEGIN_NAMESPACE
 class QCommandLineParser;
 QT_END_NAMESPACE
@@ -32,6 +35,12 @@ public:
     virtual bool configure(const QCommandLineParser &parser, QString *error) = 0;
     // [limits] etc. for a server started by the bench (the user's --server-set wins).
     virtual void serverConfig(ServerConfigMap &config) const { Q_UNUSED(config) }
+    // Accounts to create with --create-user in the started server's database before it starts.
+    virtual QList<ServerControl::Options::Account> serverAccounts(const UserFactoryOptions &users) const
+    {
+        Q_UNUSED(users)
+        return {};
+    }
     // File descriptors this process needs (RLIMIT_NOFILE is raised to it).
     virtual qint64 fileLimitNeeded() const { return 4096; }
     // Runs the scenario; returns the process exit code (0 = measured; 1 = could not measure).

@@ -1,6 +1,6 @@
 // switchboard-bench: load tool for switchboard-server (docs/performance.md).
 //
-//   switchboard-bench MODE [options]      MODE: messages, connections, rooms, group, reconnect-storm
+//   switchboard-bench MODE [options]      MODE: messages, connections, rooms, group, reconnect-storm, support
 //   switchboard-bench MODE --help         the options of one mode
 
 #include <QCommandLineParser>
@@ -175,7 +175,7 @@ int main(int argc, char *argv[])
                                      + u"\nRun 'switchboard-bench MODE --help' for the options of a mode."_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(u"mode"_s, u"messages, connections, rooms, group or reconnect-storm"_s);
+    parser.addPositionalArgument(u"mode"_s, u"messages, connections, rooms, group, reconnect-storm or support"_s);
 
     const QCommandLineOption serverBinary(u"server-binary"_s,
         u"Start this switchboard-server for the run (temporary INI and SQLite database). Default: "
@@ -268,6 +268,7 @@ int main(int argc, char *argv[])
         config[u"limits"_s][u"auth_timeout"_s] = u"60"_s;
         config[u"limits"_s][u"max_pending_requests"_s] = u"10000"_s;
         mode->serverConfig(config);
+        server.accounts = mode->serverAccounts(context.userOptions);
         if (parser.isSet(sqliteSync))
             config[u"storage"_s][u"sqlite_synchronous"_s] = parser.value(sqliteSync);
         for (const QString &setting : parser.values(serverSet)) {

@@ -87,6 +87,26 @@ bool ServerControl::start(QString *error)
                                                           : m_options.database;
     m_logPath = m_options.logFile.isEmpty() ? m_dir->filePath(u"server.log"_s) : m_options.logFile;
 
+    for (const Options::Account &account : std::as_const(m_options.accounts)) {
+        QProcess create;
+        create.setProgram(m_options.binary);
+        create.setArguments({u"--database"_s, database, u"--config"_s, iniPath, u"--create-user"_s, account.username,
+                             u"--role"_s, account.role});
+        create.setProcessChannelMode(QProcess::MergedChannels);
+        create.start();
+        if (!create.waitForStarted(10000)) {
+            *error = u"cannot start %1 --create-user: %2"_s.arg(m_options.binary, create.errorString());
+            return false;
+        }
+        create.write(account.password.toUtf8() + '\n');
+        create.closeWriteChannel();
+        if (!create.waitForFinished(120000) || create.exitStatus() != QProcess::NormalExit || create.exitCode() != 0) {
+            *error = u"--create-user %1 --role %2 failed: %3"_s.arg(account.username, account.role,
+                                                                   QString::fromUtf8(create.readAll()).trimmed());
+            return false;
+        }
+    }
+
     // bash raises the descriptor limit for the server (ulimit -n), then execs taskset, which
     // execs the server: one PID from QProcess to the server.
     QStringList command;

@@ -37,6 +37,15 @@ public:
         QStringList environment; // extra KEY=VALUE for the started server
         // INI sections -> keys -> values for the started server ([limits], [storage], ...).
         QMap<QString, QMap<QString, QString>> config;
+        // Accounts created with `switchboard-server --create-user NAME --role ROLE` (password on
+        // stdin) in the fresh database before the server starts (e.g. support agents).
+        struct Account
+        {
+            QString username;
+            QString password;
+            QString role;
+        };
+        QList<Account> accounts;
     };
 
     explicit ServerControl(Options options, QObject *parent = nullptr);

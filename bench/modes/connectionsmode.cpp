@@ -1,11 +1,14 @@
 #include "bench/modes/connectionsmode.h"
 
 #include <QCommandLineParser>
+#include <cmath>
 
 #include "bench/benchcontext.h"
 #include "bench/clientworker.h"
+#include "bench/ratescheduler.h"
 #include "bench/waitutil.h"
 #include "bench/workerpool.h"
+#include "shared/client/pendingrequest.h"
 
 using namespace Qt::StringLiterals;
 
@@ -16,6 +19,40 @@ class ConnectionsWorker final : public ClientWorker
 {
 public:
     explicit ConnectionsWorker(int index) : ClientWorker(index) {}
+
+    // Round robin over this worker's connections at plan.rate pings/s: with rate = n / interval
+    // every connection pings once per interval, the pings evenly spread over it.
+    void startPings(const RateScheduler::Plan &plan)
+    {
+        m_scheduler.start(this, plan, [this](bool measured) {
+            Q_UNUSED(measured)
+            const auto &cs = connections();
+            if (cs.empty())
+                return false;
+            ClientConnection *c = cs[m_next++ % cs.size()];
+            if (c->state() != ClientConnection::State::Authenticated)
+                return false;
+            PendingRequest *r = c->ping();
+            pingsSent.fetch_add(1, std::memory_order_relaxed);
+            QObject::connect(r, &PendingRequest::finished, this, [this, r] {
+                if (r->isSuccess())
+                    pongs.fetch_add(1, std::memory_order_relaxed);
+                else
+                    pingsFailed.fetch_add(1, std::memory_order_relaxed);
+            });
+            return true;
+        });
+    }
+    bool isPinging() const { return m_scheduler.running.load(); }
+    quint64 skipped() const { return m_scheduler.skippedBehind + m_scheduler.skippedBusy; }
+
+    std::atomic<quint64> pingsSent{0};
+    std::atomic<quint64> pongs{0};
+    std::atomic<quint64> pingsFailed{0};
+
+private:
+    RateScheduler m_scheduler;
+    size_t m_next = 0;
 };
 
 // Users needed so that no user exceeds its connection limit.
@@ -41,6 +78,12 @@ QList<QCommandLineOption> ConnectionsMode::options() const
          u"200"_s},
         {u"settle"_s, u"Seconds to wait before reading memory. Default 3."_s, u"S"_s, u"3"_s},
         {u"hold"_s, u"Seconds to keep the connections open after measuring. Default 0."_s, u"S"_s, u"0"_s},
+        {u"heartbeat"_s, u"After opening, every connection sends {\"type\":\"ping\"} every S seconds (evenly "
+                         "spread) and the server's CPU is measured with no other traffic. Default 0 (off)."_s,
+         u"S"_s, u"0"_s},
+        {u"heartbeat-window"_s, u"With --heartbeat: seconds of CPU measurement. Default 60."_s, u"S"_s, u"60"_s},
+        {u"heartbeat-warmup"_s, u"With --heartbeat: seconds of pinging before the window. Default 5."_s, u"S"_s,
+         u"5"_s},
     };
 }
 
@@ -53,6 +96,9 @@ bool ConnectionsMode::configure(const QCommandLineParser &parser, QString *error
     m_settle = parser.value(u"settle"_s).toDouble();
     m_hold = parser.value(u"hold"_s).toDouble();
     m_auth = parser.value(u"auth"_s);
+    m_heartbeat = parser.value(u"heartbeat"_s).toDouble();
+    m_heartbeatWindow = parser.value(u"heartbeat-window"_s).toDouble();
+    m_heartbeatWarmup = parser.value(u"heartbeat-warmup"_s).toDouble();
     if (m_connections < 1 || m_connections > 500000)
         *error = u"--connections must be 1..500000"_s;
     else if (m_users < 0 || m_concurrency < 1 || m_warmup < 0)
@@ -61,12 +107,23 @@ bool ConnectionsMode::configure(const QCommandLineParser &parser, QString *error
         *error = u"--auth must be frame, header or query"_s;
     else if (m_settle < 0 || m_settle > 600 || m_hold < 0 || m_hold > 3600)
         *error = u"--settle must be 0..600 and --hold 0..3600"_s;
+    else if (m_heartbeat < 0 || m_heartbeat > 3600 || m_heartbeatWindow <= 0 || m_heartbeatWindow > 3600
+             || m_heartbeatWarmup < 0 || m_heartbeatWarmup > 600)
+        *error = u"--heartbeat must be 0..3600, --heartbeat-window (0, 3600], --heartbeat-warmup 0..600"_s;
     return error->isEmpty();
 }
 
 void ConnectionsMode::serverConfig(ServerConfigMap &config) const
 {
     config[u"limits"_s][u"max_connections_per_user"_s] = QString::number(kPerUserWhenOwned);
+    if (m_heartbeat > 0) {
+        // The interval the server advertises, and a timeout the pings keep every connection within
+        // (3 intervals: the first ping of a connection comes up to settle + one interval after it
+        // was opened). The sweep timer checks it once a second whatever its value.
+        const int interval = std::max(1, int(std::ceil(m_heartbeat)));
+        config[u"limits"_s][u"heartbeat_interval"_s] = QString::number(interval);
+        config[u"limits"_s][u"heartbeat_timeout"_s] = QString::number(3 * interval + int(m_settle) + 10);
+    }
 }
 
 int ConnectionsMode::run(BenchContext &ctx)
@@ -178,6 +235,84 @@ int ConnectionsMode::run(BenchContext &ctx)
                      u"< 24 KiB"_s);
     report.check(u">= 3,000 connections+auths per second"_s, rate >= 3000, QString::number(rate, 'f', 0) + u"/s"_s,
                  u">= 3000/s"_s);
+
+    if (m_heartbeat > 0 && ok > 0) {
+        // Heartbeats: a rate schedule per worker, n/interval pings per second over its connections.
+        RateScheduler::Plan plan;
+        plan.tickMs = 20;
+        plan.startNs = nowNs() + 100'000'000;
+        plan.measureStartNs = plan.startNs + qint64(m_heartbeatWarmup * 1e9);
+        plan.endNs = plan.measureStartNs + qint64(m_heartbeatWindow * 1e9) + 500'000'000;
+        ctx.log(u"heartbeats: a ping per connection every %1 s (%2 pings/s in all); %3 s warm-up, %4 s measured"_s
+                    .arg(m_heartbeat).arg(ok / m_heartbeat, 0, 'f', 1).arg(m_heartbeatWarmup).arg(m_heartbeatWindow));
+        for (int i = 0; i < workers; ++i) {
+            RateScheduler::Plan p = plan;
+            p.rate = double(specs[size_t(i)].size()) / m_heartbeat;
+            pool.post(i, [p](ConnectionsWorker &w) { w.startPings(p); });
+        }
+        auto pingSums = [&](quint64 *sent, quint64 *pongs, quint64 *failed) {
+            *sent = *pongs = *failed = 0;
+            pool.peek([&](const ConnectionsWorker &w) {
+                *sent += w.pingsSent.load();
+                *pongs += w.pongs.load();
+                *failed += w.pingsFailed.load();
+            });
+        };
+        waitUntil([&] { return nowNs() >= plan.measureStartNs; }, int(m_heartbeatWarmup * 1000) + 10000, 5);
+        quint64 sent0, pongs0, failed0;
+        pingSums(&sent0, &pongs0, &failed0);
+        const ServerSample hbBefore = ctx.sample();
+        const qint64 windowEnd = plan.measureStartNs + qint64(m_heartbeatWindow * 1e9);
+        qint64 lastLog = nowNs();
+        waitUntil([&] {
+            if (nowNs() - lastLog > 10'000'000'000) {
+                lastLog = nowNs();
+                quint64 s, p, f;
+                pingSums(&s, &p, &f);
+                ctx.log(u"  pings sent %1, pongs %2, failed %3"_s.arg(s).arg(p).arg(f));
+            }
+            return nowNs() >= windowEnd;
+        }, int(m_heartbeatWindow * 1000) + 10000, 5);
+        const ServerSample hbAfter = ctx.sample();
+        quint64 sent1, pongs1, failed1;
+        pingSums(&sent1, &pongs1, &failed1);
+        waitUntil([&] {
+            bool pinging = false;
+            pool.peek([&](const ConnectionsWorker &w) { pinging = pinging || w.isPinging(); });
+            return !pinging;
+        }, 5000, 10);
+        quint64 skipped = 0;
+        int unexpected = 0;
+        pool.callAll([&](ConnectionsWorker &w) {
+            skipped += w.skipped();
+            unexpected += w.unexpectedCloses.load();
+        });
+        const auto stillAuthenticated = ctx.metric(u"switchboard_connections_authenticated"_s);
+        const double wall = double(hbAfter.ns - hbBefore.ns) / 1e9;
+        const double utilisation = wall > 0 ? (hbAfter.total - hbBefore.total) / wall * 100 : 0;
+        const double pings = double(sent1 - sent0);
+        report.section(u"heartbeats (idle connections pinging, no other traffic)"_s);
+        report.value(u"heartbeat_interval_s"_s, u"ping interval per connection"_s, m_heartbeat, u"s"_s, 1);
+        report.value(u"heartbeat_pings"_s, u"pings sent in the window"_s, pings, {}, 0);
+        report.value(u"heartbeat_pings_per_s"_s, u"ping rate"_s, wall > 0 ? pings / wall : 0, u"per s"_s, 1);
+        report.value(u"heartbeat_pongs"_s, u"pongs received in the window"_s, double(pongs1 - pongs0), {}, 0);
+        report.value(u"heartbeat_failed"_s, u"pings failed (whole run)"_s, double(failed1), {}, 0);
+        report.value(u"heartbeat_skipped"_s, u"pings skipped (bench behind or not authenticated)"_s, double(skipped), {}, 0);
+        report.value(u"heartbeat_unexpected_closes"_s, u"connections closed by the server"_s, unexpected, {}, 0);
+        if (stillAuthenticated)
+            report.value(u"heartbeat_server_authenticated"_s, u"authenticated after the window (server /metrics)"_s,
+                         *stillAuthenticated, {}, 0);
+        report.value(u"heartbeat_server_cpu_pct"_s, u"server CPU in the window"_s, utilisation, u"% of one core"_s, 3);
+        report.value(u"heartbeat_server_cpu_wait_pct"_s, u"server waited for a CPU in the window"_s,
+                     wall > 0 ? (hbAfter.serverWait - hbBefore.serverWait) / wall * 100 : 0, u"% of the window"_s, 2);
+        ctx.reportCpu(hbBefore, hbAfter, pings, u"pings"_s);
+        report.section(u"targets (heartbeats)"_s);
+        report.check(u"%1 idle connections with heartbeats < 2 % of a core"_s.arg(ok),
+                     ok >= 10000 && utilisation < 2 && unexpected == 0,
+                     u"%1 % of one core over %2 s, %3 connections, a ping every %4 s"_s.arg(utilisation, 0, 'f', 2)
+                         .arg(wall, 0, 'f', 1).arg(ok).arg(m_heartbeat),
+                     u"< 2 %, 10,000 connections"_s);
+    }
 
     if (m_hold > 0) {
         ctx.log(u"holding the connections for %1 s"_s.arg(m_hold));
