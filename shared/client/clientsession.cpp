@@ -78,6 +78,7 @@ void ClientSession::start(const QUrl &wsUrl, const QString &token)
     m_reconnectTimer.stop();
     if (m_connection->state() != ClientConnection::State::Disconnected) {
         // Reopen with the new URL or token: the disconnect handler reconnects at once.
+        m_restartNow = true;
         m_connection->abort();
         return;
     }
@@ -178,6 +179,10 @@ void ClientSession::onDisconnected(int closeCode, const QString &reason)
     }
     if (!m_started) {
         setState(State::Disconnected);
+        return;
+    }
+    if (std::exchange(m_restartNow, false)) {
+        attemptConnect();
         return;
     }
     scheduleReconnect();

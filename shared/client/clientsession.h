@@ -129,6 +129,7 @@ private:
     QString m_token;
     bool m_started = false;
     bool m_authLost = false;
+    bool m_restartNow = false; // start() on an open connection: reconnect without waiting
     int m_attempt = 0;
     int m_initialDelayMs = DefaultInitialDelayMs;
     int m_maximumDelayMs = DefaultMaximumDelayMs;

@@ -1,9 +1,12 @@
+#include <QApplication>
 #include <QCoreApplication>
 #include <QFile>
 #include <QLocale>
+#include <QProcess>
 #include <QPushButton>
 #include <QTest>
 #include <QXmlStreamReader>
+#include <cstdio>
 
 #include "console/app/languagemanager.h"
 #include "console/widgets/logindialog.h"
@@ -46,15 +49,30 @@ private slots:
         QCOMPARE(dialog.loginButton()->text(), u"Sign in"_s);
     }
 
+    void systemLocaleIsFollowed_data()
+    {
+        QTest::addColumn<QString>("locale");
+        QTest::addColumn<QString>("expected");
+        QTest::addRow("Chinese system") << u"zh_CN.UTF-8"_s << u"zh_CN"_s;
+        QTest::addRow("English system") << u"en_US.UTF-8"_s << u"en"_s;
+        QTest::addRow("no translation: English") << u"de_DE.UTF-8"_s << u"en"_s;
+    }
+
     void systemLocaleIsFollowed()
     {
-        const QLocale saved = QLocale();
-        LanguageManager languages;
-        // No override: the system locale decides. (The test cannot change the system locale, so
-        // it only checks that the call picks one of the embedded languages.)
-        const QString used = languages.apply(QString());
-        QVERIFY2(LanguageManager::availableLanguages().contains(used), qPrintable(used));
-        QLocale::setDefault(saved);
+        QFETCH(QString, locale);
+        QFETCH(QString, expected);
+        // QLocale::system() is read once per process: ask a child process with that locale.
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"LANGUAGE"_s);
+        env.insert(u"LC_ALL"_s, locale);
+        env.insert(u"LANG"_s, locale);
+        env.insert(u"SB_CHILD_EXPECT_LANGUAGE"_s, expected);
+        child.setProcessEnvironment(env);
+        child.start(QCoreApplication::applicationFilePath(), {});
+        QVERIFY(child.waitForFinished(30000));
+        QVERIFY2(child.exitCode() == 0, child.readAllStandardOutput().constData());
     }
 
     void chineseTranslationIsComplete()
@@ -87,5 +105,29 @@ private slots:
     }
 };
 
-QTEST_MAIN(TestConsoleTranslations)
+// The child process of systemLocaleIsFollowed(): which language does a console started in this
+// locale pick, and does the real dialog show it? Exit code 0 when as expected.
+static int childUsesSystemLanguage()
+{
+    LanguageManager languages;
+    const QString used = languages.apply(QString());
+    LoginDialog dialog;
+    const QString expectedButton = used == u"zh_CN"_s ? u"登录"_s : u"Sign in"_s;
+    const bool ok = used == qEnvironmentVariable("SB_CHILD_EXPECT_LANGUAGE")
+                    && dialog.loginButton()->text() == expectedButton;
+    if (!ok)
+        std::printf("system locale %s: console chose %s, button '%s'\n", qPrintable(QLocale::system().name()),
+                    qPrintable(used), qPrintable(dialog.loginButton()->text()));
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    if (qEnvironmentVariableIsSet("SB_CHILD_EXPECT_LANGUAGE"))
+        return childUsesSystemLanguage();
+    TestConsoleTranslations test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_consoletranslations.moc"

@@ -234,6 +234,21 @@ private slots:
             QVERIFY2(delays.at(i) >= 120 && delays.at(i) <= 170, qPrintable(QString::number(delays.at(i))));
     }
 
+    void startWhileOnlineReconnectsAtOnce()
+    {
+        QString error;
+        const TestUser ann = registerUser(m_server, u"ann"_s, &error);
+        QVERIFY2(ann.isValid(), qPrintable(error));
+        ClientSession session;
+        session.setReconnectDelays(60000, 60000); // a backoff wait would fail the test
+        session.start(m_server.wsUrl(), ann.token);
+        QVERIFY(waitOnline(session));
+        QSignalSpy online(&session, &ClientSession::online);
+        session.start(m_server.wsUrl(), ann.token); // e.g. a new login token
+        QVERIFY(online.wait(kWaitMs));
+        QVERIFY(session.isOnline());
+    }
+
     void heartbeatPingsWhileOnline()
     {
         QString error;
