@@ -152,6 +152,8 @@ QStringList ServerConfig::validate() const
         problems.append(u"token_ttl must be at least 60 seconds"_s);
     if (tlsCert.isEmpty() != tlsKey.isEmpty())
         problems.append(u"--tls-cert and --tls-key go together"_s);
+    if (maxPendingRequests < 1)
+        problems.append(u"max_pending_requests must be at least 1"_s);
     if (storageQueueLimit < 16)
         problems.append(u"queue_limit must be at least 16"_s);
     return problems;
