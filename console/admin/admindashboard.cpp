@@ -108,7 +108,7 @@ AdminDashboard::AdminDashboard(AdminMonitor *monitor, QWidget *parent) : QWidget
     connect(m_monitor, &AdminMonitor::statsUpdated, this, &AdminDashboard::showStats);
     connect(m_monitor, &AdminMonitor::connectionsUpdated, this, &AdminDashboard::updateButtons);
     connect(m_monitor, &AdminMonitor::kicked, this,
-            [this](int count) { m_status->setText(tr("%n connection(s) closed.", nullptr, count)); });
+        [this](int count) { m_status->setText(tr("%n connection(s) closed.", nullptr, count)); });
     connect(m_monitor, &AdminMonitor::errorOccurred, m_status, &QLabel::setText);
     if (m_monitor->hasStats())
         showStats(m_monitor->latest());
@@ -170,8 +170,7 @@ void AdminDashboard::kickSelected(bool wholeUser)
     const qint64 userId = rows.first().data(ConnectionListModel::UserIdRole).toLongLong();
     const QString who = rows.first().siblingAtColumn(ConnectionListModel::UserColumn).data().toString();
     bool ok = false;
-    const QString reason = QInputDialog::getText(
-        this, tr("Kick"),
+    const QString reason = QInputDialog::getText(this, tr("Kick"),
         wholeUser ? tr("Close every connection of %1. Reason (shown to the client):").arg(who)
                   : tr("Close this connection of %1. Reason (shown to the client):").arg(who),
         QLineEdit::Normal, tr("Kicked by an administrator"), &ok);

@@ -63,7 +63,7 @@ void AdminMonitor::subscribe()
     PendingRequest *request = m_session->connection()->request(u"stats_subscribe"_s);
     connect(request, &PendingRequest::finished, request, &QObject::deleteLater);
     connect(request, &PendingRequest::failed, this,
-            [this](const ProtocolError &error) { Q_EMIT errorOccurred(ErrorText::describe(error)); });
+        [this](const ProtocolError &error) { Q_EMIT errorOccurred(ErrorText::describe(error)); });
 }
 
 void AdminMonitor::onEvent(const QString &type, const QJsonObject &frame)
@@ -102,12 +102,12 @@ void AdminMonitor::refreshConnections()
         Q_EMIT connectionsUpdated();
     });
     connect(request, &PendingRequest::failed, this,
-            [this](const ProtocolError &error) { Q_EMIT errorOccurred(ErrorText::describe(error)); });
+        [this](const ProtocolError &error) { Q_EMIT errorOccurred(ErrorText::describe(error)); });
 }
 
 void AdminMonitor::kickConnection(qint64 connectionId, const QString &reason)
 {
-    QJsonObject fields{{u"connection_id"_s, double(connectionId)}};
+    QJsonObject fields {{u"connection_id"_s, double(connectionId)}};
     if (!reason.isEmpty())
         fields.insert(u"reason"_s, reason);
     kick(fields);
@@ -115,7 +115,7 @@ void AdminMonitor::kickConnection(qint64 connectionId, const QString &reason)
 
 void AdminMonitor::kickUser(qint64 userId, const QString &reason)
 {
-    QJsonObject fields{{u"user_id"_s, double(userId)}};
+    QJsonObject fields {{u"user_id"_s, double(userId)}};
     if (!reason.isEmpty())
         fields.insert(u"reason"_s, reason);
     kick(fields);
@@ -130,7 +130,7 @@ void AdminMonitor::kick(const QJsonObject &fields)
         refreshConnections();
     });
     connect(request, &PendingRequest::failed, this,
-            [this](const ProtocolError &error) { Q_EMIT errorOccurred(ErrorText::describe(error)); });
+        [this](const ProtocolError &error) { Q_EMIT errorOccurred(ErrorText::describe(error)); });
 }
 
 } // namespace Switchboard::Console

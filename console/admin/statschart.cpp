@@ -102,10 +102,10 @@ void StatsChart::paintEvent(QPaintEvent *)
         p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
         p.setPen(rateColor);
         p.drawText(QRectF(0, y - fm.height() / 2.0, left - 6, fm.height()), Qt::AlignRight | Qt::AlignVCenter,
-                   axisNumber(maxRate * i / 4.0));
+            axisNumber(maxRate * i / 4.0));
         p.setPen(connectionsColor);
         p.drawText(QRectF(plot.right() + 6, y - fm.height() / 2.0, right - 6, fm.height()),
-                   Qt::AlignLeft | Qt::AlignVCenter, axisNumber(maxConnections * i / 4.0));
+            Qt::AlignLeft | Qt::AlignVCenter, axisNumber(maxConnections * i / 4.0));
     }
     p.setPen(label);
     for (int minute = 0; minute <= 5; ++minute) {
@@ -144,8 +144,10 @@ void StatsChart::paintEvent(QPaintEvent *)
         if (t < start)
             continue;
         const double px = xFor(t);
-        const double ry = plot.bottom() - plot.height() * m_model->value(r, StatsHistoryModel::MessagesPerSecondColumn) / maxRate;
-        const double cy = plot.bottom() - plot.height() * m_model->value(r, StatsHistoryModel::ConnectionsColumn) / maxConnections;
+        const double ry
+            = plot.bottom() - plot.height() * m_model->value(r, StatsHistoryModel::MessagesPerSecondColumn) / maxRate;
+        const double cy
+            = plot.bottom() - plot.height() * m_model->value(r, StatsHistoryModel::ConnectionsColumn) / maxConnections;
         if (first) {
             rate.moveTo(px, plot.bottom());
             rate.lineTo(px, ry);

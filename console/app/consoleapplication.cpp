@@ -73,9 +73,8 @@ void ConsoleApplication::createSession()
     // One session per account: its resume token and outbox belong to the user who signed in.
     m_session = new ClientSession(this);
     m_session->connection()->setUserAgent(QByteArrayLiteral("switchboard-console/0.1"));
-    connect(m_session, &ClientSession::authenticationLost, this, [this](const ProtocolError &) {
-        backToLogin(tr("Your session has expired. Please sign in again."));
-    });
+    connect(m_session, &ClientSession::authenticationLost, this,
+        [this](const ProtocolError &) { backToLogin(tr("Your session has expired. Please sign in again.")); });
     connect(m_session, &ClientSession::ended, this, [this](int code, const QString &reason) {
         if (code == 4003)
             backToLogin(tr("An administrator disconnected you: %1").arg(reason));
@@ -121,7 +120,8 @@ void ConsoleApplication::start()
                     m_login->setPassword(done->secret());
                 break;
             case CredentialJob::Status::Unavailable:
-                setCredentialNotice(tr("No keychain is available on this system, so your password cannot be remembered."));
+                setCredentialNotice(
+                    tr("No keychain is available on this system, so your password cannot be remembered."));
                 break;
             case CredentialJob::Status::Failed:
                 setCredentialNotice(tr("The keychain could not be read: %1").arg(done->errorString()));
@@ -151,37 +151,37 @@ void ConsoleApplication::setCredentialNotice(const QString &text)
     Q_EMIT credentialNoticeChanged(text);
 }
 
-void ConsoleApplication::onLoginRequested(const QUrl &serverUrl, const QString &username, const QString &password,
-                                          bool remember)
+void ConsoleApplication::onLoginRequested(
+    const QUrl &serverUrl, const QString &username, const QString &password, bool remember)
 {
     m_login->setBusy(true);
     m_rest->setBaseUrl(serverUrl);
     m_rest->setToken(QString());
     RestReply *reply = m_rest->login(username, password);
     connect(reply, &RestReply::finished, reply, &QObject::deleteLater);
-    connect(reply, &RestReply::succeeded, this,
-            [this, serverUrl, username, password, remember](const QJsonObject &body) {
-                auto user = JsonCodec::decodeUser(body.value(u"user"_s).toObject());
-                const QString token = body.value(u"token"_s).toString();
-                if (!user || token.isEmpty()) {
-                    m_login->setBusy(false);
-                    m_login->showError(tr("The server sent an unexpected answer."));
-                    return;
-                }
-                if (user->role != u"agent"_s && user->role != u"admin"_s) {
-                    m_login->setBusy(false);
-                    const QString text = tr("This account is neither an agent nor an administrator.");
-                    m_login->showError(text);
-                    Q_EMIT loginFailed(text);
-                    return;
-                }
-                m_settings.setServerUrl(serverUrl);
-                m_settings.setLastUsername(username);
-                m_settings.setRememberMe(remember);
-                m_settings.sync();
-                rememberCredentials(serverUrl, username, password, remember);
-                enterConsole(user.value(), token, serverUrl);
-            });
+    connect(
+        reply, &RestReply::succeeded, this, [this, serverUrl, username, password, remember](const QJsonObject &body) {
+            auto user = JsonCodec::decodeUser(body.value(u"user"_s).toObject());
+            const QString token = body.value(u"token"_s).toString();
+            if (!user || token.isEmpty()) {
+                m_login->setBusy(false);
+                m_login->showError(tr("The server sent an unexpected answer."));
+                return;
+            }
+            if (user->role != u"agent"_s && user->role != u"admin"_s) {
+                m_login->setBusy(false);
+                const QString text = tr("This account is neither an agent nor an administrator.");
+                m_login->showError(text);
+                Q_EMIT loginFailed(text);
+                return;
+            }
+            m_settings.setServerUrl(serverUrl);
+            m_settings.setLastUsername(username);
+            m_settings.setRememberMe(remember);
+            m_settings.sync();
+            rememberCredentials(serverUrl, username, password, remember);
+            enterConsole(user.value(), token, serverUrl);
+        });
     connect(reply, &RestReply::failed, this, [this, reply, serverUrl](const ProtocolError &error) {
         m_login->setBusy(false);
         QString text;
@@ -196,8 +196,8 @@ void ConsoleApplication::onLoginRequested(const QUrl &serverUrl, const QString &
     });
 }
 
-void ConsoleApplication::rememberCredentials(const QUrl &serverUrl, const QString &username, const QString &password,
-                                             bool remember)
+void ConsoleApplication::rememberCredentials(
+    const QUrl &serverUrl, const QString &username, const QString &password, bool remember)
 {
     if (!m_credentials)
         return;
@@ -273,8 +273,8 @@ void ConsoleApplication::buildConsole(const UserInfo &user)
 
     WorkspaceController *controller = m_controller;
     connect(controller, &WorkspaceController::newSupportChat, this, [this, controller](qint64 id) {
-        m_notifier->notify(tr("New support chat"),
-                           tr("%1 is waiting for an agent.").arg(controller->conversations()->title(id)));
+        m_notifier->notify(
+            tr("New support chat"), tr("%1 is waiting for an agent.").arg(controller->conversations()->title(id)));
     });
     connect(controller, &WorkspaceController::supportChatAssigned, this, [this, controller](qint64 id) {
         if (controller->activeConversation() != id)
@@ -289,7 +289,7 @@ void ConsoleApplication::buildConsole(const UserInfo &user)
         m_notifier->notify(tr("New message from %1").arg(controller->directory()->displayName(m.senderId)), preview);
     });
     connect(controller->conversations(), &ConversationListModel::unassignedCountChanged, m_notifier,
-            &Notifier::setWaitingCount);
+        &Notifier::setWaitingCount);
 }
 
 void ConsoleApplication::backToLogin(const QString &error)

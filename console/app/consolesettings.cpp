@@ -17,15 +17,12 @@ const QString kGeometry = u"window/geometry"_s;
 const QString kState = u"window/state"_s;
 } // namespace
 
-ConsoleSettings::ConsoleSettings()
-    : m_settings(std::make_unique<QSettings>(u"Switchboard"_s, u"Console"_s))
-{
-}
+ConsoleSettings::ConsoleSettings() : m_settings(std::make_unique<QSettings>(u"Switchboard"_s, u"Console"_s))
+{ }
 
 ConsoleSettings::ConsoleSettings(const QString &iniPath)
     : m_settings(std::make_unique<QSettings>(iniPath, QSettings::IniFormat))
-{
-}
+{ }
 
 ConsoleSettings::~ConsoleSettings() = default;
 

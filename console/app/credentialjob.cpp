@@ -4,7 +4,8 @@
 
 namespace Switchboard::Console {
 
-CredentialJob::CredentialJob(QObject *parent) : QObject(parent) {}
+CredentialJob::CredentialJob(QObject *parent) : QObject(parent)
+{ }
 
 void CredentialJob::finish(Status status, const QString &secret, const QString &errorString)
 {

@@ -17,9 +17,9 @@ public:
     enum class Status {
         Pending,
         Ok,
-        NotFound,    // read/remove: nothing stored under the key
+        NotFound, // read/remove: nothing stored under the key
         Unavailable, // no keychain on this system (no D-Bus, no Secret Service, ...)
-        Failed       // the keychain answered with an error (access denied, ...)
+        Failed // the keychain answered with an error (access denied, ...)
     };
     Q_ENUM(Status)
 

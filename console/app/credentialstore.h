@@ -18,7 +18,7 @@ class CredentialStore : public QObject
     Q_DISABLE_COPY_MOVE(CredentialStore)
 
 public:
-    explicit CredentialStore(QObject *parent = nullptr) : QObject(parent) {}
+    explicit CredentialStore(QObject *parent = nullptr) : QObject(parent) { }
     ~CredentialStore() override = default;
 
     // "<username>@<host:port>": one entry per account and server.

@@ -51,13 +51,11 @@ CredentialJob *run(QKeychain::Job *keychainJob, QObject *parent, bool isRead)
 
 KeychainCredentialStore::KeychainCredentialStore(QObject *parent)
     : KeychainCredentialStore(u"switchboard-console"_s, parent)
-{
-}
+{ }
 
 KeychainCredentialStore::KeychainCredentialStore(const QString &service, QObject *parent)
     : CredentialStore(parent), m_service(service)
-{
-}
+{ }
 
 CredentialJob *KeychainCredentialStore::readSecret(const QString &key)
 {

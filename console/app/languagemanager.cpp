@@ -10,7 +10,8 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Console {
 
-LanguageManager::LanguageManager(QObject *parent) : QObject(parent) {}
+LanguageManager::LanguageManager(QObject *parent) : QObject(parent)
+{ }
 
 LanguageManager::~LanguageManager()
 {

@@ -67,8 +67,7 @@ void Notifier::remind()
 {
     if (m_waiting <= 0 || isWindowActive())
         return;
-    notify(tr("Customers are waiting"),
-           tr("%n support chat(s) waiting for an agent.", nullptr, m_waiting));
+    notify(tr("Customers are waiting"), tr("%n support chat(s) waiting for an agent.", nullptr, m_waiting));
 }
 
 void Notifier::updateTray()
@@ -76,8 +75,8 @@ void Notifier::updateTray()
     if (!m_tray)
         return;
     m_tray->setIcon(applicationIcon(m_waiting));
-    m_tray->setToolTip(m_waiting > 0 ? tr("Switchboard Console — %n waiting", nullptr, m_waiting)
-                                     : tr("Switchboard Console"));
+    m_tray->setToolTip(
+        m_waiting > 0 ? tr("Switchboard Console — %n waiting", nullptr, m_waiting) : tr("Switchboard Console"));
 }
 
 QIcon Notifier::applicationIcon(int count)
@@ -108,8 +107,8 @@ QIcon Notifier::applicationIcon(int count)
             p.setPen(Qt::white);
             font.setPixelSize(int(r * 1.4));
             p.setFont(font);
-            p.drawText(QRectF(size - 2 * r, 0, 2 * r, 2 * r), Qt::AlignCenter,
-                       count > 9 ? u"9+"_s : QString::number(count));
+            p.drawText(
+                QRectF(size - 2 * r, 0, 2 * r, 2 * r), Qt::AlignCenter, count > 9 ? u"9+"_s : QString::number(count));
         }
         p.end();
         icon.addPixmap(pixmap);

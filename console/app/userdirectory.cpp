@@ -2,7 +2,8 @@
 
 namespace Switchboard::Console {
 
-UserDirectory::UserDirectory(QObject *parent) : QObject(parent) {}
+UserDirectory::UserDirectory(QObject *parent) : QObject(parent)
+{ }
 
 void UserDirectory::addUser(const UserInfo &user)
 {

@@ -163,7 +163,7 @@ void WorkspaceController::refreshAgents()
     if (!m_rest || m_rest->token().isEmpty())
         return;
     // The contract's only user listing: a search; the empty query lists the first users by name.
-    RestReply *reply = m_rest->get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, QString()}});
+    RestReply *reply = m_rest->get(u"/api/v1/users"_s, QUrlQuery {{u"query"_s, QString()}});
     connect(reply, &RestReply::finished, reply, &QObject::deleteLater);
     connect(reply, &RestReply::succeeded, this, [this](const QJsonObject &body) {
         QList<UserInfo> users;
@@ -196,7 +196,7 @@ void WorkspaceController::queryPresence(const QList<qint64> &userIds)
         for (const QJsonValue &v : array) {
             const QJsonObject o = v.toObject();
             onPresence(qint64(o.value(u"user_id"_s).toDouble()), o.value(u"status"_s).toString(),
-                       qint64(o.value(u"last_seen_at"_s).toDouble()));
+                qint64(o.value(u"last_seen_at"_s).toDouble()));
         }
     });
 }
@@ -207,7 +207,7 @@ bool WorkspaceController::isParticipant(qint64 conversationId) const
     if (!m_conversations->contains(conversationId))
         return m_conversations->conversation(conversationId).participants.contains(m_me.id);
     return s == Section::Mine || s == Section::Direct
-           || m_conversations->conversation(conversationId).participants.contains(m_me.id);
+        || m_conversations->conversation(conversationId).participants.contains(m_me.id);
 }
 
 bool WorkspaceController::isSupport(qint64 conversationId) const
@@ -225,8 +225,7 @@ bool WorkspaceController::canWrite(qint64 conversationId) const
 
 bool WorkspaceController::canClaim(qint64 conversationId) const
 {
-    return m_conversations->contains(conversationId)
-           && m_conversations->section(conversationId) == Section::Unassigned;
+    return m_conversations->contains(conversationId) && m_conversations->section(conversationId) == Section::Unassigned;
 }
 
 bool WorkspaceController::isTyping(qint64 conversationId) const
@@ -429,7 +428,8 @@ void WorkspaceController::loadNewest(qint64 conversationId)
     m_loadingNewest.insert(conversationId);
     PendingRequest *history = m_session->connection()->history(conversationId, 0, 0, HistoryPageSize);
     connect(history, &PendingRequest::finished, history, &QObject::deleteLater);
-    connect(history, &PendingRequest::finished, this, [this, conversationId] { m_loadingNewest.remove(conversationId); });
+    connect(
+        history, &PendingRequest::finished, this, [this, conversationId] { m_loadingNewest.remove(conversationId); });
     connect(history, &PendingRequest::succeeded, this, [this, conversationId](const QJsonObject &data) {
         MessageListModel *model = m_messages.value(conversationId);
         if (!model)
@@ -460,7 +460,8 @@ void WorkspaceController::catchUp(qint64 conversationId)
     m_loadingNewest.insert(conversationId);
     PendingRequest *history = m_session->connection()->history(conversationId, 0, model->newestSeq(), 100);
     connect(history, &PendingRequest::finished, history, &QObject::deleteLater);
-    connect(history, &PendingRequest::finished, this, [this, conversationId] { m_loadingNewest.remove(conversationId); });
+    connect(
+        history, &PendingRequest::finished, this, [this, conversationId] { m_loadingNewest.remove(conversationId); });
     connect(history, &PendingRequest::succeeded, this, [this, conversationId](const QJsonObject &data) {
         MessageListModel *model = m_messages.value(conversationId);
         if (!model)
@@ -469,7 +470,8 @@ void WorkspaceController::catchUp(qint64 conversationId)
         for (const ChatMessage &m : page)
             onMessage(m, true);
         if (data.value(u"has_more"_s).toBool())
-            QMetaObject::invokeMethod(this, [this, conversationId] { catchUp(conversationId); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this, conversationId] { catchUp(conversationId); }, Qt::QueuedConnection);
     });
 }
 
@@ -479,10 +481,10 @@ void WorkspaceController::loadOlder(qint64 conversationId)
     if (!model || !model->hasMoreBefore() || m_loadingOlder.contains(conversationId) || !m_session->isOnline())
         return;
     m_loadingOlder.insert(conversationId);
-    PendingRequest *history =
-        m_session->connection()->history(conversationId, model->oldestSeq(), 0, HistoryPageSize);
+    PendingRequest *history = m_session->connection()->history(conversationId, model->oldestSeq(), 0, HistoryPageSize);
     connect(history, &PendingRequest::finished, history, &QObject::deleteLater);
-    connect(history, &PendingRequest::finished, this, [this, conversationId] { m_loadingOlder.remove(conversationId); });
+    connect(
+        history, &PendingRequest::finished, this, [this, conversationId] { m_loadingOlder.remove(conversationId); });
     connect(history, &PendingRequest::succeeded, this, [this, conversationId](const QJsonObject &data) {
         if (MessageListModel *model = m_messages.value(conversationId))
             model->addHistory(decodeMessages(data.value(u"messages"_s).toArray()), data.value(u"has_more"_s).toBool());
@@ -560,8 +562,8 @@ void WorkspaceController::markActiveRead()
 
 void WorkspaceController::claim(qint64 conversationId)
 {
-    PendingRequest *claim = m_session->connection()->request(
-        u"support_claim"_s, {{u"conversation_id"_s, double(conversationId)}});
+    PendingRequest *claim
+        = m_session->connection()->request(u"support_claim"_s, {{u"conversation_id"_s, double(conversationId)}});
     connect(claim, &PendingRequest::finished, claim, &QObject::deleteLater);
     connect(claim, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
         if (auto c = JsonCodec::decodeConversation(data.value(u"conversation"_s).toObject()))
@@ -589,8 +591,8 @@ void WorkspaceController::transfer(qint64 conversationId, qint64 agentId)
 
 void WorkspaceController::close(qint64 conversationId)
 {
-    PendingRequest *close = m_session->connection()->request(
-        u"support_close"_s, {{u"conversation_id"_s, double(conversationId)}});
+    PendingRequest *close
+        = m_session->connection()->request(u"support_close"_s, {{u"conversation_id"_s, double(conversationId)}});
     connect(close, &PendingRequest::finished, close, &QObject::deleteLater);
     connect(close, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
         if (auto c = JsonCodec::decodeConversation(data.value(u"conversation"_s).toObject()))

@@ -125,7 +125,7 @@ private:
     QSet<qint64> m_loadingOlder;
     QSet<qint64> m_loadingNewest;
     QHash<qint64, qint64> m_pendingAcks; // conversation -> seq to acknowledge as received
-    QHash<qint64, qint64> m_readSent;    // conversation -> last seq marked read
+    QHash<qint64, qint64> m_readSent; // conversation -> last seq marked read
     QHash<qint64, QTimer *> m_typingTimers;
     QTimer m_ackTimer;
     QTimer m_observeTimer;

@@ -17,7 +17,8 @@ int rank(const QString &status)
 }
 } // namespace
 
-AgentListModel::AgentListModel(QObject *parent) : QAbstractListModel(parent) {}
+AgentListModel::AgentListModel(QObject *parent) : QAbstractListModel(parent)
+{ }
 
 int AgentListModel::rowCount(const QModelIndex &parent) const
 {
@@ -62,7 +63,7 @@ void AgentListModel::setAgents(const QList<UserInfo> &users, qint64 excludedUser
     for (const UserInfo &u : users) {
         if (u.id == excludedUserId || (u.role != u"agent"_s && u.role != u"admin"_s))
             continue;
-        Item item{u, {}};
+        Item item {u, {}};
         for (const Item &p : std::as_const(previous)) {
             if (p.user.id == u.id)
                 item.status = p.status;
@@ -86,8 +87,7 @@ void AgentListModel::setPresence(qint64 userId, const QString &status)
 
 int AgentListModel::onlineCount() const
 {
-    return int(std::count_if(m_items.cbegin(), m_items.cend(),
-                             [](const Item &i) { return i.status == u"online"_s; }));
+    return int(std::count_if(m_items.cbegin(), m_items.cend(), [](const Item &i) { return i.status == u"online"_s; }));
 }
 
 qint64 AgentListModel::userIdAt(int row) const

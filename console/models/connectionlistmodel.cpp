@@ -7,7 +7,8 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Console {
 
-ConnectionListModel::ConnectionListModel(QObject *parent) : QAbstractTableModel(parent) {}
+ConnectionListModel::ConnectionListModel(QObject *parent) : QAbstractTableModel(parent)
+{ }
 
 int ConnectionListModel::rowCount(const QModelIndex &parent) const
 {
@@ -25,9 +26,8 @@ QVariant ConnectionListModel::data(const QModelIndex &index, int role) const
         return {};
     const AdminConnection &c = m_rows.at(index.row());
     const QLocale locale;
-    auto time = [&locale](qint64 ms) {
-        return locale.toString(QDateTime::fromMSecsSinceEpoch(ms), QLocale::ShortFormat);
-    };
+    auto time
+        = [&locale](qint64 ms) { return locale.toString(QDateTime::fromMSecsSinceEpoch(ms), QLocale::ShortFormat); };
     if (role == ConnectionIdRole)
         return c.connectionId;
     if (role == UserIdRole)

@@ -6,7 +6,8 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Console {
 
-ConversationListModel::ConversationListModel(QObject *parent) : QAbstractListModel(parent) {}
+ConversationListModel::ConversationListModel(QObject *parent) : QAbstractListModel(parent)
+{ }
 
 void ConversationListModel::setCurrentUserId(qint64 userId)
 {
@@ -255,7 +256,8 @@ void ConversationListModel::applyMessage(const ChatMessage &message, bool countU
     if (countUnread && message.senderId != m_currentUserId)
         ++item.info.unread;
     if (message.type != u"system"_s) {
-        if (message.senderId == item.info.requesterId || (item.info.type != u"support"_s && message.senderId != m_currentUserId)) {
+        if (message.senderId == item.info.requesterId
+            || (item.info.type != u"support"_s && message.senderId != m_currentUserId)) {
             if (item.waitingSince == 0)
                 item.waitingSince = message.createdAt;
         } else {

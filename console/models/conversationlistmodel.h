@@ -25,19 +25,19 @@ public:
 
     enum Roles {
         ConversationIdRole = Qt::UserRole + 1,
-        KindRole,           // "support", "private", "group"
-        SectionRole,        // int(Section)
-        SupportStatusRole,  // "open", "assigned"
+        KindRole, // "support", "private", "group"
+        SectionRole, // int(Section)
+        SupportStatusRole, // "open", "assigned"
         AgentIdRole,
-        CounterpartIdRole,  // the customer of a support chat, the other user of a private chat
-        TopicRole,          // support topic / group title (may be empty)
+        CounterpartIdRole, // the customer of a support chat, the other user of a private chat
+        TopicRole, // support topic / group title (may be empty)
         UnreadRole,
-        LastMessageRole,    // text of the last message (one line)
-        LastActivityRole,   // ms since the epoch: last message, else creation
+        LastMessageRole, // text of the last message (one line)
+        LastActivityRole, // ms since the epoch: last message, else creation
         CreatedAtRole,
-        WaitingSinceRole,   // ms since the epoch the customer has been waiting for an answer; 0 = not waiting
-        PresenceRole,       // presence of the counterpart: "online", "away", "offline", ""
-        TypingRole,         // bool: the counterpart is typing
+        WaitingSinceRole, // ms since the epoch the customer has been waiting for an answer; 0 = not waiting
+        PresenceRole, // presence of the counterpart: "online", "away", "offline", ""
+        TypingRole, // bool: the counterpart is typing
     };
     Q_ENUM(Roles)
 

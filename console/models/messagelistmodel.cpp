@@ -6,8 +6,7 @@ namespace Switchboard::Console {
 
 MessageListModel::MessageListModel(qint64 conversationId, qint64 currentUserId, QObject *parent)
     : QAbstractListModel(parent), m_conversationId(conversationId), m_currentUserId(currentUserId)
-{
-}
+{ }
 
 int MessageListModel::rowCount(const QModelIndex &parent) const
 {
@@ -102,7 +101,7 @@ void MessageListModel::addHistory(const QList<ChatMessage> &page, std::optional<
         if (m.conversationId != m_conversationId || rowOfMessageId(m.id) >= 0)
             continue;
         if (oldestBefore == 0 || m.seq < oldestBefore)
-            older.append(Item{m, stateFor(m), {}});
+            older.append(Item {m, stateFor(m), {}});
         else
             rest.append(m);
     }
@@ -139,7 +138,7 @@ bool MessageListModel::addMessage(const ChatMessage &message)
             return false;
         }
     }
-    insertItem(Item{message, stateFor(message), {}});
+    insertItem(Item {message, stateFor(message), {}});
     return true;
 }
 

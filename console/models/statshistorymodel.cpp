@@ -5,7 +5,8 @@
 
 namespace Switchboard::Console {
 
-StatsHistoryModel::StatsHistoryModel(QObject *parent) : QAbstractTableModel(parent) {}
+StatsHistoryModel::StatsHistoryModel(QObject *parent) : QAbstractTableModel(parent)
+{ }
 
 void StatsHistoryModel::setCapacity(int capacity)
 {
@@ -72,7 +73,7 @@ QVariant StatsHistoryModel::headerData(int section, Qt::Orientation orientation,
 void StatsHistoryModel::addSample(qint64 timestamp, const ServerStats &stats)
 {
     beginInsertRows({}, int(m_samples.size()), int(m_samples.size()));
-    m_samples.append(Sample{timestamp, stats});
+    m_samples.append(Sample {timestamp, stats});
     endInsertRows();
     trim();
 }

@@ -188,8 +188,9 @@ void AgentWorkspace::updateCounts()
     const int waiting = model->unassignedCount();
     if (waiting > 0) {
         const qint64 oldest = model->oldestUnassignedAt();
-        m_bannerText->setText(tr("%n customer(s) waiting for an agent — the first for %1", nullptr, waiting)
-                                  .arg(ConversationItemDelegate::formatDuration(QDateTime::currentMSecsSinceEpoch() - oldest)));
+        m_bannerText->setText(
+            tr("%n customer(s) waiting for an agent — the first for %1", nullptr, waiting)
+                .arg(ConversationItemDelegate::formatDuration(QDateTime::currentMSecsSinceEpoch() - oldest)));
     }
     m_banner->setVisible(waiting > 0);
 }

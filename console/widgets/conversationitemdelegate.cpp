@@ -22,7 +22,8 @@ QColor presenceColor(const QString &status)
 }
 } // namespace
 
-ConversationItemDelegate::ConversationItemDelegate(QObject *parent) : QStyledItemDelegate(parent) {}
+ConversationItemDelegate::ConversationItemDelegate(QObject *parent) : QStyledItemDelegate(parent)
+{ }
 
 QString ConversationItemDelegate::formatDuration(qint64 ms)
 {
@@ -41,8 +42,8 @@ QSize ConversationItemDelegate::sizeHint(const QStyleOptionViewItem &option, con
     return {200, fm.height() * 2 + 18};
 }
 
-void ConversationItemDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
-                                     const QModelIndex &index) const
+void ConversationItemDelegate::paint(
+    QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     QStyleOptionViewItem opt = option;
     initStyleOption(&opt, index);
@@ -92,7 +93,8 @@ void ConversationItemDelegate::paint(QPainter *painter, const QStyleOptionViewIt
     const int rightWidth = smallFm.horizontalAdvance(right);
     painter->setFont(small);
     painter->setPen(rightColor);
-    painter->drawText(QRect(r.right() - rightWidth, r.top(), rightWidth, line), Qt::AlignRight | Qt::AlignVCenter, right);
+    painter->drawText(
+        QRect(r.right() - rightWidth, r.top(), rightWidth, line), Qt::AlignRight | Qt::AlignVCenter, right);
 
     const qint64 unread = index.data(ConversationListModel::UnreadRole).toLongLong();
     int badgeWidth = 0;
@@ -120,8 +122,9 @@ void ConversationItemDelegate::paint(QPainter *painter, const QStyleOptionViewIt
     const QString topic = index.data(ConversationListModel::TopicRole).toString();
     if (!topic.isEmpty())
         name += u" · "_s + topic;
-    painter->drawText(QRect(textLeft, r.top(), r.right() - textLeft - rightWidth - 8, line), Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetrics(nameFont).elidedText(name, Qt::ElideRight, r.right() - textLeft - rightWidth - 8));
+    painter->drawText(QRect(textLeft, r.top(), r.right() - textLeft - rightWidth - 8, line),
+        Qt::AlignLeft | Qt::AlignVCenter,
+        QFontMetrics(nameFont).elidedText(name, Qt::ElideRight, r.right() - textLeft - rightWidth - 8));
 
     QString second = index.data(ConversationListModel::LastMessageRole).toString();
     QFont secondFont = option.font;
@@ -138,7 +141,7 @@ void ConversationItemDelegate::paint(QPainter *painter, const QStyleOptionViewIt
     painter->setPen(secondColor);
     const int secondWidth = r.right() - textLeft - badgeWidth - 8;
     painter->drawText(QRect(textLeft, r.top() + line + 4, secondWidth, line), Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetrics(secondFont).elidedText(second, Qt::ElideRight, secondWidth));
+        QFontMetrics(secondFont).elidedText(second, Qt::ElideRight, secondWidth));
     painter->restore();
 }
 

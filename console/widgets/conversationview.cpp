@@ -124,8 +124,7 @@ ConversationView::ConversationView(WorkspaceController *controller, QWidget *par
     connect(m_close, &QPushButton::clicked, this, [this] {
         if (m_conversationId <= 0)
             return;
-        const auto answer = QMessageBox::question(
-            this, tr("Close chat"),
+        const auto answer = QMessageBox::question(this, tr("Close chat"),
             tr("Close the chat with %1? The customer can open a new one later.")
                 .arg(m_controller->conversations()->title(m_conversationId)));
         if (answer == QMessageBox::Yes)
@@ -257,8 +256,9 @@ void ConversationView::updateState()
         const QString topic = c.title.isEmpty() ? QString() : tr("Topic: %1").arg(c.title) + u" · "_s;
         const Section s = list->section(m_conversationId);
         if (s == Section::Unassigned) {
-            status = topic + tr("Waiting for an agent since %1")
-                                 .arg(ConversationItemDelegate::formatDuration(QDateTime::currentMSecsSinceEpoch() - c.createdAt));
+            status = topic
+                + tr("Waiting for an agent since %1")
+                      .arg(ConversationItemDelegate::formatDuration(QDateTime::currentMSecsSinceEpoch() - c.createdAt));
         } else if (c.agentId == me) {
             status = topic + tr("Assigned to you");
         } else {
@@ -272,8 +272,8 @@ void ConversationView::updateState()
     m_status->setText(status);
 
     m_typing->setText(m_controller->isTyping(m_conversationId)
-                          ? tr("%1 is typing…").arg(m_controller->directory()->displayName(counterpart))
-                          : QString());
+            ? tr("%1 is typing…").arg(m_controller->directory()->displayName(counterpart))
+            : QString());
 
     const bool canWrite = m_controller->canWrite(m_conversationId);
     const bool canClaim = m_controller->canClaim(m_conversationId);

@@ -66,7 +66,7 @@ private:
     QPushButton *m_claim = nullptr;
     QPushButton *m_transfer = nullptr;
     QPushButton *m_close = nullptr;
-    bool m_following = true;     // stick to the bottom while new messages arrive
+    bool m_following = true; // stick to the bottom while new messages arrive
     int m_distanceFromBottom = 0; // kept while older messages are prepended
     bool m_restoringPosition = false;
 };

@@ -119,8 +119,7 @@ void LoginDialog::setBusy(bool busy)
 {
     m_busy = busy;
     for (QWidget *w : {static_cast<QWidget *>(m_server), static_cast<QWidget *>(m_username),
-                       static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_remember),
-                       static_cast<QWidget *>(m_login)})
+             static_cast<QWidget *>(m_password), static_cast<QWidget *>(m_remember), static_cast<QWidget *>(m_login)})
         w->setEnabled(!busy);
     m_login->setText(busy ? tr("Signing in…") : tr("Sign in"));
 }

@@ -22,8 +22,8 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Console {
 
-MainWindow::MainWindow(WorkspaceController *controller, AdminMonitor *monitor, ConsoleSettings &settings,
-                       QWidget *parent)
+MainWindow::MainWindow(
+    WorkspaceController *controller, AdminMonitor *monitor, ConsoleSettings &settings, QWidget *parent)
     : QMainWindow(parent), m_controller(controller), m_settings(settings)
 {
     setObjectName(u"mainWindow"_s);
@@ -64,7 +64,8 @@ MainWindow::MainWindow(WorkspaceController *controller, AdminMonitor *monitor, C
     connect(session, &ClientSession::online, this, &MainWindow::updateConnectionState);
     connect(m_reconnect, &QPushButton::clicked, session, &ClientSession::reconnectNow);
     connect(controller, &WorkspaceController::actionFailed, this, [this](const QString &text) { showMessage(text); });
-    connect(controller->conversations(), &ConversationListModel::unassignedCountChanged, this, &MainWindow::updateTitle);
+    connect(
+        controller->conversations(), &ConversationListModel::unassignedCountChanged, this, &MainWindow::updateTitle);
     connect(controller->conversations(), &ConversationListModel::unreadTotalChanged, this, &MainWindow::updateTitle);
     m_countdown = new QTimer(this);
     m_countdown->setInterval(1000);
@@ -139,7 +140,8 @@ void MainWindow::updateConnectionState()
     m_outbox->setText(queued > 0 ? tr("%n message(s) waiting to be sent", nullptr, int(queued)) : QString());
     const UserInfo me = m_controller->currentUser();
     if (me.id > 0)
-        m_user->setText(tr("Signed in as %1 (%2)").arg(me.username, me.role == u"admin"_s ? tr("administrator") : tr("agent")));
+        m_user->setText(
+            tr("Signed in as %1 (%2)").arg(me.username, me.role == u"admin"_s ? tr("administrator") : tr("agent")));
 }
 
 void MainWindow::updateTitle()
@@ -165,10 +167,9 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     const qsizetype queued = m_controller->session()->outboxSize();
     if (queued > 0) {
-        const auto answer = QMessageBox::warning(
-            this, tr("Unsent messages"),
-            tr("%n message(s) have not reached the server yet and will be lost if you quit now. Quit anyway?",
-               nullptr, int(queued)),
+        const auto answer = QMessageBox::warning(this, tr("Unsent messages"),
+            tr("%n message(s) have not reached the server yet and will be lost if you quit now. Quit anyway?", nullptr,
+                int(queued)),
             QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
         if (answer != QMessageBox::Yes) {
             event->ignore();

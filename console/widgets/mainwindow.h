@@ -29,8 +29,8 @@ class MainWindow final : public QMainWindow
 
 public:
     // monitor may be null (agents have no admin page).
-    MainWindow(WorkspaceController *controller, AdminMonitor *monitor, ConsoleSettings &settings,
-               QWidget *parent = nullptr);
+    MainWindow(
+        WorkspaceController *controller, AdminMonitor *monitor, ConsoleSettings &settings, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     AgentWorkspace *workspace() const { return m_workspace; }

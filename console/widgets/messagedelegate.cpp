@@ -101,7 +101,8 @@ void drawTicks(QPainter *p, const QRect &r, State state)
 }
 } // namespace
 
-MessageDelegate::MessageDelegate(QAbstractItemView *view) : QStyledItemDelegate(view), m_view(view) {}
+MessageDelegate::MessageDelegate(QAbstractItemView *view) : QStyledItemDelegate(view), m_view(view)
+{ }
 
 int MessageDelegate::availableWidth(const QStyleOptionViewItem &option) const
 {
@@ -110,8 +111,8 @@ int MessageDelegate::availableWidth(const QStyleOptionViewItem &option) const
     return option.rect.width() > 0 ? option.rect.width() : 400;
 }
 
-MessageDelegate::Layout MessageDelegate::layoutFor(const QStyleOptionViewItem &option, const QModelIndex &index,
-                                                   int width) const
+MessageDelegate::Layout MessageDelegate::layoutFor(
+    const QStyleOptionViewItem &option, const QModelIndex &index, int width) const
 {
     Layout l;
     const bool system = index.data(MessageListModel::TypeRole).toString() == u"system"_s;
@@ -197,8 +198,8 @@ void MessageDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         painter->setFont(bold);
         painter->setPen(QColor(0x1f, 0x6f, 0xeb));
         painter->drawText(l.name, Qt::AlignLeft | Qt::AlignVCenter,
-                          QFontMetrics(bold).elidedText(index.data(MessageListModel::SenderNameRole).toString(),
-                                                        Qt::ElideRight, l.name.width()));
+            QFontMetrics(bold).elidedText(
+                index.data(MessageListModel::SenderNameRole).toString(), Qt::ElideRight, l.name.width()));
     }
     QFont body = option.font;
     body.setItalic(system);

@@ -27,12 +27,11 @@ bool endsSession(int closeCode)
 bool isTransient(const ProtocolError &error)
 {
     return error.code == ErrorCode::Unavailable || error.code == ErrorCode::RateLimited
-           || error.code == ErrorCode::Internal || error.code == ErrorCode::NotAuthenticated;
+        || error.code == ErrorCode::Internal || error.code == ErrorCode::NotAuthenticated;
 }
 } // namespace
 
-ClientSession::ClientSession(QObject *parent)
-    : QObject(parent), m_connection(new ClientConnection(this))
+ClientSession::ClientSession(QObject *parent) : QObject(parent), m_connection(new ClientConnection(this))
 {
     m_connection->setUserAgent(QByteArrayLiteral("switchboard-client-session"));
     m_reconnectTimer.setSingleShot(true);
@@ -42,8 +41,7 @@ ClientSession::ClientSession(QObject *parent)
     connect(&m_retryTimer, &QTimer::timeout, this, &ClientSession::flushOutbox);
 
     connect(m_connection, &ClientConnection::authenticated, this, &ClientSession::onAuthenticated);
-    connect(m_connection, &ClientConnection::authenticationFailed, this,
-            &ClientSession::onAuthenticationFailed);
+    connect(m_connection, &ClientConnection::authenticationFailed, this, &ClientSession::onAuthenticationFailed);
     connect(m_connection, &ClientConnection::disconnected, this, &ClientSession::onDisconnected);
 }
 
@@ -135,8 +133,7 @@ void ClientSession::scheduleReconnect()
 void ClientSession::onAuthenticated(const QJsonObject &sessionData)
 {
     m_attempt = 0;
-    int interval = m_heartbeatOverrideMs >= 0 ? m_heartbeatOverrideMs
-                                              : m_connection->heartbeatInterval() * 1000;
+    int interval = m_heartbeatOverrideMs >= 0 ? m_heartbeatOverrideMs : m_connection->heartbeatInterval() * 1000;
     if (m_heartbeatOverrideMs < 0 && interval <= 0)
         interval = kDefaultHeartbeatMs;
     if (interval > 0)
@@ -256,8 +253,8 @@ void ClientSession::sendOne(OutgoingMessage &message)
     message.inFlight = true;
     ++message.attempts;
     PendingRequest *request = message.conversationId > 0
-                                  ? m_connection->sendText(message.conversationId, message.text, message.clientMsgId)
-                                  : m_connection->sendTextTo(message.toUserId, message.text, message.clientMsgId);
+        ? m_connection->sendText(message.conversationId, message.text, message.clientMsgId)
+        : m_connection->sendTextTo(message.toUserId, message.text, message.clientMsgId);
     const QString id = message.clientMsgId;
     connect(request, &PendingRequest::succeeded, this, [this, id](const QJsonObject &data) {
         const qsizetype index = indexOf(id);

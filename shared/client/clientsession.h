@@ -43,8 +43,8 @@ class ClientSession final : public QObject
 public:
     enum class State {
         Disconnected, // not started, stopped, or ended for good (kicked, token refused)
-        Connecting,   // socket and authentication in progress
-        Online,       // authenticated
+        Connecting, // socket and authentication in progress
+        Online, // authenticated
         WaitingToReconnect // the connection dropped; the next attempt is scheduled
     };
     Q_ENUM(State)

@@ -12,10 +12,10 @@ struct OutgoingMessage
 {
     QString clientMsgId;
     qint64 conversationId = 0; // either a conversation ...
-    qint64 toUserId = 0;       // ... or a user (private conversation found or created)
+    qint64 toUserId = 0; // ... or a user (private conversation found or created)
     QString text;
     qint64 createdAt = 0; // ms since the epoch, when it entered the outbox
-    int attempts = 0;     // sends so far (a re-send after a reconnect counts)
+    int attempts = 0; // sends so far (a re-send after a reconnect counts)
     bool inFlight = false;
 };
 

@@ -125,8 +125,8 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.addHelpOption();
     parser.addPositionalArgument(u"output"_s, u"Directory for the PNG files"_s);
-    const QCommandLineOption loadSeconds(u"load-seconds"_s, u"Seconds of traffic before the dashboard shot"_s,
-                                         u"n"_s, u"75"_s);
+    const QCommandLineOption loadSeconds(
+        u"load-seconds"_s, u"Seconds of traffic before the dashboard shot"_s, u"n"_s, u"75"_s);
     parser.addOption(loadSeconds);
     parser.process(app);
     if (parser.positionalArguments().size() != 1)
@@ -140,8 +140,8 @@ int main(int argc, char *argv[])
 
     ServerProcess server;
     // Seeded customers stay connected without pinging for the whole run.
-    server.setLimits({{u"messages_per_second"_s, u"1000"_s}, {u"messages_burst"_s, u"1000"_s},
-                      {u"heartbeat_timeout"_s, u"3600"_s}});
+    server.setLimits(
+        {{u"messages_per_second"_s, u"1000"_s}, {u"messages_burst"_s, u"1000"_s}, {u"heartbeat_timeout"_s, u"3600"_s}});
     check(server.start(), u"server: "_s + server.errorString());
     QString error;
     // Staff and a customer with readable names (the test helpers add unique suffixes).
@@ -205,9 +205,9 @@ int main(int argc, char *argv[])
     while (!view->composer()->isEnabled() && waited.elapsed() < 10000)
         pump(50);
     check(view->composer()->isEnabled(),
-          u"claim: button %1, status '%2', section %3"_s.arg(view->claimButton()->isEnabled())
-              .arg(view->statusText())
-              .arg(int(workspace->conversations()->section(vera.conversationId))));
+        u"claim: button %1, status '%2', section %3"_s.arg(view->claimButton()->isEnabled())
+            .arg(view->statusText())
+            .arg(int(workspace->conversations()->section(vera.conversationId))));
     typeAndSend(view->composer(), u"Hello Vera, I'm Alex. Let me look at your account."_s);
     pump(400);
     say(vera, u"Thanks! The order number is 48213."_s);
@@ -226,8 +226,10 @@ int main(int argc, char *argv[])
     waitForFinished(delivered);
 
     // More customers arrive; Dana writes directly.
-    Customer olga = openChat(server, u"Olga"_s, u"Shipping"_s, u"Where is my parcel? Tracking has not moved since Monday."_s);
-    PendingRequest *direct = danaConnection->sendTextTo(alex.id, u"Hi Alex, can you call me back about the contract?"_s);
+    Customer olga
+        = openChat(server, u"Olga"_s, u"Shipping"_s, u"Where is my parcel? Tracking has not moved since Monday."_s);
+    PendingRequest *direct
+        = danaConnection->sendTextTo(alex.id, u"Hi Alex, can you call me back about the contract?"_s);
     check(waitForFinished(direct) && direct->isSuccess(), u"direct message"_s);
     pump(1500);
     PendingRequest *typing = vera.connection->sendTyping(vera.conversationId);
@@ -278,7 +280,7 @@ int main(int argc, char *argv[])
         }
         // Spread over the second, so that every one-second stats window sees its share.
         const int perSecond = 3 + int(10 * std::sin(phase * 6.28318) * std::sin(phase * 6.28318))
-                              + int(QRandomGenerator::global()->bounded(4));
+            + int(QRandomGenerator::global()->bounded(4));
         for (int step = 0; step < 5; ++step) {
             sendBurst(perSecond / 5 + (step < perSecond % 5 ? 1 : 0));
             pump(int(qMax<qint64>(0, second * 1000 + (step + 1) * 200 - clock.elapsed())));

@@ -34,7 +34,7 @@ ConsoleTestDriver::ConsoleTestDriver(const QUrl &serverHttpUrl)
     // Tests must not wait a second for every reconnect.
     m_app->session()->setReconnectDelays(100, 1000);
     QObject::connect(m_app.get(), &Console::ConsoleApplication::sessionCreated,
-                     [](ClientSession *session) { session->setReconnectDelays(100, 1000); });
+        [](ClientSession *session) { session->setReconnectDelays(100, 1000); });
 }
 
 ConsoleTestDriver::~ConsoleTestDriver() = default;
@@ -44,8 +44,8 @@ void ConsoleTestDriver::start()
     m_app->start();
 }
 
-bool ConsoleTestDriver::loginThroughDialog(const QString &username, const QString &password, bool remember,
-                                           QString *error, int timeoutMs)
+bool ConsoleTestDriver::loginThroughDialog(
+    const QString &username, const QString &password, bool remember, QString *error, int timeoutMs)
 {
     if (!m_app->loginDialog() || !m_app->loginDialog()->isVisible())
         m_app->start();

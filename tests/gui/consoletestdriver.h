@@ -34,7 +34,7 @@ public:
     // and waits until the console is signed in and its session online. False with *error on
     // failure or timeout.
     bool loginThroughDialog(const QString &username, const QString &password, bool remember = false,
-                            QString *error = nullptr, int timeoutMs = 15000);
+        QString *error = nullptr, int timeoutMs = 15000);
     // Waits until the session is online (after a reconnect, for example).
     bool waitOnline(int timeoutMs = 15000);
 

@@ -4,10 +4,10 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollBar>
-#include <QTimer>
-#include <QTabWidget>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTest>
+#include <QTimer>
 
 #include "console/app/consoleapplication.h"
 #include "console/app/notifier.h"
@@ -112,8 +112,9 @@ private slots:
         QVERIFY(app.mainWindow()->isVisible());
         QCOMPARE(app.currentUser().id, m_agent.id);
         // "Remember me": the password went to the (fake) keychain, nowhere else.
-        QCOMPARE(m_console->store().secrets().value(CredentialStore::keyFor(m_server.httpUrl().toString(), m_agent.username)),
-                 m_agent.password);
+        QCOMPARE(m_console->store().secrets().value(
+                     CredentialStore::keyFor(m_server.httpUrl().toString(), m_agent.username)),
+            m_agent.password);
 
         // The chat waits in "Unassigned", and the banner says so.
         WorkspaceController *workspace = app.workspace();
@@ -124,7 +125,7 @@ private slots:
         QTRY_COMPARE(unassigned->model()->rowCount(), 2);
         // First come, first served: the oldest chat on top.
         QCOMPARE(unassigned->model()->index(0, 0).data(ConversationListModel::ConversationIdRole).toLongLong(),
-                 vera.conversationId);
+            vera.conversationId);
         QVERIFY(page->isBannerVisible());
         QVERIFY(page->bannerText().contains(u"waiting"_s));
         QVERIFY(app.mainWindow()->windowTitle().contains(u"waiting"_s));
@@ -140,8 +141,8 @@ private slots:
 
         // Claim.
         QTest::mouseClick(view->claimButton(), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(workspace->conversations()->section(vera.conversationId),
-                                  ConversationListModel::Section::Mine, kWaitMs);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            workspace->conversations()->section(vera.conversationId), ConversationListModel::Section::Mine, kWaitMs);
         QTRY_VERIFY(view->composer()->isEnabled());
         // The claimed chat stays on screen (its list row moved; the neighbour is not opened).
         QCOMPARE(view->conversationId(), vera.conversationId);
@@ -175,8 +176,9 @@ private slots:
         // Ticks: stored, then read when the guest reads it.
         const int row = rowOfContent(messages, answer.content);
         QVERIFY(row >= 0);
-        QTRY_COMPARE(MessageListModel::DeliveryState(messages->index(row).data(MessageListModel::DeliveryStateRole).toInt()),
-                     MessageListModel::DeliveryState::Sent);
+        QTRY_COMPARE(
+            MessageListModel::DeliveryState(messages->index(row).data(MessageListModel::DeliveryStateRole).toInt()),
+            MessageListModel::DeliveryState::Sent);
         PendingRequest *read = vera.connection->markRead(vera.conversationId, answer.seq);
         QVERIFY(waitForFinished(read));
         QTRY_COMPARE_WITH_TIMEOUT(
@@ -271,8 +273,9 @@ private slots:
         const QString clientMsgId = messages->index(row).data(MessageListModel::ClientMsgIdRole).toString();
         QVERIFY(!clientMsgId.isEmpty());
         if (!app.session()->isOnline()) {
-            QCOMPARE(MessageListModel::DeliveryState(messages->index(row).data(MessageListModel::DeliveryStateRole).toInt()),
-                     MessageListModel::DeliveryState::Queued);
+            QCOMPARE(
+                MessageListModel::DeliveryState(messages->index(row).data(MessageListModel::DeliveryStateRole).toInt()),
+                MessageListModel::DeliveryState::Queued);
         }
 
         QVERIFY(m_console->waitOnline());
@@ -347,7 +350,7 @@ private slots:
         QTest::mouseClick(view->transferButton(), Qt::LeftButton);
         QVERIFY(transferred);
         QTRY_COMPARE_WITH_TIMEOUT(app.workspace()->conversations()->section(m_vera.conversationId),
-                                  ConversationListModel::Section::OtherAgents, kWaitMs);
+            ConversationListModel::Section::OtherAgents, kWaitMs);
         QCOMPARE(app.workspace()->conversations()->conversation(m_vera.conversationId).agentId, sam.id);
         QTRY_VERIFY(view->statusText().contains(u"Assigned to"_s));
         QVERIFY(!view->composer()->isEnabled());

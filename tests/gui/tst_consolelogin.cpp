@@ -91,7 +91,7 @@ private slots:
         QString error;
         QVERIFY(!console.loginThroughDialog(m_agent.username, m_agent.password, false, &error));
         QVERIFY2(console.app().loginDialog()->errorText().startsWith(u"Cannot reach the server"_s),
-                 qPrintable(console.app().loginDialog()->errorText()));
+            qPrintable(console.app().loginDialog()->errorText()));
     }
 
     void rememberedPasswordIsFilledIn()

@@ -1,12 +1,16 @@
+#include <QComboBox>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include "console/app/consolesettings.h"
 #include "console/models/agentlistmodel.h"
 #include "console/models/connectionlistmodel.h"
 #include "console/models/conversationlistmodel.h"
 #include "console/models/messagelistmodel.h"
 #include "console/models/statshistorymodel.h"
 #include "console/widgets/composerwidget.h"
+#include "console/widgets/settingsdialog.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -22,7 +26,8 @@ private:
     static constexpr qint64 kGuest = 40;
     static constexpr qint64 kConversation = 100;
 
-    static ChatMessage message(qint64 id, qint64 seq, qint64 sender, const QString &text, const QString &clientMsgId = {})
+    static ChatMessage message(
+        qint64 id, qint64 seq, qint64 sender, const QString &text, const QString &clientMsgId = {})
     {
         ChatMessage m;
         m.id = id;
@@ -75,7 +80,7 @@ private slots:
         model.addMessage(message(8, 8, kGuest, u"h"_s));
         model.addMessage(message(7, 7, kGuest, u"g"_s)); // out of order
         QVERIFY(!model.addMessage(message(7, 7, kGuest, u"g"_s))); // at-least-once repeat
-        QCOMPARE(contents(model), (QStringList{u"c"_s, u"d"_s, u"e"_s, u"f"_s, u"g"_s, u"h"_s}));
+        QCOMPARE(contents(model), (QStringList {u"c"_s, u"d"_s, u"e"_s, u"f"_s, u"g"_s, u"h"_s}));
         QCOMPARE(model.oldestSeq(), 3);
         QCOMPARE(model.newestSeq(), 8);
         QCOMPARE(model.lastIncoming().id, 8);
@@ -95,7 +100,7 @@ private slots:
         QCOMPARE(stateAt(model, 1), MessageListModel::DeliveryState::Queued);
         // A live message arrives while ours is still pending: ours stays at the bottom.
         model.addMessage(message(2, 2, kGuest, u"still there?"_s));
-        QCOMPARE(contents(model), (QStringList{u"hi"_s, u"still there?"_s, u"hello"_s}));
+        QCOMPARE(contents(model), (QStringList {u"hi"_s, u"still there?"_s, u"hello"_s}));
 
         model.markSent(u"c-1"_s, 3, 3, 1763900006000);
         QCOMPARE(model.pendingCount(), 0);
@@ -248,9 +253,9 @@ private slots:
     void agentsOnlineFirst()
     {
         AgentListModel model;
-        model.setAgents({UserInfo{1, u"zed"_s, u"Zed"_s, u"agent"_s}, UserInfo{2, u"amy"_s, u"Amy"_s, u"admin"_s},
-                         UserInfo{3, u"bob"_s, u"Bob"_s, u"user"_s}, UserInfo{kMe, u"me"_s, u"Me"_s, u"agent"_s}},
-                        kMe);
+        model.setAgents({UserInfo {1, u"zed"_s, u"Zed"_s, u"agent"_s}, UserInfo {2, u"amy"_s, u"Amy"_s, u"admin"_s},
+                            UserInfo {3, u"bob"_s, u"Bob"_s, u"user"_s}, UserInfo {kMe, u"me"_s, u"Me"_s, u"agent"_s}},
+            kMe);
         QCOMPARE(model.rowCount(), 2); // no end users, not ourselves
         QCOMPARE(model.userIdAt(0), 2);
         model.setPresence(1, u"online"_s);
@@ -278,6 +283,26 @@ private slots:
         QTest::keyClicks(&composer, u"   "_s);
         QTest::keyClick(&composer, Qt::Key_Return);
         QCOMPARE(send.size(), 1); // blank is not sent
+    }
+
+    void settingsDialogOverridesTheLanguage()
+    {
+        QTemporaryDir dir;
+        ConsoleSettings settings(dir.filePath(u"console.ini"_s));
+        QCOMPARE(settings.language(), QString()); // follows the system by default
+        {
+            SettingsDialog dialog(settings);
+            auto *combo = dialog.findChild<QComboBox *>(u"languageCombo"_s);
+            QVERIFY(combo);
+            QCOMPARE(combo->currentData().toString(), QString());
+            combo->setCurrentIndex(combo->findData(u"zh_CN"_s));
+            dialog.accept();
+        }
+        QCOMPARE(settings.language(), u"zh_CN"_s);
+        ConsoleSettings reread(dir.filePath(u"console.ini"_s));
+        QCOMPARE(reread.language(), u"zh_CN"_s);
+        SettingsDialog again(reread);
+        QCOMPARE(again.selectedLanguage(), u"zh_CN"_s);
     }
 };
 

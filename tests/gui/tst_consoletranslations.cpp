@@ -28,9 +28,9 @@ private slots:
         QCOMPARE(QCoreApplication::translate("Switchboard::Console::LoginDialog", "Sign in"), u"登录"_s);
         QCOMPARE(QCoreApplication::translate("Switchboard::Console::MainWindow", "Workspace"), u"工作台"_s);
         // Plurals.
-        QCOMPARE(QCoreApplication::translate("Switchboard::Console::MainWindow", "%n message(s) waiting to be sent",
-                                             nullptr, 3),
-                 u"3 条消息等待发送"_s);
+        QCOMPARE(QCoreApplication::translate(
+                     "Switchboard::Console::MainWindow", "%n message(s) waiting to be sent", nullptr, 3),
+            u"3 条消息等待发送"_s);
         // The real widget, built after the language was chosen.
         LoginDialog dialog;
         QCOMPARE(dialog.loginButton()->text(), u"登录"_s);
@@ -42,9 +42,9 @@ private slots:
         LanguageManager languages;
         QCOMPARE(languages.apply(u"en"_s), u"en"_s);
         QCOMPARE(QCoreApplication::translate("Switchboard::Console::LoginDialog", "Sign in"), u"Sign in"_s);
-        QCOMPARE(QCoreApplication::translate("Switchboard::Console::MainWindow", "%n message(s) waiting to be sent",
-                                             nullptr, 1),
-                 u"1 message waiting to be sent"_s);
+        QCOMPARE(QCoreApplication::translate(
+                     "Switchboard::Console::MainWindow", "%n message(s) waiting to be sent", nullptr, 1),
+            u"1 message waiting to be sent"_s);
         LoginDialog dialog;
         QCOMPARE(dialog.loginButton()->text(), u"Sign in"_s);
     }
@@ -93,7 +93,7 @@ private slots:
             } else if (xml.name() == u"translation") {
                 const bool unfinished = xml.attributes().value(u"type"_s) == u"unfinished";
                 const bool obsolete = xml.attributes().value(u"type"_s) == u"vanished"
-                                      || xml.attributes().value(u"type"_s) == u"obsolete";
+                    || xml.attributes().value(u"type"_s) == u"obsolete";
                 const QString text = xml.readElementText(QXmlStreamReader::IncludeChildElements);
                 if (!obsolete && (unfinished || text.trimmed().isEmpty()))
                     missing.append(source);
@@ -113,11 +113,11 @@ static int childUsesSystemLanguage()
     const QString used = languages.apply(QString());
     LoginDialog dialog;
     const QString expectedButton = used == u"zh_CN"_s ? u"登录"_s : u"Sign in"_s;
-    const bool ok = used == qEnvironmentVariable("SB_CHILD_EXPECT_LANGUAGE")
-                    && dialog.loginButton()->text() == expectedButton;
+    const bool ok
+        = used == qEnvironmentVariable("SB_CHILD_EXPECT_LANGUAGE") && dialog.loginButton()->text() == expectedButton;
     if (!ok)
         std::printf("system locale %s: console chose %s, button '%s'\n", qPrintable(QLocale::system().name()),
-                    qPrintable(used), qPrintable(dialog.loginButton()->text()));
+            qPrintable(used), qPrintable(dialog.loginButton()->text()));
     return ok ? 0 : 1;
 }
 

@@ -182,12 +182,12 @@ private slots:
 
         QSignalSpy ended(session.get(), &ClientSession::ended);
         QSignalSpy lost(session.get(), &ClientSession::connectionLost);
-        PendingRequest *kick = adminConnection->request(
-            u"admin_kick"_s, {{u"user_id"_s, double(ann.id)}, {u"reason"_s, u"bye"_s}});
+        PendingRequest *kick
+            = adminConnection->request(u"admin_kick"_s, {{u"user_id"_s, double(ann.id)}, {u"reason"_s, u"bye"_s}});
         QVERIFY(waitForFinished(kick));
         QVERIFY(kick->isSuccess());
-        QVERIFY2(!ended.isEmpty() || ended.wait(kWaitMs), qPrintable(lost.isEmpty() ? u"no close"_s
-                                                 : u"closed with %1"_s.arg(lost.at(0).at(0).toInt())));
+        QVERIFY2(!ended.isEmpty() || ended.wait(kWaitMs),
+            qPrintable(lost.isEmpty() ? u"no close"_s : u"closed with %1"_s.arg(lost.at(0).at(0).toInt())));
         QCOMPARE(ended.at(0).at(0).toInt(), 4003);
         QCOMPARE(ended.at(0).at(1).toString(), u"bye"_s);
         QCOMPARE(session->state(), ClientSession::State::Disconnected);

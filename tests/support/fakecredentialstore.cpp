@@ -7,7 +7,8 @@ using Switchboard::Console::CredentialJob;
 
 namespace Switchboard::Test {
 
-FakeCredentialStore::FakeCredentialStore(QObject *parent) : CredentialStore(parent) {}
+FakeCredentialStore::FakeCredentialStore(QObject *parent) : CredentialStore(parent)
+{ }
 
 CredentialJob *FakeCredentialStore::refused()
 {

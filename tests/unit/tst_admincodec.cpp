@@ -53,9 +53,8 @@ private slots:
     {
         QTest::addColumn<QJsonObject>("json");
         QTest::addRow("empty") << QJsonObject();
-        QTest::addRow("connections as string")
-            << QJsonObject{{u"connections"_s, u"3"_s}, {u"uptime"_s, 1}};
-        QTest::addRow("no uptime") << QJsonObject{{u"connections"_s, 3}};
+        QTest::addRow("connections as string") << QJsonObject {{u"connections"_s, u"3"_s}, {u"uptime"_s, 1}};
+        QTest::addRow("no uptime") << QJsonObject {{u"connections"_s, 3}};
     }
 
     void malformed()
@@ -72,9 +71,9 @@ private slots:
         QTest::addColumn<QString>("username");
         QTest::addColumn<QStringList>("rooms");
         QTest::addRow("authenticated") << u"admin_connection.json"_s << qint64(12) << u"ann"_s
-                                       << QStringList{u"lobby"_s, u"ops"_s};
-        QTest::addRow("not authenticated") << u"admin_connection_anonymous.json"_s << qint64(0)
-                                           << QString() << QStringList();
+                                       << QStringList {u"lobby"_s, u"ops"_s};
+        QTest::addRow("not authenticated")
+            << u"admin_connection_anonymous.json"_s << qint64(0) << QString() << QStringList();
     }
 
     void connectionGolden()
