@@ -3,8 +3,10 @@
 #include <QFile>
 #include <QTextStream>
 #include <cstdio>
+#include <memory>
 
 #include "server/core/serverapplication.h"
+#include "shared/eventloop/epolleventdispatcher.h"
 #include "server/core/serverconfig.h"
 #include "server/core/signalwatcher.h"
 
@@ -13,6 +15,26 @@ using Switchboard::Server::ServerApplication;
 using Switchboard::Server::ServerConfig;
 
 namespace {
+// The main thread owns every client socket. Qt 6.4's dispatchers cost time proportional to the
+// number of open connections on every wake-up (GLib keeps notifiers in lists, the UNIX one polls
+// them all), so the server uses its own epoll dispatcher (shared/eventloop). SB_EVENT_DISPATCHER=qt
+// keeps Qt's (for comparisons); with it, QT_NO_GLIB=1 is set unless given, for the UNIX one.
+void installEventDispatcher()
+{
+    if (qEnvironmentVariable("SB_EVENT_DISPATCHER") == u"qt"_s) {
+        if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+            qputenv("QT_NO_GLIB", "1");
+        return;
+    }
+    auto dispatcher = std::make_unique<Switchboard::EpollEventDispatcher>();
+    if (!dispatcher->isValid()) {
+        std::fprintf(stderr, "switchboard-server: epoll unavailable, using Qt's event dispatcher\n");
+        qputenv("QT_NO_GLIB", "1");
+        return;
+    }
+    QCoreApplication::setEventDispatcher(dispatcher.release()); // QCoreApplication takes ownership
+}
+
 int fail(const QString &message, int code = 1)
 {
     std::fprintf(stderr, "switchboard-server: %s\n", qPrintable(message));
@@ -22,12 +44,7 @@ int fail(const QString &message, int code = 1)
 
 int main(int argc, char *argv[])
 {
-    // Qt's default Linux event dispatcher (GLib) keeps socket notifiers in lists: every write
-    // (which toggles the write notifier) and every connect/close costs time proportional to the
-    // number of open connections. The plain UNIX dispatcher looks them up by descriptor. An
-    // explicit QT_NO_GLIB in the environment is left alone.
-    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
-        qputenv("QT_NO_GLIB", "1");
+    installEventDispatcher();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);
     QCoreApplication::setApplicationVersion(u"0.1.0"_s);
