@@ -63,6 +63,7 @@ std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *err
         return nullptr;
     options.sqliteFullSync = config.sqliteFullSync;
     options.queueLimit = config.storageQueueLimit;
+    options.commitWindow = std::chrono::milliseconds(config.commitWindowMs);
     auto storage = std::make_unique<SqlStorage>(options);
     storage->setOnlineCheck(std::move(isOnline));
     if (!storage->start(error))

@@ -131,6 +131,7 @@ QStringList ServerConfig::loadIni(const QString &path)
             problems.append(u"sqlite_synchronous: expected full or normal"_s);
     }
     readNumber(s, u"queue_limit"_s, &storageQueueLimit, &problems);
+    readNumber(s, u"commit_window_ms"_s, &commitWindowMs, &problems);
     s.endGroup();
     return problems;
 }
@@ -156,6 +157,8 @@ QStringList ServerConfig::validate() const
         problems.append(u"max_pending_requests must be at least 1"_s);
     if (storageQueueLimit < 16)
         problems.append(u"queue_limit must be at least 16"_s);
+    if (commitWindowMs < 0 || commitWindowMs > 100)
+        problems.append(u"commit_window_ms must be between 0 and 100"_s);
     return problems;
 }
 

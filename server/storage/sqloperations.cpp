@@ -71,6 +71,7 @@ void SqlOperations::clearCaches()
     m_participants.clear();
     m_privateConversations.clear();
     m_conversationTypes.clear();
+    m_lastSeq.clear();
 }
 
 bool SqlOperations::execControl(const QString &sql)
@@ -638,26 +639,50 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
                                                  const QString &clientMsgId, qint64 now, qint64 fileId)
 {
     // seq is assigned inside the transaction: the row lock on the conversation serialises writers.
-    QSqlQuery *q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
-                       {now, conversationId});
-    if (!q || !q->next())
-        return storageError();
-    const qint64 seq = q->value(0).toLongLong();
+    const bool sqlite = m_dialect == Migrations::Dialect::Sqlite;
+    qint64 seq = 0;
+    QSqlQuery *q = nullptr;
+    if (sqlite) {
+        // SQLite has one writer, this thread, so the last seq of a conversation can be cached
+        // (clearCaches() drops it on any rollback). RETURNING would cost SQLite a temporary table
+        // per statement.
+        auto last = m_lastSeq.constFind(conversationId);
+        if (last == m_lastSeq.constEnd()) {
+            q = run(u"SELECT last_seq FROM conversations WHERE id = ?"_s, {conversationId});
+            if (!q || !q->next())
+                return storageError();
+            last = m_lastSeq.insert(conversationId, q->value(0).toLongLong());
+        }
+        seq = *last + 1;
+        if (!run(u"UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?"_s, {seq, now, conversationId}))
+            return storageError();
+        m_lastSeq.insert(conversationId, seq);
+    } else {
+        q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
+                {now, conversationId});
+        if (!q || !q->next())
+            return storageError();
+        seq = q->value(0).toLongLong();
+    }
     QByteArray contentBytes = content.toUtf8();
     if (contentBytes.isNull())
         contentBytes = QByteArray("", 0); // an empty caption is "", not SQL NULL
     const QVariant attachmentText = attachment.isEmpty()
         ? QVariant()
         : QVariant(QString::fromUtf8(QJsonDocument(attachment).toJson(QJsonDocument::Compact)));
-    q = run(u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at, file_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"_s,
+    const QString insert =
+        u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at, file_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
+    q = run(sqlite ? insert : insert + u" RETURNING id"_s,
             {conversationId, seq, senderId, type, contentBytes, attachmentText,
              clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now,
              fileId > 0 ? QVariant(fileId) : QVariant()});
-    if (!q || !q->next())
+    if (!q || (!sqlite && !q->next()))
         return storageError();
     ChatMessage m;
-    m.id = q->value(0).toLongLong();
+    m.id = sqlite ? q->lastInsertId().toLongLong() : q->value(0).toLongLong();
+    if (m.id <= 0)
+        return storageError();
     m.conversationId = conversationId;
     m.seq = seq;
     m.senderId = senderId;

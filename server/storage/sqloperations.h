@@ -121,6 +121,7 @@ private:
     QHash<QString, qint64> m_privateConversations;
     QHash<qint64, bool> m_staff; // roles never change while the server runs
     QHash<qint64, QString> m_conversationTypes;
+    QHash<qint64, qint64> m_lastSeq; // SQLite only: conversation -> last assigned seq
     std::function<bool(qint64)> m_isOnline;
 };
 

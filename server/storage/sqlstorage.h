@@ -3,6 +3,7 @@
 #include <QObject>
 #include <QString>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -24,6 +25,8 @@ struct SqlStorageOptions
     bool sqliteFullSync = true; // PRAGMA synchronous=FULL (survives power loss), else NORMAL
     int queueLimit = 10000;     // pending jobs; beyond it callers get `unavailable`
     int maxBatch = 512;         // jobs per transaction
+    // How long a write that finds the storage thread idle waits for more jobs before it commits.
+    std::chrono::microseconds commitWindow{0};
 };
 
 // Storage over QSqlDatabase (SQLite or PostgreSQL) on a dedicated thread with its own connection.
@@ -103,6 +106,7 @@ private:
     bool openConnection(QString *error);
     void closeConnection();
     void runBatch(std::deque<Job> &batch);
+    bool runBatchWithoutSavepoints(std::deque<Job> &batch);
     void deliver(std::vector<std::function<void(bool)>> finishers, bool committed);
     void setAvailable(bool available);
 
@@ -113,6 +117,7 @@ private:
     QThread *m_thread = nullptr;
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
+    bool m_collecting = false; // guarded by m_mutex: the worker waits out the commit window
     std::deque<Job> m_queue;
     bool m_stopping = false;
     std::atomic<bool> m_available{false};

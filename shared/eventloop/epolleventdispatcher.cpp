@@ -11,7 +11,6 @@
 #include <climits>
 #include <cstring>
 #include <ctime>
-#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -48,6 +47,12 @@ std::uint32_t EpollEventDispatcher::SocketEntry::wantedEvents() const
     if (exception)
         events |= EPOLLPRI;
     return events;
+}
+
+std::uint32_t EpollEventDispatcher::SocketEntry::kernelEvents() const
+{
+    const std::uint32_t events = wantedEvents();
+    return probeWrite ? events & ~std::uint32_t(EPOLLOUT) : events;
 }
 
 EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
@@ -105,8 +110,11 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     int activated = 0;
     if (includeSockets) {
+        activated += probeWritableSockets();
         applySocketChanges();
-        const int timeout = waitTimeoutMs(mayBlock && m_alwaysReadySockets.empty(), includeTimers);
+        const int timeout = waitTimeoutMs(mayBlock && activated == 0 && m_alwaysReadySockets.empty()
+                                              && !m_wakeUpPending.load(),
+                                          includeTimers);
         const int ready = epoll_wait(m_epollFd, m_readyEvents.data(), int(m_readyEvents.size()), timeout);
         if (ready < 0 && errno != EINTR)
             qCWarning(lcEventLoop, "epoll_wait failed: %s", std::strerror(errno));
@@ -155,6 +163,11 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         return;
     }
     *slot = notifier;
+    if (notifier->type() == QSocketNotifier::Write && !(entry.registeredEvents & EPOLLOUT) && !entry.alwaysReady
+        && !entry.probeWrite) {
+        entry.probeWrite = true;
+        m_writeProbes.push_back(fd);
+    }
     markDirty(fd, entry);
 }
 
@@ -169,7 +182,7 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     if (entry.read == notifier)
         entry.read = nullptr;
     else if (entry.write == notifier)
-        entry.write = nullptr;
+        entry.write = nullptr, entry.probeWrite = false;
     else if (entry.exception == notifier)
         entry.exception = nullptr;
     else
@@ -210,7 +223,7 @@ void EpollEventDispatcher::applySocketChanges()
         if (!entry.dirty)
             continue; // listed twice: erased and registered again since
         entry.dirty = false;
-        const std::uint32_t wanted = entry.wantedEvents();
+        const std::uint32_t wanted = entry.kernelEvents();
         if (entry.alwaysReady || wanted == entry.registeredEvents)
             continue;
 
@@ -238,6 +251,49 @@ void EpollEventDispatcher::applySocketChanges()
     m_dirtySockets.clear();
 }
 
+int EpollEventDispatcher::probeWritableSockets()
+{
+    if (m_writeProbes.empty())
+        return 0;
+    // Taken out of the member while handlers run: a handler may run a nested event loop.
+    std::vector<pollfd> probes = std::move(m_probeFds);
+    probes.clear();
+    for (const qintptr fd : m_writeProbes) {
+        const auto it = m_sockets.find(fd);
+        if (it != m_sockets.end() && it->second.probeWrite)
+            probes.push_back({int(fd), POLLOUT, 0});
+    }
+    m_writeProbes.clear();
+    if (probes.empty()) {
+        m_probeFds = std::move(probes);
+        return 0;
+    }
+    if (poll(probes.data(), nfds_t(probes.size()), 0) < 0) {
+        for (pollfd &probe : probes)
+            probe.revents = 0; // treat as not writable yet: epoll will tell
+    }
+    int activated = 0;
+    for (const pollfd &probe : probes) {
+        auto it = m_sockets.find(probe.fd);
+        if (it == m_sockets.end() || !it->second.probeWrite)
+            continue;
+        it->second.probeWrite = false;
+        if (probe.revents & (POLLOUT | POLLERR | POLLHUP)) {
+            QSocketNotifier *notifier = it->second.write;
+            sendActivation(notifier); // usually writes everything and disables the notifier
+            ++activated;
+            it = m_sockets.find(probe.fd);
+            if (it == m_sockets.end())
+                continue;
+        }
+        // Still wanted (a full send buffer, or not writable yet): now epoll has to watch it.
+        if (it->second.write && !(it->second.registeredEvents & EPOLLOUT))
+            markDirty(probe.fd, it->second);
+    }
+    m_probeFds = std::move(probes);
+    return activated;
+}
+
 int EpollEventDispatcher::waitTimeoutMs(bool mayBlock, bool includeTimers) const
 {
     if (!mayBlock)
@@ -259,14 +315,16 @@ int EpollEventDispatcher::waitTimeoutMs(bool mayBlock, bool includeTimers) const
 int EpollEventDispatcher::dispatchSocketEvents(int readyCount)
 {
     int activated = 0;
-    m_dispatchQueue.clear();
+    // Taken out of the member while handlers run: a handler may run a nested event loop.
+    std::vector<ReadySocket> queue = std::move(m_dispatchQueue);
+    queue.clear();
     for (int i = 0; i < readyCount; ++i) {
         const epoll_event &event = m_readyEvents[std::size_t(i)];
         if (event.data.fd == m_wakeFd) {
             drainWakeUp();
             ++activated;
         } else {
-            m_dispatchQueue.push_back({event.data.fd, event.events});
+            queue.push_back({event.data.fd, event.events});
         }
     }
     // Handlers may register and unregister notifiers (even of other ready descriptors), so each
@@ -275,7 +333,7 @@ int EpollEventDispatcher::dispatchSocketEvents(int readyCount)
         const auto it = m_sockets.find(fd);
         return it == m_sockets.end() ? nullptr : it->second.*slot;
     };
-    for (const ReadySocket &ready : m_dispatchQueue) {
+    for (const ReadySocket &ready : queue) {
         if (ready.events & kReadActivation) {
             if (QSocketNotifier *notifier = notifierOf(ready.fd, &SocketEntry::read)) {
                 sendActivation(notifier);
@@ -295,6 +353,7 @@ int EpollEventDispatcher::dispatchSocketEvents(int readyCount)
             }
         }
     }
+    m_dispatchQueue = std::move(queue);
     return activated;
 }
 

@@ -2,6 +2,7 @@
 
 #include <QAbstractEventDispatcher>
 
+#include <poll.h>
 #include <sys/epoll.h>
 
 #include <atomic>
@@ -23,7 +24,9 @@ namespace Switchboard {
 // Here the kernel keeps the interest set (epoll), a wake-up costs time proportional to the sockets
 // that are actually ready, and notifier changes are batched and applied just before waiting (the
 // write notifier that QAbstractSocket enables and disables around every write often flips twice
-// between two waits and then costs nothing).
+// between two waits and then costs nothing). A write notifier that was just enabled is first
+// probed with one poll() over all such sockets: a socket with room in its send buffer is activated
+// at once, and only a full one is handed to epoll, so the usual small write costs no epoll_ctl().
 //
 // Semantics follow QEventDispatcherUNIX: level-triggered notifiers (a read notifier also fires on
 // hang-up and error, like POLLIN|POLLHUP|POLLERR), posted events sent at the start of every pass,
@@ -64,8 +67,10 @@ private:
         QSocketNotifier *write = nullptr;
         QSocketNotifier *exception = nullptr;
         std::uint32_t wantedEvents() const;
+        std::uint32_t kernelEvents() const; // wantedEvents() without a write still being probed
         std::uint32_t registeredEvents = 0;
         bool dirty = false;
+        bool probeWrite = false; // write notifier just enabled: try poll() before telling epoll
         bool alwaysReady = false; // epoll refused the descriptor (regular file): poll() semantics
     };
 
@@ -83,6 +88,7 @@ private:
 
     void markDirty(qintptr fd, SocketEntry &entry);
     void applySocketChanges();
+    int probeWritableSockets();
     int waitTimeoutMs(bool mayBlock, bool includeTimers) const;
     int dispatchSocketEvents(int readyCount);
     int activateAlwaysReady();
@@ -99,6 +105,8 @@ private:
     std::unordered_map<qintptr, SocketEntry> m_sockets;
     std::vector<qintptr> m_dirtySockets;
     std::vector<qintptr> m_alwaysReadySockets;
+    std::vector<qintptr> m_writeProbes;
+    std::vector<pollfd> m_probeFds;
     std::vector<epoll_event> m_readyEvents;
 
     struct ReadySocket
