@@ -78,9 +78,8 @@ std::function<void(Result<QJsonObject>)> RequestRouter::replier(Session *session
 
 void RequestRouter::reply(Session *session, quint64 ticket, const Request &request, const Result<QJsonObject> &r)
 {
-    const QJsonObject frame = r ? JsonCodec::successReply(request.type, request.id, r.value())
-                                : JsonCodec::errorReply(request.type, request.id, r.error());
-    session->fillSlot(ticket, JsonCodec::serialize(frame));
+    session->fillSlot(ticket, r ? JsonCodec::serializeSuccessReply(request.type, request.id, r.value())
+                                : JsonCodec::serializeErrorReply(request.type, request.id, r.error()));
 }
 
 void RequestRouter::replyError(Session *session, const Request &request, const ProtocolError &error)

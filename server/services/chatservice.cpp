@@ -41,15 +41,18 @@ ChatService::ChatService(Storage &storage, SessionRegistry &registry, ServerMetr
 {
 }
 
+ChatMessage ChatService::withFileUrl(const ChatMessage &message) const
+{
+    if (message.attachment.isEmpty() || !message.attachment.value(u"file_id"_s).isDouble())
+        return message;
+    ChatMessage m = message;
+    m.attachment.insert(u"url"_s, m_signer.url(qint64(m.attachment.value(u"file_id"_s).toDouble())));
+    return m;
+}
+
 QJsonObject ChatService::encode(const ChatMessage &message) const
 {
-    QJsonObject o = JsonCodec::encode(message);
-    if (!message.attachment.isEmpty() && message.attachment.value(u"file_id"_s).isDouble()) {
-        QJsonObject a = message.attachment;
-        a.insert(u"url"_s, m_signer.url(qint64(a.value(u"file_id"_s).toDouble())));
-        o.insert(u"attachment"_s, a);
-    }
-    return o;
+    return JsonCodec::encode(withFileUrl(message));
 }
 
 QJsonObject ChatService::encode(const ConversationInfo &conversation) const
@@ -149,8 +152,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
 
 void ChatService::deliver(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
 {
-    const QByteArray frame = JsonCodec::serialize(
-        QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, encode(message)}});
+    const QByteArray frame = JsonCodec::serializeNewMessage(withFileUrl(message));
     for (qint64 userId : participants) {
         // Copy: a session that cannot keep up is aborted inside sendEvent.
         const QList<Session *> sessions = m_registry.sessionsOf(userId);
@@ -165,8 +167,7 @@ void ChatService::deliver(const ChatMessage &message, const QList<qint64> &parti
 
 void ChatService::deliverToStaff(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
 {
-    const QByteArray frame = JsonCodec::serialize(
-        QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, encode(message)}});
+    const QByteArray frame = JsonCodec::serializeNewMessage(withFileUrl(message));
     const QList<Session *> staff = m_registry.staffSessions();
     for (Session *s : staff) {
         if (s == origin || participants.contains(s->userId()))

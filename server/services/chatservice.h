@@ -44,7 +44,8 @@ public:
 
     // The frames that follow a successful auth: every pending message, then sync_complete.
     QList<QByteArray> offlineFrames(const PendingMessages &pending) const;
-    // The message as the wire shows it: attachments get a fresh signed download URL.
+    // The message as clients see it: a file attachment carries a fresh signed, expiring URL.
+    ChatMessage withFileUrl(const ChatMessage &message) const;
     QJsonObject encode(const ChatMessage &message) const;
     QJsonObject encode(const ConversationInfo &conversation) const;
     static constexpr int kOfflineBatch = 1000;

@@ -232,4 +232,50 @@ QByteArray serialize(const QJsonObject &frame)
     return QJsonDocument(frame).toJson(QJsonDocument::Compact);
 }
 
+QByteArray serializeSuccessReply(const QString &type, const QJsonValue &id, const QJsonObject &data)
+{
+    JsonWriter w;
+    w.beginObject().key("type").value(type).key("success").value(true).key("data").value(QJsonValue(data));
+    if (!id.isUndefined())
+        w.key("id").value(id);
+    w.endObject();
+    return w.take();
+}
+
+QByteArray serializeErrorReply(const QString &type, const QJsonValue &id, const ProtocolError &error)
+{
+    JsonWriter w;
+    w.beginObject().key("type").value(type).key("success").value(false).key("error").value(QJsonValue(encode(error)));
+    if (!id.isUndefined())
+        w.key("id").value(id);
+    w.endObject();
+    return w.take();
+}
+
+void writeMessage(JsonWriter &w, const ChatMessage &m)
+{
+    w.beginObject()
+        .key("id").value(m.id)
+        .key("conversation_id").value(m.conversationId)
+        .key("seq").value(m.seq)
+        .key("sender_id").value(m.senderId)
+        .key("type").value(m.type)
+        .key("content").value(m.content)
+        .key("attachment");
+    if (m.attachment.isEmpty())
+        w.nullValue();
+    else
+        w.value(QJsonValue(m.attachment));
+    w.key("client_msg_id").stringOrNull(m.clientMsgId).key("created_at").value(m.createdAt).endObject();
+}
+
+QByteArray serializeNewMessage(const ChatMessage &message)
+{
+    JsonWriter w(256 + message.content.size() * 3);
+    w.beginObject().key("type").value(u"new_message").key("message");
+    writeMessage(w, message);
+    w.endObject();
+    return w.take();
+}
+
 } // namespace Switchboard::JsonCodec

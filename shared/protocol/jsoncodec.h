@@ -8,6 +8,7 @@
 #include "shared/protocol/adminconnection.h"
 #include "shared/protocol/chatmessage.h"
 #include "shared/protocol/conversationinfo.h"
+#include "shared/protocol/jsonwriter.h"
 #include "shared/protocol/protocolerror.h"
 #include "shared/protocol/result.h"
 #include "shared/protocol/serverstats.h"
@@ -42,6 +43,14 @@ QJsonObject errorReply(const QString &type, const QJsonValue &id, const Protocol
 
 // Compact UTF-8 serialisation of one frame.
 QByteArray serialize(const QJsonObject &frame);
+
+// The same frames written directly (JsonWriter), for the hot paths: they parse to exactly what
+// serialize(successReply(...)), serialize(errorReply(...)) and encode(message) produce.
+QByteArray serializeSuccessReply(const QString &type, const QJsonValue &id, const QJsonObject &data);
+QByteArray serializeErrorReply(const QString &type, const QJsonValue &id, const ProtocolError &error);
+void writeMessage(JsonWriter &writer, const ChatMessage &message);
+// {"type": "new_message", "message": {...}}
+QByteArray serializeNewMessage(const ChatMessage &message);
 
 } // namespace JsonCodec
 } // namespace Switchboard

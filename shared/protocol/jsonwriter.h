@@ -1,0 +1,57 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonValue>
+#include <QLatin1StringView>
+#include <QStringView>
+
+namespace Switchboard {
+
+// Writes compact JSON straight into UTF-8 bytes. For the frames a server sends most (a stored
+// message, the reply envelope) building a QJsonObject and serialising it cost more than all the
+// rest of the path; this writes the same JSON value without the intermediate tree. Numbers and
+// strings are formatted the way QJsonDocument::toJson() formats them, so a frame parses to the
+// same QJsonObject either way; only the key order is the caller's.
+//
+//   JsonWriter w;
+//   w.beginObject().key("type").value(u"pong").key("id").value(QJsonValue(7)).endObject();
+//   QByteArray frame = w.take();
+class JsonWriter
+{
+public:
+    explicit JsonWriter(qsizetype reserve = 256);
+
+    JsonWriter &beginObject();
+    JsonWriter &endObject();
+    JsonWriter &beginArray();
+    JsonWriter &endArray();
+    // `name` is written as is: ASCII that needs no escaping (protocol field names).
+    JsonWriter &key(QLatin1StringView name);
+    JsonWriter &key(const char *name) { return key(QLatin1StringView(name)); }
+
+    JsonWriter &value(qint64 number);
+    JsonWriter &value(int number) { return value(qint64(number)); }
+    JsonWriter &value(double number);
+    JsonWriter &value(bool flag);
+    JsonWriter &value(QStringView text);
+    JsonWriter &value(const QString &text) { return value(QStringView(text)); }
+    JsonWriter &value(const char16_t *text) { return value(QStringView(text)); }
+    // Any JSON value, objects and arrays included (an undefined value is written as null).
+    JsonWriter &value(const QJsonValue &json);
+    JsonWriter &nullValue();
+    // A null QString is JSON null, any other (also an empty one) a string.
+    JsonWriter &stringOrNull(const QString &text);
+
+    const QByteArray &bytes() const { return m_out; }
+    QByteArray take();
+
+private:
+    void separate();
+    void writeString(QStringView text);
+
+    QByteArray m_out;
+    bool m_needComma = false;
+    bool m_afterKey = false;
+};
+
+} // namespace Switchboard
