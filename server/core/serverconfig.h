@@ -60,7 +60,7 @@ struct ServerConfig
     // [storage]
     bool sqliteFullSync = true;
     int storageQueueLimit = 10000;
-    int commitWindowMs = 2; // under load, a write waits this long for others to share its commit
+    int commitWindowMs = 5; // under load, a write waits this long for others to share its commit
 
     // Loads the INI file (if any) into this config. Returns problems found.
     QStringList loadIni(const QString &path);

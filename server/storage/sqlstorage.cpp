@@ -177,6 +177,7 @@ void SqlStorage::workerLoop()
     // Batches that begin closer together than this mean sustained load (see the commit window).
     constexpr auto kBusyGap = std::chrono::milliseconds(20);
     auto lastBatchStart = std::chrono::steady_clock::time_point{};
+    size_t lastBatchSize = 0;
     for (;;) {
         std::deque<Job> batch;
         {
@@ -200,10 +201,10 @@ void SqlStorage::workerLoop()
                 break;
             // Commit window: a write that finds the thread idle waits a moment for company, so
             // that one commit (one fsync, one write of each touched page) serves many jobs.
-            // Only under sustained load (the previous batch began moments ago): an idle server
-            // commits a lone message at once.
+            // Only under sustained load (the previous batch held several jobs and began moments
+            // ago): a quiet server, or a trickle of one message at a time, commits at once.
             const auto now = std::chrono::steady_clock::now();
-            const bool busy = now - lastBatchStart < kBusyGap;
+            const bool busy = now - lastBatchStart < kBusyGap && lastBatchSize > 1;
             lastBatchStart = now;
             if (busy && m_options.commitWindow.count() > 0 && m_available.load() && !m_stopping
                 && m_queue.size() < size_t(m_options.maxBatch)
@@ -215,6 +216,7 @@ void SqlStorage::workerLoop()
                 m_collecting = false;
             }
             const size_t n = std::min<size_t>(m_queue.size(), size_t(m_options.maxBatch));
+            lastBatchSize = n;
             for (size_t i = 0; i < n; ++i) {
                 batch.push_back(std::move(m_queue.front()));
                 m_queue.pop_front();
