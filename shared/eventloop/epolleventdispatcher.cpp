@@ -3,6 +3,7 @@
 #include "shared/eventloop/logging.h"
 
 #include <QCoreApplication>
+#include <QScopeGuard>
 #include <QSocketNotifier>
 #include <QThread>
 
@@ -89,12 +90,14 @@ EpollEventDispatcher::~EpollEventDispatcher()
 
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
+    ++m_depth;
+    const auto leave = qScopeGuard([this] { --m_depth; });
     m_interrupted.store(false, std::memory_order_relaxed);
     emit awake();
 
-    // Clear before sending: anything posted from here on sets it again (and, from another thread,
-    // writes the eventfd), so the wait below cannot sleep through it.
-    m_wakeUpPending.store(false, std::memory_order_seq_cst);
+    // Cleared before sending: anything the loop's thread posts from here on sets it again, and
+    // another thread's post writes the eventfd, so the wait below cannot sleep through either.
+    m_postedByOwnThread = false;
     QCoreApplication::sendPostedEvents();
 
     if (m_interrupted.load(std::memory_order_relaxed))
@@ -102,24 +105,28 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     const bool includeTimers = !flags.testFlag(QEventLoop::X11ExcludeTimers);
     const bool includeSockets = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
-    bool mayBlock = flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_wakeUpPending.load();
+    bool mayBlock = flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_postedByOwnThread;
     if (mayBlock) {
         emit aboutToBlock();
-        mayBlock = !m_wakeUpPending.load() && !m_interrupted.load(std::memory_order_relaxed);
+        mayBlock = !m_postedByOwnThread && !m_interrupted.load(std::memory_order_relaxed);
     }
 
     int activated = 0;
     if (includeSockets) {
         activated += probeWritableSockets();
         applySocketChanges();
-        const int timeout = waitTimeoutMs(mayBlock && activated == 0 && m_alwaysReadySockets.empty()
-                                              && !m_wakeUpPending.load(),
+        // Sockets an outer pass found ready and has not served yet (this is a nested loop) are
+        // served here too, without waiting.
+        const bool nothingPending = m_pendingSocketsDone >= m_pendingSockets.size();
+        const int timeout = waitTimeoutMs(mayBlock && activated == 0 && nothingPending && m_alwaysReadySockets.empty()
+                                              && !m_postedByOwnThread,
                                           includeTimers);
         const int ready = epoll_wait(m_epollFd, m_readyEvents.data(), int(m_readyEvents.size()), timeout);
         if (ready < 0 && errno != EINTR)
             qCWarning(lcEventLoop, "epoll_wait failed: %s", std::strerror(errno));
         if (ready > 0)
-            activated += dispatchSocketEvents(ready);
+            activated += collectReadySockets(ready);
+        activated += dispatchPendingSockets();
         activated += activateAlwaysReady();
     } else {
         // Sockets excluded (rare: a caller that wants only timers and posted events): wait on the
@@ -253,34 +260,36 @@ void EpollEventDispatcher::applySocketChanges()
 
 int EpollEventDispatcher::probeWritableSockets()
 {
-    if (m_writeProbes.empty())
-        return 0;
-    // Taken out of the member while handlers run: a handler may run a nested event loop.
-    std::vector<pollfd> probes = std::move(m_probeFds);
-    probes.clear();
-    for (const qintptr fd : m_writeProbes) {
-        const auto it = m_sockets.find(fd);
-        if (it != m_sockets.end() && it->second.probeWrite)
-            probes.push_back({int(fd), POLLOUT, 0});
-    }
-    m_writeProbes.clear();
-    if (probes.empty()) {
-        m_probeFds = std::move(probes);
+    const std::size_t first = m_writeProbesDone;
+    const std::size_t end = m_writeProbes.size();
+    if (first >= end) {
+        if (m_depth == 1) {
+            m_writeProbes.clear();
+            m_writeProbesDone = 0;
+        }
         return 0;
     }
+    // One poll() for every socket whose write notifier was enabled since the last pass.
+    std::vector<pollfd> probes;
+    probes.reserve(end - first);
+    for (std::size_t i = first; i < end; ++i)
+        probes.push_back({int(m_writeProbes[i]), POLLOUT, 0});
     if (poll(probes.data(), nfds_t(probes.size()), 0) < 0) {
         for (pollfd &probe : probes)
             probe.revents = 0; // treat as not writable yet: epoll will tell
     }
+
     int activated = 0;
-    for (const pollfd &probe : probes) {
+    // The shared cursor advances one probe at a time, so a nested loop started by a handler
+    // carries on with the probes after the current one instead of leaving them unwatched.
+    while (m_writeProbesDone >= first && m_writeProbesDone < end) {
+        const pollfd &probe = probes[m_writeProbesDone++ - first];
         auto it = m_sockets.find(probe.fd);
         if (it == m_sockets.end() || !it->second.probeWrite)
-            continue;
+            continue; // disabled meanwhile, or already served by a nested loop
         it->second.probeWrite = false;
         if (probe.revents & (POLLOUT | POLLERR | POLLHUP)) {
-            QSocketNotifier *notifier = it->second.write;
-            sendActivation(notifier); // usually writes everything and disables the notifier
+            sendActivation(it->second.write); // usually writes everything and disables the notifier
             ++activated;
             it = m_sockets.find(probe.fd);
             if (it == m_sockets.end())
@@ -290,7 +299,10 @@ int EpollEventDispatcher::probeWritableSockets()
         if (it->second.write && !(it->second.registeredEvents & EPOLLOUT))
             markDirty(probe.fd, it->second);
     }
-    m_probeFds = std::move(probes);
+    if (m_depth == 1 && m_writeProbesDone >= m_writeProbes.size()) {
+        m_writeProbes.clear();
+        m_writeProbesDone = 0;
+    }
     return activated;
 }
 
@@ -312,48 +324,58 @@ int EpollEventDispatcher::waitTimeoutMs(bool mayBlock, bool includeTimers) const
     return -1;
 }
 
-int EpollEventDispatcher::dispatchSocketEvents(int readyCount)
+int EpollEventDispatcher::collectReadySockets(int readyCount)
 {
     int activated = 0;
-    // Taken out of the member while handlers run: a handler may run a nested event loop.
-    std::vector<ReadySocket> queue = std::move(m_dispatchQueue);
-    queue.clear();
     for (int i = 0; i < readyCount; ++i) {
         const epoll_event &event = m_readyEvents[std::size_t(i)];
         if (event.data.fd == m_wakeFd) {
             drainWakeUp();
             ++activated;
-        } else {
-            queue.push_back({event.data.fd, event.events});
+            continue;
         }
+        const auto it = m_sockets.find(event.data.fd);
+        if (it == m_sockets.end())
+            continue;
+        // One queue entry per descriptor, whatever the number of passes that saw it ready.
+        if (it->second.pendingEvents == 0)
+            m_pendingSockets.push_back(event.data.fd);
+        it->second.pendingEvents |= event.events;
     }
-    // Handlers may register and unregister notifiers (even of other ready descriptors), so each
-    // notifier is looked up again right before it is activated.
-    const auto notifierOf = [this](qintptr fd, QSocketNotifier *SocketEntry::*slot) -> QSocketNotifier * {
+    return activated;
+}
+
+int EpollEventDispatcher::dispatchPendingSockets()
+{
+    int activated = 0;
+    // Handlers may register and unregister notifiers (also of other ready descriptors) and run
+    // nested loops, which continue with this same queue: each step re-reads the shared cursor and
+    // looks the descriptor up again. A descriptor closed meanwhile lost its entry (and its pending
+    // readiness), so a new socket that got the same number is not activated with stale news.
+    const auto activate = [this, &activated](qintptr fd, QSocketNotifier *SocketEntry::*slot) {
         const auto it = m_sockets.find(fd);
-        return it == m_sockets.end() ? nullptr : it->second.*slot;
+        if (it != m_sockets.end() && it->second.*slot) {
+            sendActivation(it->second.*slot);
+            ++activated;
+        }
     };
-    for (const ReadySocket &ready : queue) {
-        if (ready.events & kReadActivation) {
-            if (QSocketNotifier *notifier = notifierOf(ready.fd, &SocketEntry::read)) {
-                sendActivation(notifier);
-                ++activated;
-            }
-        }
-        if (ready.events & kWriteActivation) {
-            if (QSocketNotifier *notifier = notifierOf(ready.fd, &SocketEntry::write)) {
-                sendActivation(notifier);
-                ++activated;
-            }
-        }
-        if (ready.events & kExceptionActivation) {
-            if (QSocketNotifier *notifier = notifierOf(ready.fd, &SocketEntry::exception)) {
-                sendActivation(notifier);
-                ++activated;
-            }
-        }
+    while (m_pendingSocketsDone < m_pendingSockets.size()) {
+        const qintptr fd = m_pendingSockets[m_pendingSocketsDone++];
+        const auto it = m_sockets.find(fd);
+        if (it == m_sockets.end())
+            continue;
+        const std::uint32_t events = std::exchange(it->second.pendingEvents, 0);
+        if (events & kReadActivation)
+            activate(fd, &SocketEntry::read);
+        if (events & kWriteActivation)
+            activate(fd, &SocketEntry::write);
+        if (events & kExceptionActivation)
+            activate(fd, &SocketEntry::exception);
     }
-    m_dispatchQueue = std::move(queue);
+    if (m_depth == 1) {
+        m_pendingSockets.clear();
+        m_pendingSocketsDone = 0;
+    }
     return activated;
 }
 
@@ -465,8 +487,8 @@ int EpollEventDispatcher::activateTimers()
     int activated = 0;
     for (const auto &[id, serial] : due) {
         auto it = m_timers.find(id);
-        if (it == m_timers.end() || it->second.serial != serial || it->second.firing)
-            continue; // killed, restarted or still running its handler in a nested loop
+        if (it == m_timers.end() || it->second.serial != serial || it->second.firing || it->second.deadlineNs > now)
+            continue; // killed, restarted, running its handler in a nested loop, or fired by one
         Timer &timer = it->second;
         m_timerQueue.erase(TimerKey{timer.deadlineNs, timer.serial, timer.id});
         scheduleTimer(timer, now);
@@ -489,16 +511,21 @@ void EpollEventDispatcher::drainWakeUp()
     eventfd_t value = 0;
     while (eventfd_read(m_wakeFd, &value) != 0 && errno == EINTR) {
     }
+    // After the read: a writer that still saw the flag set and skipped its write posted before
+    // this pass ends, and the next pass sends posted events before it may block.
+    m_eventFdArmed.store(false);
 }
 
 void EpollEventDispatcher::wakeUp()
 {
-    if (m_wakeUpPending.exchange(true))
-        return; // already pending: the loop will not block before it has looked at the flag
-    // The loop's own thread (posting while it dispatches) needs no syscall: processEvents() checks
-    // the flag right before it would block.
-    if (QThread::currentThread() == thread())
+    // The loop's own thread (posting while it dispatches) needs no syscall: processEvents() looks
+    // at the flag before it blocks.
+    if (QThread::currentThread() == thread()) {
+        m_postedByOwnThread = true;
         return;
+    }
+    if (m_eventFdArmed.exchange(true))
+        return; // written and not drained yet: the loop is (or will be) woken anyway
     while (eventfd_write(m_wakeFd, 1) != 0 && errno == EINTR) {
     }
 }

@@ -69,6 +69,7 @@ private:
         std::uint32_t wantedEvents() const;
         std::uint32_t kernelEvents() const; // wantedEvents() without a write still being probed
         std::uint32_t registeredEvents = 0;
+        std::uint32_t pendingEvents = 0; // reported ready, not yet dispatched (see m_pendingSockets)
         bool dirty = false;
         bool probeWrite = false; // write notifier just enabled: try poll() before telling epoll
         bool alwaysReady = false; // epoll refused the descriptor (regular file): poll() semantics
@@ -90,7 +91,8 @@ private:
     void applySocketChanges();
     int probeWritableSockets();
     int waitTimeoutMs(bool mayBlock, bool includeTimers) const;
-    int dispatchSocketEvents(int readyCount);
+    int collectReadySockets(int readyCount);
+    int dispatchPendingSockets();
     int activateAlwaysReady();
     int activateTimers();
     void scheduleTimer(Timer &timer, qint64 nowNs);
@@ -99,22 +101,25 @@ private:
 
     int m_epollFd = -1;
     int m_wakeFd = -1;
-    std::atomic<bool> m_wakeUpPending{false};
+    // Set by another thread when it writes the eventfd, cleared when the loop has drained it: a
+    // wake-up from another thread is never lost, and a burst of posts costs one write().
+    std::atomic<bool> m_eventFdArmed{false};
+    // The loop's own thread posted something (no syscall needed): do not block this pass.
+    bool m_postedByOwnThread = false;
     std::atomic<bool> m_interrupted{false};
+    // processEvents() calls on the stack (handlers may run nested event loops). The work lists
+    // below are shared by all levels, as in Qt's dispatcher, and only the outermost level
+    // compacts them.
+    int m_depth = 0;
 
     std::unordered_map<qintptr, SocketEntry> m_sockets;
     std::vector<qintptr> m_dirtySockets;
     std::vector<qintptr> m_alwaysReadySockets;
     std::vector<qintptr> m_writeProbes;
-    std::vector<pollfd> m_probeFds;
+    std::size_t m_writeProbesDone = 0;
+    std::vector<qintptr> m_pendingSockets;
+    std::size_t m_pendingSocketsDone = 0;
     std::vector<epoll_event> m_readyEvents;
-
-    struct ReadySocket
-    {
-        qintptr fd;
-        std::uint32_t events;
-    };
-    std::vector<ReadySocket> m_dispatchQueue;
 
     std::unordered_map<int, Timer> m_timers;
     std::set<TimerKey> m_timerQueue;
