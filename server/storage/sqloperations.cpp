@@ -378,13 +378,18 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
     result.participants = members.value();
 
     if (!r.clientMsgId.isEmpty()) {
-        QSqlQuery *q = run(u"SELECT "_s + kMessageColumns
-                               + u" FROM messages m WHERE m.sender_id = ? AND m.client_msg_id = ?"
-                                 " AND m.created_at > ? ORDER BY m.id DESC LIMIT 1"_s,
-                           {r.senderId, r.clientMsgId, r.now - kDedupWindowMs});
+        // Asks for the id only: almost every send is new, and a one-column result is cheaper for
+        // Qt to set up on every execution than the whole row.
+        static const QString findDuplicate = u"SELECT m.id FROM messages m WHERE m.sender_id = ? AND m.client_msg_id = ?"
+                                             " AND m.created_at > ? ORDER BY m.id DESC LIMIT 1"_s;
+        QSqlQuery *q = run(findDuplicate, {r.senderId, r.clientMsgId, r.now - kDedupWindowMs});
         if (!q)
             return storageError();
         if (q->next()) {
+            const qint64 originalId = q->value(0).toLongLong();
+            q = run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.id = ?"_s, {originalId});
+            if (!q || !q->next())
+                return storageError();
             result.message = readMessage(*q, 0);
             result.duplicate = true;
             if (result.message.conversationId != conversationId) {
@@ -670,10 +675,11 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
     const QVariant attachmentText = attachment.isEmpty()
         ? QVariant()
         : QVariant(QString::fromUtf8(QJsonDocument(attachment).toJson(QJsonDocument::Compact)));
-    const QString insert =
+    static const QString insert =
         u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at, file_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
-    q = run(sqlite ? insert : insert + u" RETURNING id"_s,
+    static const QString insertReturningId = insert + u" RETURNING id"_s;
+    q = run(sqlite ? insert : insertReturningId,
             {conversationId, seq, senderId, type, contentBytes, attachmentText,
              clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now,
              fileId > 0 ? QVariant(fileId) : QVariant()});
