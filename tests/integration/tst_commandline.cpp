@@ -303,6 +303,26 @@ private slots:
             QVERIFY2(!server.err.trimmed().isEmpty(), qPrintable(arguments.join(u' ')));
             QVERIFY(!server.out.contains("listening on"));
         }
+        // Out of range values are refused too (storage and limits).
+        const QString badIni = dir.filePath(u"bad.ini"_s);
+        for (const char *text : {"[storage]\ncommit_window_ms=101\n", "[storage]\nqueue_limit=15\n",
+                                 "[limits]\nmax_pending_requests=0\n"}) {
+            QVERIFY(writeFile(badIni, text));
+            Launched server;
+            const int code = server.runToExit({u"--config"_s, badIni, u"--listen"_s, u"127.0.0.1:0"_s,
+                                               u"--database"_s, db.url()});
+            QVERIFY2(code > 0, text);
+            QVERIFY2(!server.err.trimmed().isEmpty(), text);
+            QVERIFY(!server.out.contains("listening on"));
+        }
+        // The boundary values are accepted.
+        QVERIFY(writeFile(badIni, "[storage]\ncommit_window_ms=0\nqueue_limit=16\n"));
+        {
+            Launched server;
+            QString why;
+            QVERIFY2(server.start({u"--config"_s, badIni, u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why),
+                     qPrintable(why));
+        }
     }
 
     void tlsServesWssAndHttps()
