@@ -7,6 +7,9 @@
 #include <limits>
 
 #include "server/storage/logging.h"
+#include "server/storage/sqlitestatement.h"
+
+#include <QSqlDriver>
 
 using namespace Qt::StringLiterals;
 
@@ -54,6 +57,62 @@ QString likePattern(const QString &query)
 SqlOperations::SqlOperations(QSqlDatabase db, Migrations::Dialect dialect)
     : m_db(std::move(db)), m_dialect(dialect)
 {
+    // Qt's SQLite driver on Debian uses the system libsqlite3, the library this target links, so
+    // its connection handle can be used directly.
+    if (m_dialect == Migrations::Dialect::Sqlite && qEnvironmentVariable("SB_SQLITE_NATIVE") != u"0"_s) {
+        const QVariant handle = m_db.driver() ? m_db.driver()->handle() : QVariant();
+        if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0)
+            m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());
+    }
+}
+
+SqlOperations::~SqlOperations() = default;
+
+SqliteStatement *SqlOperations::native(std::unique_ptr<SqliteStatement> &slot, const char *sql)
+{
+    if (!slot) {
+        auto statement = std::make_unique<SqliteStatement>(m_sqlite, sql);
+        if (!statement->isValid()) {
+            qCWarning(lcStorage) << "prepare failed:" << QByteArray(sql).left(60) << statement->error();
+            m_failed = true;
+            return nullptr;
+        }
+        slot = std::move(statement);
+    }
+    return slot.get();
+}
+
+void SqlOperations::nativeFailed(SqliteStatement &statement, const char *what)
+{
+    qCWarning(lcStorage) << "statement failed:" << what << statement.error();
+    statement.reset();
+    m_failed = true;
+}
+
+Result<std::optional<qint64>> SqlOperations::findDuplicate(qint64 senderId, const QString &clientMsgId, qint64 notBefore)
+{
+    // Asks for the id only: almost every send is new, and a one-column result is the cheapest.
+    static constexpr char kSql[] = "SELECT m.id FROM messages m WHERE m.sender_id = ? AND m.client_msg_id = ?"
+                                   " AND m.created_at > ? ORDER BY m.id DESC LIMIT 1";
+    if (m_sqlite) {
+        SqliteStatement *st = native(m_nativeFindDuplicate, kSql);
+        if (!st)
+            return storageError();
+        if (!st->bind(1, senderId) || !st->bind(2, clientMsgId) || !st->bind(3, notBefore) || !st->step()) {
+            nativeFailed(*st, "find duplicate");
+            return storageError();
+        }
+        const std::optional<qint64> id = st->hasRow() ? std::optional<qint64>(st->int64At(0)) : std::nullopt;
+        st->reset();
+        return id;
+    }
+    static const QString sql = QString::fromLatin1(kSql);
+    QSqlQuery *q = run(sql, {senderId, clientMsgId, notBefore});
+    if (!q)
+        return storageError();
+    if (!q->next())
+        return std::optional<qint64>();
+    return std::optional<qint64>(q->value(0).toLongLong());
 }
 
 void SqlOperations::finishStatements()
@@ -72,6 +131,9 @@ void SqlOperations::clearCaches()
     m_privateConversations.clear();
     m_conversationTypes.clear();
     m_lastSeq.clear();
+    m_nativeFindDuplicate.reset();
+    m_nativeUpdateLastSeq.reset();
+    m_nativeInsertMessage.reset();
 }
 
 bool SqlOperations::execControl(const QString &sql)
@@ -378,16 +440,11 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
     result.participants = members.value();
 
     if (!r.clientMsgId.isEmpty()) {
-        // Asks for the id only: almost every send is new, and a one-column result is cheaper for
-        // Qt to set up on every execution than the whole row.
-        static const QString findDuplicate = u"SELECT m.id FROM messages m WHERE m.sender_id = ? AND m.client_msg_id = ?"
-                                             " AND m.created_at > ? ORDER BY m.id DESC LIMIT 1"_s;
-        QSqlQuery *q = run(findDuplicate, {r.senderId, r.clientMsgId, r.now - kDedupWindowMs});
-        if (!q)
-            return storageError();
-        if (q->next()) {
-            const qint64 originalId = q->value(0).toLongLong();
-            q = run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.id = ?"_s, {originalId});
+        auto duplicate = findDuplicate(r.senderId, r.clientMsgId, r.now - kDedupWindowMs);
+        if (!duplicate)
+            return duplicate.error();
+        if (duplicate->has_value()) {
+            QSqlQuery *q = run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.id = ?"_s, {*duplicate.value()});
             if (!q || !q->next())
                 return storageError();
             result.message = readMessage(*q, 0);
@@ -659,8 +716,19 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
             last = m_lastSeq.insert(conversationId, q->value(0).toLongLong());
         }
         seq = *last + 1;
-        if (!run(u"UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?"_s, {seq, now, conversationId}))
+        static constexpr char kUpdate[] = "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?";
+        if (m_sqlite) {
+            SqliteStatement *st = native(m_nativeUpdateLastSeq, kUpdate);
+            if (!st)
+                return storageError();
+            if (!st->bind(1, seq) || !st->bind(2, now) || !st->bind(3, conversationId) || !st->step()) {
+                nativeFailed(*st, "update last_seq");
+                return storageError();
+            }
+            st->reset();
+        } else if (!run(QString::fromLatin1(kUpdate), {seq, now, conversationId})) {
             return storageError();
+        }
         m_lastSeq.insert(conversationId, seq);
     } else {
         q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
@@ -675,18 +743,38 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
     const QVariant attachmentText = attachment.isEmpty()
         ? QVariant()
         : QVariant(QString::fromUtf8(QJsonDocument(attachment).toJson(QJsonDocument::Compact)));
-    static const QString insert =
-        u"INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at, file_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"_s;
-    static const QString insertReturningId = insert + u" RETURNING id"_s;
-    q = run(sqlite ? insert : insertReturningId,
-            {conversationId, seq, senderId, type, contentBytes, attachmentText,
-             clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now,
-             fileId > 0 ? QVariant(fileId) : QVariant()});
-    if (!q || (!sqlite && !q->next()))
-        return storageError();
+    static constexpr char kInsert[] =
+        "INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at, file_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    qint64 id = 0;
+    if (m_sqlite) {
+        SqliteStatement *st = native(m_nativeInsertMessage, kInsert);
+        if (!st)
+            return storageError();
+        const bool bound = st->bind(1, conversationId) && st->bind(2, seq) && st->bind(3, senderId) && st->bind(4, type)
+            && st->bindBlob(5, contentBytes)
+            && (attachmentText.isNull() ? st->bindNull(6) : st->bind(6, attachmentText.toString()))
+            && st->bind(7, clientMsgId.isEmpty() ? QString() : clientMsgId) && st->bind(8, now)
+            && (fileId > 0 ? st->bind(9, fileId) : st->bindNull(9));
+        if (!bound || !st->step()) {
+            nativeFailed(*st, "insert message");
+            return storageError();
+        }
+        id = st->lastInsertRowId();
+        st->reset();
+    } else {
+        static const QString insert = QString::fromLatin1(kInsert);
+        static const QString insertReturningId = insert + u" RETURNING id"_s;
+        q = run(sqlite ? insert : insertReturningId,
+                {conversationId, seq, senderId, type, contentBytes, attachmentText,
+                 clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now,
+                 fileId > 0 ? QVariant(fileId) : QVariant()});
+        if (!q || (!sqlite && !q->next()))
+            return storageError();
+        id = sqlite ? q->lastInsertId().toLongLong() : q->value(0).toLongLong();
+    }
     ChatMessage m;
-    m.id = sqlite ? q->lastInsertId().toLongLong() : q->value(0).toLongLong();
+    m.id = id;
     if (m.id <= 0)
         return storageError();
     m.conversationId = conversationId;

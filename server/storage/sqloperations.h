@@ -8,12 +8,17 @@
 #include <QVariant>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 
 #include "server/storage/migrations.h"
 #include "server/storage/storagetypes.h"
 #include "shared/protocol/result.h"
 
+struct sqlite3;
+
 namespace Switchboard::Server {
+
+class SqliteStatement;
 
 // The SQL of every storage operation. Lives on the storage thread only, owns that thread's
 // connection and a cache of prepared statements. Every statement is prepared with bound values.
@@ -23,6 +28,7 @@ class SqlOperations
 {
 public:
     SqlOperations(QSqlDatabase db, Migrations::Dialect dialect);
+    ~SqlOperations();
 
     Migrations::Dialect dialect() const { return m_dialect; }
     QSqlDatabase &database() { return m_db; }
@@ -89,6 +95,11 @@ private:
     };
 
     QSqlQuery *run(const QString &sql, std::initializer_list<QVariant> values);
+    // SQLite's own handle for the statements every message runs (see SqliteStatement); null on
+    // PostgreSQL, or when SB_SQLITE_NATIVE=0.
+    SqliteStatement *native(std::unique_ptr<SqliteStatement> &slot, const char *sql);
+    void nativeFailed(SqliteStatement &statement, const char *what);
+    Result<std::optional<qint64>> findDuplicate(qint64 senderId, const QString &clientMsgId, qint64 notBefore);
     ProtocolError storageError();
     Result<Membership> membership(qint64 userId, qint64 conversationId);
     // The type of a conversation (types never change, so it is cached); not_found if none.
@@ -122,6 +133,10 @@ private:
     QHash<qint64, bool> m_staff; // roles never change while the server runs
     QHash<qint64, QString> m_conversationTypes;
     QHash<qint64, qint64> m_lastSeq; // SQLite only: conversation -> last assigned seq
+    sqlite3 *m_sqlite = nullptr;
+    std::unique_ptr<SqliteStatement> m_nativeFindDuplicate;
+    std::unique_ptr<SqliteStatement> m_nativeUpdateLastSeq;
+    std::unique_ptr<SqliteStatement> m_nativeInsertMessage;
     std::function<bool(qint64)> m_isOnline;
 };
 
