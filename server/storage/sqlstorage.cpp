@@ -334,12 +334,10 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
     if (!ok) {
         ops.execRaw(u"ROLLBACK"_s);
         ops.clearCaches();
-        // Every job of the batch reports `unavailable`: nothing of it was stored.
-        finishers.clear();
-        for (Job &job : batch) {
-            if (job.finish)
-                finishers.push_back(std::move(job.finish));
-        }
+        // Every job of the batch reports `unavailable`: nothing of it was stored. The jobs that
+        // ran already handed their callbacks over (in batch order); add those of the others.
+        for (size_t i = finishers.size(); i < batch.size(); ++i)
+            finishers.push_back(std::move(batch[i].finish));
         // Is the database gone, or was it one bad batch?
         if (!ops.execRaw(u"SELECT 1"_s)) {
             qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
