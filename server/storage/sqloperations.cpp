@@ -408,6 +408,13 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
     qint64 conversationId = 0;
     QString kind = u"private"_s;
     if (r.toUserId) {
+        // A file the sender may not send is refused before a first message would create the pair
+        // (a refused request leaves nothing behind; the check below runs again, it is cheap).
+        if (r.fileId > 0) {
+            auto f = fileForUser(r.senderId, r.fileId);
+            if (!f)
+                return f.error();
+        }
         // privateConversation() checks that the peer exists when it creates the pair.
         auto id = privateConversation(r.senderId, *r.toUserId, r.now);
         if (!id)
