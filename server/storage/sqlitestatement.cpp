@@ -4,6 +4,11 @@
 
 namespace Switchboard::Server {
 
+const char *SqliteStatement::linkedSourceId()
+{
+    return sqlite3_sourceid();
+}
+
 SqliteStatement::SqliteStatement(sqlite3 *db, const char *sql) : m_db(db)
 {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_statement, nullptr) != SQLITE_OK) {
@@ -38,8 +43,10 @@ bool SqliteStatement::bind(int index, const QString &text)
 
 bool SqliteStatement::bindBlob(int index, const QByteArray &bytes)
 {
-    // A zero-length blob, not NULL, for an empty QByteArray (as the Qt driver binds it).
-    return sqlite3_bind_blob(m_statement, index, bytes.isNull() ? "" : bytes.constData(), int(bytes.size()),
+    // As the Qt driver: a null QByteArray is NULL, an empty one a zero-length blob.
+    if (bytes.isNull())
+        return bindNull(index);
+    return sqlite3_bind_blob(m_statement, index, bytes.isEmpty() ? "" : bytes.constData(), int(bytes.size()),
                              SQLITE_TRANSIENT)
         == SQLITE_OK;
 }

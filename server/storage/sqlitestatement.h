@@ -19,6 +19,9 @@ class SqliteStatement
     Q_DISABLE_COPY_MOVE(SqliteStatement)
 
 public:
+    // sqlite3_sourceid() of the SQLite this program links (to compare with the Qt driver's).
+    static const char *linkedSourceId();
+
     // Prepares `sql` on `db`; isValid() says whether that worked (error() tells why not).
     SqliteStatement(sqlite3 *db, const char *sql);
     ~SqliteStatement();

@@ -61,8 +61,15 @@ SqlOperations::SqlOperations(QSqlDatabase db, Migrations::Dialect dialect)
     // its connection handle can be used directly.
     if (m_dialect == Migrations::Dialect::Sqlite && qEnvironmentVariable("SB_SQLITE_NATIVE") != u"0"_s) {
         const QVariant handle = m_db.driver() ? m_db.driver()->handle() : QVariant();
-        if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0)
+        // A Qt built with its own copy of SQLite inside the plugin (qt.io builds) would hand us a
+        // handle of another library: only use it if the plugin's SQLite is exactly ours.
+        QSqlQuery source(m_db);
+        const bool sameLibrary = source.exec(u"SELECT sqlite_source_id()"_s) && source.next()
+            && source.value(0).toString() == QString::fromLatin1(SqliteStatement::linkedSourceId());
+        if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0 && sameLibrary)
             m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());
+        else
+            qCInfo(lcStorage) << "the Qt SQLite driver does not use the linked SQLite; hot statements go through QSqlQuery";
     }
 }
 
@@ -720,6 +727,8 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
             q = run(u"SELECT last_seq FROM conversations WHERE id = ?"_s, {conversationId});
             if (!q || !q->next())
                 return storageError();
+            if (m_lastSeq.size() >= kParticipantCacheLimit)
+                m_lastSeq.clear(); // bounded; a miss only re-reads the row (uncommitted updates included)
             last = m_lastSeq.insert(conversationId, q->value(0).toLongLong());
         }
         seq = *last + 1;

@@ -143,6 +143,8 @@ bool SqlStorage::openConnection(QString *error)
 void SqlStorage::closeConnection()
 {
     if (m_ops) {
+        // Finalizes every prepared statement first: Qt 6.4's SQLite driver closes with
+        // sqlite3_close(), which refuses while statements of the connection are alive.
         m_ops->clearCaches();
         m_ops->database().close();
         m_ops.reset();
@@ -207,11 +209,11 @@ void SqlStorage::workerLoop()
             const bool busy = now - lastBatchStart < kBusyGap && lastBatchSize > 1;
             lastBatchStart = now;
             if (busy && m_options.commitWindow.count() > 0 && m_available.load() && !m_stopping
-                && m_queue.size() < size_t(m_options.maxBatch)
+                && m_queue.size() < fullBatch()
                 && std::any_of(m_queue.begin(), m_queue.end(), [](const Job &job) { return job.write; })) {
                 m_collecting = true;
                 m_wake.wait_for(lock, m_options.commitWindow, [this] {
-                    return m_stopping || m_queue.size() >= size_t(m_options.maxBatch);
+                    return m_stopping || m_queue.size() >= fullBatch();
                 });
                 m_collecting = false;
             }
@@ -252,12 +254,20 @@ void SqlStorage::workerLoop()
     closeConnection();
 }
 
-bool SqlStorage::runBatchWithoutSavepoints(std::deque<Job> &batch)
+size_t SqlStorage::fullBatch() const
+{
+    // Stop collecting at a full batch, and long before the queue limit would refuse requests.
+    return std::max<size_t>(1, std::min<size_t>(size_t(m_options.maxBatch), size_t(m_options.queueLimit) / 4));
+}
+
+SqlStorage::FastBatch SqlStorage::runBatchWithoutSavepoints(std::deque<Job> &batch)
 {
     SqlOperations &ops = *m_ops;
     if (!ops.execControl(u"BEGIN IMMEDIATE"_s)) {
+        // No write lock (another process holds it past the busy timeout) or no database: running
+        // the batch again would only wait once more.
         ops.execRaw(u"ROLLBACK"_s);
-        return false;
+        return FastBatch::CouldNotBegin;
     }
     for (Job &job : batch) {
         ops.resetFailure();
@@ -268,20 +278,20 @@ bool SqlStorage::runBatchWithoutSavepoints(std::deque<Job> &batch)
             // with a savepoint around each job. Jobs only compute results, so running again is safe.
             ops.execRaw(u"ROLLBACK"_s);
             ops.clearCaches();
-            return false;
+            return FastBatch::JobFailed;
         }
     }
     if (!ops.execControl(u"COMMIT"_s)) {
         ops.execRaw(u"ROLLBACK"_s);
         ops.clearCaches();
-        return false;
+        return FastBatch::JobFailed;
     }
     std::vector<std::function<void(bool)>> finishers;
     finishers.reserve(batch.size());
     for (Job &job : batch)
         finishers.push_back(std::move(job.finish));
     deliver(std::move(finishers), true);
-    return true;
+    return FastBatch::Committed;
 }
 
 void SqlStorage::runBatch(std::deque<Job> &batch)
@@ -295,8 +305,25 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
     // that fail are rare (a failing statement, not a refused request), and then the batch is
     // simply run again the careful way below. (PostgreSQL aborts a transaction on any error, so
     // there the savepoints stay.)
-    if (sqlite && anyWrite && runBatchWithoutSavepoints(batch))
-        return;
+    if (sqlite && anyWrite) {
+        switch (runBatchWithoutSavepoints(batch)) {
+        case FastBatch::Committed:
+            return;
+        case FastBatch::CouldNotBegin: {
+            std::vector<std::function<void(bool)>> finishers;
+            for (Job &job : batch)
+                finishers.push_back(std::move(job.finish));
+            deliver(std::move(finishers), false);
+            if (!ops.execRaw(u"SELECT 1"_s)) {
+                qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
+                setAvailable(false);
+            }
+            return;
+        }
+        case FastBatch::JobFailed:
+            break; // the careful way below
+        }
+    }
     std::vector<std::function<void(bool)>> finishers;
     finishers.reserve(batch.size());
     bool ok = ops.execControl(sqlite && anyWrite ? u"BEGIN IMMEDIATE"_s : u"BEGIN"_s);
@@ -365,7 +392,7 @@ void SqlStorage::enqueue(Job job)
         if (!m_stopping && m_queue.size() < size_t(m_options.queueLimit)) {
             m_queue.push_back(std::move(job));
             // While the worker collects a batch, only a full batch is worth waking it for.
-            const bool wake = !m_collecting || m_queue.size() >= size_t(m_options.maxBatch);
+            const bool wake = !m_collecting || m_queue.size() >= fullBatch();
             lock.unlock();
             if (wake)
                 m_wake.notify_one();

@@ -106,7 +106,9 @@ private:
     bool openConnection(QString *error);
     void closeConnection();
     void runBatch(std::deque<Job> &batch);
-    bool runBatchWithoutSavepoints(std::deque<Job> &batch);
+    enum class FastBatch { Committed, JobFailed, CouldNotBegin };
+    FastBatch runBatchWithoutSavepoints(std::deque<Job> &batch);
+    size_t fullBatch() const;
     void deliver(std::vector<std::function<void(bool)>> finishers, bool committed);
     void setAvailable(bool available);
 

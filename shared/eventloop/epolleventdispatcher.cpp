@@ -118,7 +118,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         // Sockets an outer pass found ready and has not served yet (this is a nested loop) are
         // served here too, without waiting.
         const bool nothingPending = m_pendingSocketsDone >= m_pendingSockets.size();
-        const int timeout = waitTimeoutMs(mayBlock && activated == 0 && nothingPending && m_alwaysReadySockets.empty()
+        const int timeout = waitTimeoutMs(mayBlock && activated == 0 && nothingPending && !hasAlwaysReadyWork()
                                               && !m_postedByOwnThread,
                                           includeTimers);
         const int ready = epoll_wait(m_epollFd, m_readyEvents.data(), int(m_readyEvents.size()), timeout);
@@ -164,11 +164,9 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         slot = &entry.exception;
         break;
     }
-    if (*slot && *slot != notifier) {
-        qCWarning(lcEventLoop, "several socket notifiers of the same type for descriptor %lld; keeping the first",
+    if (*slot && *slot != notifier) // as Qt's dispatcher: warn, and the newer one wins
+        qCWarning(lcEventLoop, "several socket notifiers of the same type for descriptor %lld",
                   static_cast<long long>(fd));
-        return;
-    }
     *slot = notifier;
     if (notifier->type() == QSocketNotifier::Write && !(entry.registeredEvents & EPOLLOUT) && !entry.alwaysReady
         && !entry.probeWrite) {
@@ -233,6 +231,13 @@ void EpollEventDispatcher::applySocketChanges()
         const std::uint32_t wanted = entry.kernelEvents();
         if (entry.alwaysReady || wanted == entry.registeredEvents)
             continue;
+        if (wanted == 0) {
+            // Only a write probe left: out of the kernel's set until the probe asks for EPOLLOUT
+            // (a descriptor in the set is reported on hang-up and error whatever it waits for).
+            epoll_ctl(m_epollFd, EPOLL_CTL_DEL, int(fd), nullptr);
+            entry.registeredEvents = 0;
+            continue;
+        }
 
         epoll_event event{};
         event.events = wanted;
@@ -377,6 +382,18 @@ int EpollEventDispatcher::dispatchPendingSockets()
         m_pendingSocketsDone = 0;
     }
     return activated;
+}
+
+bool EpollEventDispatcher::hasAlwaysReadyWork() const
+{
+    // poll() reports a regular file readable and writable, never an exception: only read and
+    // write notifiers of such descriptors keep the loop from blocking.
+    for (const qintptr fd : m_alwaysReadySockets) {
+        const auto it = m_sockets.find(fd);
+        if (it != m_sockets.end() && (it->second.read || it->second.write))
+            return true;
+    }
+    return false;
 }
 
 int EpollEventDispatcher::activateAlwaysReady()

@@ -93,6 +93,7 @@ private:
     int waitTimeoutMs(bool mayBlock, bool includeTimers) const;
     int collectReadySockets(int readyCount);
     int dispatchPendingSockets();
+    bool hasAlwaysReadyWork() const;
     int activateAlwaysReady();
     int activateTimers();
     void scheduleTimer(Timer &timer, qint64 nowNs);

@@ -131,6 +131,9 @@ JsonWriter &JsonWriter::value(const QJsonValue &json)
     case QJsonValue::Bool:
         return value(json.toBool());
     case QJsonValue::Double:
+        // Integers exactly (Qt keeps a qint64 when the value is one), other numbers as doubles.
+        if (const qint64 n = json.toInteger(0); n != 0 || json.toInteger(1) == 0)
+            return value(n);
         return value(json.toDouble());
     case QJsonValue::String:
         return value(json.toString());
@@ -202,8 +205,11 @@ void JsonWriter::writeString(QStringView text)
                                    char(0x80 | ((u >> 6) & 0x3f)), char(0x80 | (u & 0x3f))};
             m_out.append(bytes, 4);
         } else if (QChar::isSurrogate(c)) {
-            // Not text (a lone surrogate): U+FFFD, as Qt's own UTF-8 conversion does.
-            m_out.append("\xef\xbf\xbd", 3);
+            // Not text (a lone surrogate): escaped, as QJsonDocument writes it, so that it parses
+            // back to the same string (an echoed request id must match byte for byte).
+            const char escape[6] = {'\\', 'u', hexDigit(c >> 12), hexDigit((c >> 8) & 0xf), hexDigit((c >> 4) & 0xf),
+                                    hexDigit(c & 0xf)};
+            m_out.append(escape, 6);
         } else {
             const char bytes[3] = {char(0xe0 | (c >> 12)), char(0x80 | ((c >> 6) & 0x3f)), char(0x80 | (c & 0x3f))};
             m_out.append(bytes, 3);

@@ -10,8 +10,9 @@ namespace Switchboard {
 // Writes compact JSON straight into UTF-8 bytes. For the frames a server sends most (a stored
 // message, the reply envelope) building a QJsonObject and serialising it cost more than all the
 // rest of the path; this writes the same JSON value without the intermediate tree. Numbers and
-// strings are formatted the way QJsonDocument::toJson() formats them, so a frame parses to the
-// same QJsonObject either way; only the key order is the caller's.
+// strings are formatted the way QJsonDocument::toJson() formats them (lone surrogates escaped,
+// integers exact), so a frame parses to the same QJsonObject either way; only the key order is the
+// caller's.
 //
 //   JsonWriter w;
 //   w.beginObject().key("type").value(u"pong").key("id").value(QJsonValue(7)).endObject();

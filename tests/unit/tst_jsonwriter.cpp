@@ -71,13 +71,22 @@ private slots:
         QCOMPARE(json, QJsonDocument(QJsonObject{{u"s"_s, text}}).toJson(QJsonDocument::Compact));
     }
 
-    void loneSurrogatesStillGiveValidJson()
+    void loneSurrogatesAreEscapedAsQtDoes()
     {
         const QString text = QString::fromUtf16(u"a\xD800" u"b\xDC00" u"c\xD83D", 6);
         const QByteArray json = objectWithString(text);
-        QVERIFY(QString::fromUtf8(json).toUtf8() == json); // valid UTF-8
-        const QJsonObject parsed = parse(json);
-        QCOMPARE(parsed.value(u"s"_s).toString(), u"a\uFFFDb\uFFFDc\uFFFD"_s);
+        QVERIFY(QString::fromUtf8(json).toUtf8() == json); // valid UTF-8 (the surrogates are escaped)
+        QCOMPARE(json, QJsonDocument(QJsonObject{{u"s"_s, text}}).toJson(QJsonDocument::Compact));
+        QCOMPARE(parse(json).value(u"s"_s).toString(), text); // parses back to the same string
+    }
+
+    void largeIntegersStayExact()
+    {
+        const qint64 big = (qint64(1) << 60) + 7;
+        JsonWriter w;
+        w.beginObject().key("half").value(QJsonValue(0.5)).key("v").value(QJsonValue(big)).key("zero").value(QJsonValue(0)).endObject();
+        const QByteArray json = w.take();
+        QCOMPARE(json, QJsonDocument(QJsonObject{{u"v"_s, big}, {u"zero"_s, 0}, {u"half"_s, 0.5}}).toJson(QJsonDocument::Compact));
     }
 
     void numbers_data()
