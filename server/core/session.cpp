@@ -146,11 +146,23 @@ void Session::sendEvent(const QByteArray &frame)
     write(frame);
 }
 
+void Session::sendEventText(const QString &frame)
+{
+    writeText(frame);
+}
+
 void Session::write(const QByteArray &frame)
 {
     if (frame.isEmpty() || m_closing || !m_socket)
         return;
-    m_socket->sendTextMessage(QString::fromUtf8(frame));
+    writeText(QString::fromUtf8(frame));
+}
+
+void Session::writeText(const QString &frame)
+{
+    if (frame.isEmpty() || m_closing || !m_socket)
+        return;
+    m_socket->sendTextMessage(frame);
     // A client that does not read its socket would make us buffer without bound: cut it off.
     if (m_socket->bytesToWrite() > m_limits.maxSendQueueBytes) {
         qCWarning(lcSession) << "connection" << m_connectionId << "does not read its socket ("

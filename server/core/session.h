@@ -70,6 +70,9 @@ public:
     void fillSlot(Ticket ticket, const QByteArray &reply, const QList<QByteArray> &followUps = {});
 
     void sendEvent(const QByteArray &frame);
+    // The same frame already as text: fan-out converts it once for all its receivers (QWebSocket
+    // takes text frames as QString).
+    void sendEventText(const QString &frame);
 
     // Frames that arrive while authentication is in flight, or while maxPendingRequests requests
     // are unanswered, wait here (bounded: 4096 frames, 1 MiB) and are taken in order later.
@@ -106,6 +109,7 @@ private:
         bool filled = false;
         QList<QByteArray> frames;
     };
+    void writeText(const QString &frame);
     void write(const QByteArray &frame);
     void flushSlots();
 

@@ -152,14 +152,14 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
 
 void ChatService::deliver(const ChatMessage &message, const QList<qint64> &participants, Session *origin)
 {
-    const QByteArray frame = JsonCodec::serializeNewMessage(withFileUrl(message));
+    const QString frame = QString::fromUtf8(JsonCodec::serializeNewMessage(withFileUrl(message)));
     for (qint64 userId : participants) {
         // Copy: a session that cannot keep up is aborted inside sendEvent.
         const QList<Session *> sessions = m_registry.sessionsOf(userId);
         for (Session *s : sessions) {
             if (s == origin)
                 continue;
-            s->sendEvent(frame);
+            s->sendEventText(frame);
             ++m_metrics.messagesSent;
         }
     }

@@ -93,7 +93,7 @@ void RoomService::broadcast(Session *session, const QJsonObject &fields, Reply d
     Room &r = *it;
     Broadcast b{r.nextSeq++, session->userId(), fields.value(u"data"_s), QDateTime::currentMSecsSinceEpoch()};
     r.lastActivity = b.timestamp;
-    const QByteArray out = frame(room, b, false);
+    const QString out = QString::fromUtf8(frame(room, b, false));
     r.buffer.push_back(std::move(b));
     if (r.buffer.size() > size_t(kBufferSize))
         r.buffer.pop_front();
@@ -101,7 +101,7 @@ void RoomService::broadcast(Session *session, const QJsonObject &fields, Reply d
     const QList<Session *> members = r.members.values();
     for (Session *member : members) {
         if (member != session || toSelf)
-            member->sendEvent(out);
+            member->sendEventText(out);
     }
     done(QJsonObject{{u"room"_s, room}, {u"delivered"_s, double(members.size() - (toSelf ? 0 : 1))}});
 }
