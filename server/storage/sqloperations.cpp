@@ -41,6 +41,14 @@ UserInfo readUser(const QSqlQuery &q)
     return u;
 }
 
+// A "real image" is a raster format recognised by its bytes (not SVG: it can carry script).
+bool isRasterImage(const QString &mime)
+{
+    static const QStringList rasterImages{u"image/png"_s, u"image/jpeg"_s, u"image/gif"_s, u"image/webp"_s,
+                                          u"image/bmp"_s};
+    return rasterImages.contains(mime);
+}
+
 QString likePattern(const QString &query)
 {
     QString escaped;
@@ -416,11 +424,13 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
     QString kind = u"private"_s;
     if (r.toUserId) {
         // A file the sender may not send is refused before a first message would create the pair
-        // (a refused request leaves nothing behind; the check below runs again, it is cheap).
+        // (a refused request leaves nothing behind; the checks below run again, they are cheap).
         if (r.fileId > 0) {
             auto f = fileForUser(r.senderId, r.fileId);
             if (!f)
                 return f.error();
+            if (r.type == u"image"_s && !isRasterImage(f->mime))
+                return ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
         }
         // privateConversation() checks that the peer exists when it creates the pair.
         auto id = privateConversation(r.senderId, *r.toUserId, r.now);
@@ -479,10 +489,7 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         auto f = fileForUser(r.senderId, r.fileId);
         if (!f)
             return f.error();
-        // A "real image" is a raster format recognised by its bytes (not SVG: it can carry script).
-        static const QStringList rasterImages{u"image/png"_s, u"image/jpeg"_s, u"image/gif"_s, u"image/webp"_s,
-                                              u"image/bmp"_s};
-        if (r.type == u"image"_s && !rasterImages.contains(f->mime))
+        if (r.type == u"image"_s && !isRasterImage(f->mime))
             return ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
         attachment = QJsonObject{{u"file_id"_s, double(f->id)},
                                  {u"name"_s, f->name},

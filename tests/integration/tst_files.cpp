@@ -222,6 +222,28 @@ private slots:
                                                  "multipart/form-data; boundary=bnd"),
                        201);
         IT_FAILS(annC->sendAttachment(cid, u"image"_s, intOf(fakeMp->json(), u"file_id"_s)), ValidationFailed);
+
+        // A refused first message to someone new leaves nothing behind: no empty conversation
+        // (neither for a non-image sent as an image nor for somebody else's file).
+        IT_USER(cat, server, "cat");
+        IT_USER(dan, server, "dan");
+        const auto sendTo = [&](qint64 to, const QString &type, qint64 fileId) {
+            return annC->request(u"message"_s,
+                                 QJsonObject{{u"to"_s, double(to)},
+                                             {u"message_type"_s, type},
+                                             {u"content"_s, u""_s},
+                                             {u"attachment"_s, QJsonObject{{u"file_id"_s, double(fileId)}}}});
+        };
+        IT_FAILS(sendTo(cat.id, u"image"_s, intOf(txt->json(), u"file_id"_s)), ValidationFailed);
+        IT_CONNECT(danC, server, dan);
+        auto danRest = restFor(server, &dan);
+        IT_HTTP_STATUS(dansFile, danRest->uploadFile(png(), u"dan.png"_s, "image/png"), 201);
+        IT_FAILS(sendTo(cat.id, u"image"_s, intOf(dansFile->json(), u"file_id"_s)), Forbidden);
+        IT_OK(list, annC->conversations());
+        QCOMPARE(list->data().value(u"conversations"_s).toArray().size(), 1); // only the one with bob
+        IT_CONNECT(catC, server, cat);
+        IT_OK(catList, catC->conversations());
+        QCOMPARE(catList->data().value(u"conversations"_s).toArray().size(), 0);
     }
 
     void namesCannotEscapeTheStore_data() { TestDatabase::backends(); }
