@@ -386,6 +386,57 @@ private:
     auto var = startStorage((url), (options), &var##Error);                                        \
     QVERIFY2(var, qPrintable(var##Error))
 
+// Calls a helper that verifies (a failed check returns from the helper only) and ends the test
+// function when it failed.
+#define SB_STEP(call)                                                                              \
+    do {                                                                                           \
+        call;                                                                                      \
+        if (QTest::currentTestFailed())                                                            \
+            return;                                                                                \
+    } while (false)
+
+namespace {
+
+// The start of the tests that need several jobs in one batch. open(): alice and bob, "hello"
+// (seq 1) between them, and a side connection to the storage's database. block(): that
+// connection holds the writes into their conversation, and the storage thread has taken a
+// "blocker" append (seq 2) alone and waits on it, its callback counted in the test's
+// `completions`. Whatever is queued after block() stays queued until side.unlockWrites() and then
+// runs as one batch. Call the steps with SB_STEP.
+struct BlockedBatch
+{
+    qint64 aliceId = 0;
+    qint64 bobId = 0;
+    qint64 conversation = 0;
+    SideConnection side;
+    Pending<AppendResult> blocker;
+
+    void open(SqlStorage &storage, const QString &url)
+    {
+        auto alice = createUser(storage, u"alice"_s);
+        auto bob = createUser(storage, u"bob"_s);
+        SB_VERIFY_OK(alice);
+        SB_VERIFY_OK(bob);
+        aliceId = alice->id;
+        bobId = bob->id;
+        auto hello = append(storage, toUser(aliceId, bobId, u"hello"_s));
+        SB_VERIFY_OK(hello);
+        conversation = hello->message.conversationId;
+
+        QString sideError;
+        QVERIFY2(side.open(url, &sideError), qPrintable(sideError));
+    }
+
+    void block(SqlStorage &storage, Completions &completions)
+    {
+        QVERIFY(side.lockWrites(conversation));
+        storage.appendMessage(toUser(aliceId, bobId, u"blocker"_s), completions.into(blocker)); // seq 2
+        QTRY_COMPARE_WITH_TIMEOUT(storage.queuedJobs(), 0, 10000);
+    }
+};
+
+} // namespace
+
 class TestSqlStorage : public QObject
 {
     Q_OBJECT
@@ -674,37 +725,28 @@ private slots:
     {
         SB_TEST_DATABASE(db);
         SB_START_STORAGE(storage, db.url(), withWindow(0us));
-        auto alice = createUser(*storage, u"alice"_s);
-        auto bob = createUser(*storage, u"bob"_s);
-        SB_VERIFY_OK(alice);
-        SB_VERIFY_OK(bob);
-        auto hello = append(*storage, toUser(alice->id, bob->id, u"hello"_s));
-        SB_VERIFY_OK(hello);
-        const qint64 conversation = hello->message.conversationId;
-
-        SideConnection side;
-        QString sideError;
-        QVERIFY2(side.open(db.url(), &sideError), qPrintable(sideError));
-        QVERIFY(side.lockWrites(conversation));
+        BlockedBatch blocked;
+        SB_STEP(blocked.open(*storage, db.url()));
         Completions completions;
-        Pending<AppendResult> blocker;
-        storage->appendMessage(toUser(alice->id, bob->id, u"blocker"_s), completions.into(blocker)); // seq 2
-        QTRY_COMPARE_WITH_TIMEOUT(storage->queuedJobs(), 0, 10000);
+        SB_STEP(blocked.block(*storage, completions));
         QList<Pending<AppendResult>> batch(7);
-        storage->appendMessage(toUser(alice->id, bob->id, u"first"_s, u"m-1"_s), completions.into(batch[0])); // 3
-        storage->appendMessage(toUser(alice->id, bob->id, u"first again"_s, u"m-1"_s), completions.into(batch[1]));
-        storage->appendMessage(toUser(bob->id, alice->id, u"bob's"_s, u"m-1"_s), completions.into(batch[2])); // 4
-        storage->appendMessage(toConversation(alice->id, conversation, u"second"_s, u"m-2"_s),
+        storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"first"_s, u"m-1"_s),
+                               completions.into(batch[0])); // 3
+        storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"first again"_s, u"m-1"_s),
+                               completions.into(batch[1]));
+        storage->appendMessage(toUser(blocked.bobId, blocked.aliceId, u"bob's"_s, u"m-1"_s),
+                               completions.into(batch[2])); // 4
+        storage->appendMessage(toConversation(blocked.aliceId, blocked.conversation, u"second"_s, u"m-2"_s),
                                completions.into(batch[3])); // 5
-        storage->appendMessage(toConversation(alice->id, conversation, u"second again"_s, u"m-2"_s),
+        storage->appendMessage(toConversation(blocked.aliceId, blocked.conversation, u"second again"_s, u"m-2"_s),
                                completions.into(batch[4]));
-        storage->appendMessage(toUser(alice->id, bob->id, u"plain"_s), completions.into(batch[5])); // 6
-        storage->appendMessage(toUser(alice->id, bob->id, u"plain"_s), completions.into(batch[6])); // 7
+        storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"plain"_s), completions.into(batch[5])); // 6
+        storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"plain"_s), completions.into(batch[6])); // 7
         QCOMPARE(storage->queuedJobs(), 7);
-        QVERIFY(side.unlockWrites());
+        QVERIFY(blocked.side.unlockWrites());
         QVERIFY2(completions.wait(), qPrintable(u"%1 callbacks missing"_s.arg(completions.outstanding())));
 
-        SB_VERIFY_OK(blocker);
+        SB_VERIFY_OK(blocked.blocker);
         for (const auto &send : std::as_const(batch))
             QVERIFY2(send.ok(), qPrintable(describe(send)));
         const auto &original1 = batch[0].value();
@@ -714,7 +756,7 @@ private slots:
         QCOMPARE(batch[1].value().message.id, original1.message.id);
         QCOMPARE(batch[1].value().message.seq, 3);
         QCOMPARE(batch[1].value().message.content, u"first"_s);
-        QCOMPARE(batch[1].value().participants, (QList<qint64>{alice->id, bob->id}));
+        QCOMPARE(batch[1].value().participants, (QList<qint64>{blocked.aliceId, blocked.bobId}));
         QVERIFY(!batch[2].value().duplicate); // another sender's m-1 is another message
         QCOMPARE(batch[2].value().message.seq, 4);
         QVERIFY(!batch[3].value().duplicate);
@@ -728,27 +770,27 @@ private slots:
         QCOMPARE(batch[6].value().message.seq, 7);
 
         // Across batches.
-        auto retry1 = append(*storage, toUser(alice->id, bob->id, u"first, third try"_s, u"m-1"_s));
+        auto retry1 = append(*storage, toUser(blocked.aliceId, blocked.bobId, u"first, third try"_s, u"m-1"_s));
         SB_VERIFY_OK(retry1);
         QVERIFY(retry1->duplicate);
         QCOMPARE(retry1->message.id, original1.message.id);
         QCOMPARE(retry1->message.seq, 3);
         QCOMPARE(retry1->message.content, u"first"_s);
         QCOMPARE(retry1->message.clientMsgId, u"m-1"_s);
-        auto retryBob = append(*storage, toConversation(bob->id, conversation, u"bob again"_s, u"m-1"_s));
+        auto retryBob = append(*storage, toConversation(blocked.bobId, blocked.conversation, u"bob again"_s, u"m-1"_s));
         SB_VERIFY_OK(retryBob);
         QVERIFY(retryBob->duplicate);
         QCOMPARE(retryBob->message.id, batch[2].value().message.id);
-        auto retry2 = append(*storage, toUser(alice->id, bob->id, u"second via peer"_s, u"m-2"_s));
+        auto retry2 = append(*storage, toUser(blocked.aliceId, blocked.bobId, u"second via peer"_s, u"m-2"_s));
         SB_VERIFY_OK(retry2);
         QVERIFY(retry2->duplicate);
         QCOMPARE(retry2->message.id, batch[3].value().message.id);
-        auto fresh = append(*storage, toUser(alice->id, bob->id, u"fresh"_s, u"m-3"_s));
+        auto fresh = append(*storage, toUser(blocked.aliceId, blocked.bobId, u"fresh"_s, u"m-3"_s));
         SB_VERIFY_OK(fresh);
         QVERIFY(!fresh->duplicate);
         QCOMPARE(fresh->message.seq, 8);
 
-        auto history = allMessages(*storage, alice->id, conversation);
+        auto history = allMessages(*storage, blocked.aliceId, blocked.conversation);
         SB_VERIFY_OK(history);
         QCOMPARE(gaplessProblem(history.value()), QString());
         QCOMPARE(contents(history.value()), (QStringList{u"hello"_s, u"blocker"_s, u"first"_s, u"bob's"_s,
@@ -757,11 +799,12 @@ private slots:
         storage->stop();
         storage.reset();
         SB_START_STORAGE(restarted, db.url(), withWindow(0us));
-        auto afterRestart = append(*restarted, toUser(alice->id, bob->id, u"first, after restart"_s, u"m-1"_s));
+        auto afterRestart =
+            append(*restarted, toUser(blocked.aliceId, blocked.bobId, u"first, after restart"_s, u"m-1"_s));
         SB_VERIFY_OK(afterRestart);
         QVERIFY(afterRestart->duplicate);
         QCOMPARE(afterRestart->message.id, original1.message.id);
-        auto last = append(*restarted, toUser(alice->id, bob->id, u"last"_s));
+        auto last = append(*restarted, toUser(blocked.aliceId, blocked.bobId, u"last"_s));
         SB_VERIFY_OK(last);
         QCOMPARE(last->message.seq, 9);
     }
@@ -859,52 +902,42 @@ private slots:
         SB_TEST_DATABASE(db);
         const bool sqlite = db.backend() == TestDatabase::Backend::Sqlite;
         SB_START_STORAGE(storage, db.url(), withWindow(0us));
-        auto alice = createUser(*storage, u"alice"_s);
-        auto bob = createUser(*storage, u"bob"_s);
-        SB_VERIFY_OK(alice);
-        SB_VERIFY_OK(bob);
-        auto hello = append(*storage, toUser(alice->id, bob->id, u"hello"_s));
-        SB_VERIFY_OK(hello);
-        const qint64 conversation = hello->message.conversationId;
-
-        SideConnection side;
-        QString sideError;
-        QVERIFY2(side.open(db.url(), &sideError), qPrintable(sideError));
+        BlockedBatch blocked;
+        SB_STEP(blocked.open(*storage, db.url()));
         // Fault injection: a row that violates a DEFERRED foreign key, so only COMMIT fails.
         if (sqlite) {
-            QVERIFY(side.exec(u"CREATE TABLE tst_commit_guard (ref INTEGER REFERENCES users(id)"
-                              " DEFERRABLE INITIALLY DEFERRED)"_s));
-            QVERIFY(side.exec(u"CREATE TRIGGER tst_poison AFTER INSERT ON messages"
-                              " WHEN NEW.client_msg_id = 'poison'"
-                              " BEGIN INSERT INTO tst_commit_guard (ref) VALUES (-1); END"_s));
+            QVERIFY(blocked.side.exec(u"CREATE TABLE tst_commit_guard (ref INTEGER REFERENCES users(id)"
+                                      " DEFERRABLE INITIALLY DEFERRED)"_s));
+            QVERIFY(blocked.side.exec(u"CREATE TRIGGER tst_poison AFTER INSERT ON messages"
+                                      " WHEN NEW.client_msg_id = 'poison'"
+                                      " BEGIN INSERT INTO tst_commit_guard (ref) VALUES (-1); END"_s));
         } else {
-            QVERIFY(side.exec(u"CREATE TABLE tst_commit_guard (ref BIGINT REFERENCES users(id)"
-                              " DEFERRABLE INITIALLY DEFERRED)"_s));
-            QVERIFY(side.exec(u"CREATE FUNCTION tst_poison() RETURNS trigger LANGUAGE plpgsql AS"
-                              " $$ BEGIN INSERT INTO tst_commit_guard (ref) VALUES (-1); RETURN NULL; END $$"_s));
-            QVERIFY(side.exec(u"CREATE TRIGGER tst_poison AFTER INSERT ON messages FOR EACH ROW"
-                              " WHEN (NEW.client_msg_id = 'poison') EXECUTE FUNCTION tst_poison()"_s));
+            QVERIFY(blocked.side.exec(u"CREATE TABLE tst_commit_guard (ref BIGINT REFERENCES users(id)"
+                                      " DEFERRABLE INITIALLY DEFERRED)"_s));
+            QVERIFY(blocked.side.exec(u"CREATE FUNCTION tst_poison() RETURNS trigger LANGUAGE plpgsql AS"
+                                      " $$ BEGIN INSERT INTO tst_commit_guard (ref) VALUES (-1);"
+                                      " RETURN NULL; END $$"_s));
+            QVERIFY(blocked.side.exec(u"CREATE TRIGGER tst_poison AFTER INSERT ON messages FOR EACH ROW"
+                                      " WHEN (NEW.client_msg_id = 'poison') EXECUTE FUNCTION tst_poison()"_s));
         }
         // The failing COMMITs are expected: count them instead of logging them.
         FailedStatementCounter failures(u"(COMMIT)"_s);
 
-        QVERIFY(side.lockWrites(conversation));
         Completions completions;
-        Pending<AppendResult> blocker;
-        storage->appendMessage(toUser(alice->id, bob->id, u"blocker"_s), completions.into(blocker)); // seq 2
-        QTRY_COMPARE_WITH_TIMEOUT(storage->queuedJobs(), 0, 10000);
+        SB_STEP(blocked.block(*storage, completions));
         Pending<AppendResult> before, poison, after;
         Pending<Done> seen;
-        storage->appendMessage(toUser(alice->id, bob->id, u"before"_s), completions.into(before));
-        storage->appendMessage(toUser(bob->id, alice->id, u"poison"_s, u"poison"_s), completions.into(poison));
-        storage->touchLastSeen(bob->id, 4242, completions.into(seen));
-        storage->appendMessage(toUser(alice->id, bob->id, u"after"_s), completions.into(after));
+        storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"before"_s), completions.into(before));
+        storage->appendMessage(toUser(blocked.bobId, blocked.aliceId, u"poison"_s, u"poison"_s),
+                               completions.into(poison));
+        storage->touchLastSeen(blocked.bobId, 4242, completions.into(seen));
+        storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"after"_s), completions.into(after));
         QCOMPARE(storage->queuedJobs(), 4);
-        QVERIFY(side.unlockWrites());
+        QVERIFY(blocked.side.unlockWrites());
         // Everything else arrives within milliseconds; a missing callback never comes.
         const bool allAnswered = completions.wait(20000);
-        SB_VERIFY_OK(blocker);
-        QCOMPARE(blocker.value().message.seq, 2);
+        SB_VERIFY_OK(blocked.blocker);
+        QCOMPARE(blocked.blocker.value().message.seq, 2);
         QVERIFY2(failures.count(u"COMMIT"_s) >= 1, "the batch's COMMIT did not fail; fault injection broken");
         QVERIFY2(allAnswered,
                  qPrintable(u"%1 of 4 callbacks never came after the failed COMMIT (before: %2, poison: %3,"
@@ -919,14 +952,14 @@ private slots:
 
         // Nothing of the batch was stored, and the next message takes the next seq.
         QVERIFY(storage->isAvailable());
-        auto next = append(*storage, toUser(alice->id, bob->id, u"next"_s));
+        auto next = append(*storage, toUser(blocked.aliceId, blocked.bobId, u"next"_s));
         SB_VERIFY_OK(next);
         QCOMPARE(next->message.seq, 3);
-        auto history = allMessages(*storage, bob->id, conversation);
+        auto history = allMessages(*storage, blocked.bobId, blocked.conversation);
         SB_VERIFY_OK(history);
         QCOMPARE(contents(history.value()), (QStringList{u"hello"_s, u"blocker"_s, u"next"_s}));
         QCOMPARE(gaplessProblem(history.value()), QString());
-        QCOMPARE(side.scalar(u"SELECT COUNT(*) FROM users WHERE last_seen_at = 4242"_s), 0);
+        QCOMPARE(blocked.side.scalar(u"SELECT COUNT(*) FROM users WHERE last_seen_at = 4242"_s), 0);
     }
 
     // The queue is bounded: past queueLimit, jobs are refused at once with `unavailable` and
@@ -939,32 +972,20 @@ private slots:
         options.queueLimit = 4;
         options.maxBatch = 3;
         SB_START_STORAGE(storage, db.url(), options);
-        auto alice = createUser(*storage, u"alice"_s);
-        auto bob = createUser(*storage, u"bob"_s);
-        SB_VERIFY_OK(alice);
-        SB_VERIFY_OK(bob);
-        auto hello = append(*storage, toUser(alice->id, bob->id, u"hello"_s));
-        SB_VERIFY_OK(hello);
-        const qint64 conversation = hello->message.conversationId;
-
-        SideConnection side;
-        QString sideError;
-        QVERIFY2(side.open(db.url(), &sideError), qPrintable(sideError));
-        QVERIFY(side.lockWrites(conversation));
+        BlockedBatch blocked;
+        SB_STEP(blocked.open(*storage, db.url()));
         Completions completions;
-        Pending<AppendResult> blocker;
-        storage->appendMessage(toUser(alice->id, bob->id, u"blocker"_s), completions.into(blocker)); // seq 2
-        QTRY_COMPARE_WITH_TIMEOUT(storage->queuedJobs(), 0, 10000);
+        SB_STEP(blocked.block(*storage, completions));
         QList<Pending<AppendResult>> sends(7);
         for (int i = 0; i < sends.size(); ++i)
-            storage->appendMessage(toUser(alice->id, bob->id, u"q%1"_s.arg(i)), completions.into(sends[i]));
+            storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"q%1"_s.arg(i)), completions.into(sends[i]));
         QCOMPARE(storage->queuedJobs(), 4);
         // The refusals do not wait for the storage thread.
         QTRY_VERIFY_WITH_TIMEOUT(sends[4].done() && sends[5].done() && sends[6].done(), 10000);
-        QVERIFY(!blocker.done());
-        QVERIFY(side.unlockWrites());
+        QVERIFY(!blocked.blocker.done());
+        QVERIFY(blocked.side.unlockWrites());
         QVERIFY2(completions.wait(), qPrintable(u"%1 callbacks missing"_s.arg(completions.outstanding())));
-        SB_VERIFY_OK(blocker);
+        SB_VERIFY_OK(blocked.blocker);
         for (int i = 0; i < sends.size(); ++i) {
             if (i < 4) {
                 QVERIFY2(sends[i].ok(), qPrintable(describe(sends[i])));
@@ -974,7 +995,7 @@ private slots:
                 SB_COMPARE_CODE(sends[i].result().error().code, ErrorCode::Unavailable);
             }
         }
-        auto history = allMessages(*storage, alice->id, conversation);
+        auto history = allMessages(*storage, blocked.aliceId, blocked.conversation);
         SB_VERIFY_OK(history);
         QCOMPARE(contents(history.value()),
                  (QStringList{u"hello"_s, u"blocker"_s, u"q0"_s, u"q1"_s, u"q2"_s, u"q3"_s}));
