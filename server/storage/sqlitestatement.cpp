@@ -36,8 +36,7 @@ bool SqliteStatement::bind(int index, const QString &text)
 {
     if (text.isNull())
         return bindNull(index);
-    return sqlite3_bind_text16(m_statement, index, text.utf16(), int(text.size() * sizeof(char16_t)),
-                               SQLITE_TRANSIENT)
+    return sqlite3_bind_text16(m_statement, index, text.utf16(), int(text.size() * sizeof(char16_t)), SQLITE_TRANSIENT)
         == SQLITE_OK;
 }
 
@@ -46,8 +45,8 @@ bool SqliteStatement::bindBlob(int index, const QByteArray &bytes)
     // As the Qt driver: a null QByteArray is NULL, an empty one a zero-length blob.
     if (bytes.isNull())
         return bindNull(index);
-    return sqlite3_bind_blob(m_statement, index, bytes.isEmpty() ? "" : bytes.constData(), int(bytes.size()),
-                             SQLITE_TRANSIENT)
+    return sqlite3_bind_blob(
+               m_statement, index, bytes.isEmpty() ? "" : bytes.constData(), int(bytes.size()), SQLITE_TRANSIENT)
         == SQLITE_OK;
 }
 

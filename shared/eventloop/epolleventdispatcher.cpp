@@ -25,7 +25,7 @@ constexpr qint64 kNsPerMs = 1000 * 1000;
 
 qint64 monotonicNowNs()
 {
-    timespec ts{};
+    timespec ts {};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return qint64(ts.tv_sec) * 1000 * kNsPerMs + ts.tv_nsec;
 }
@@ -57,8 +57,7 @@ std::uint32_t EpollEventDispatcher::SocketEntry::kernelEvents() const
 }
 
 EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
-    : QAbstractEventDispatcher(parent)
-    , m_readyEvents(kMaxEventsPerWait)
+    : QAbstractEventDispatcher(parent), m_readyEvents(kMaxEventsPerWait)
 {
     m_epollFd = epoll_create1(EPOLL_CLOEXEC);
     if (m_epollFd < 0) {
@@ -70,7 +69,7 @@ EpollEventDispatcher::EpollEventDispatcher(QObject *parent)
         qCWarning(lcEventLoop, "eventfd failed: %s", std::strerror(errno));
         return;
     }
-    epoll_event event{};
+    epoll_event event {};
     event.events = EPOLLIN;
     event.data.fd = m_wakeFd;
     if (epoll_ctl(m_epollFd, EPOLL_CTL_ADD, m_wakeFd, &event) != 0) {
@@ -118,9 +117,9 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         // Sockets an outer pass found ready and has not served yet (this is a nested loop) are
         // served here too, without waiting.
         const bool nothingPending = m_pendingSocketsDone >= m_pendingSockets.size();
-        const int timeout = waitTimeoutMs(mayBlock && activated == 0 && nothingPending && !hasAlwaysReadyWork()
-                                              && !m_postedByOwnThread,
-                                          includeTimers);
+        const int timeout = waitTimeoutMs(
+            mayBlock && activated == 0 && nothingPending && !hasAlwaysReadyWork() && !m_postedByOwnThread,
+            includeTimers);
         const int ready = epoll_wait(m_epollFd, m_readyEvents.data(), int(m_readyEvents.size()), timeout);
         if (ready < 0 && errno != EINTR)
             qCWarning(lcEventLoop, "epoll_wait failed: %s", std::strerror(errno));
@@ -131,7 +130,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     } else {
         // Sockets excluded (rare: a caller that wants only timers and posted events): wait on the
         // wake-up descriptor alone, so ready sockets do not turn the wait into a busy loop.
-        pollfd wake{m_wakeFd, POLLIN, 0};
+        pollfd wake {m_wakeFd, POLLIN, 0};
         if (poll(&wake, 1, waitTimeoutMs(mayBlock, includeTimers)) > 0) {
             drainWakeUp();
             ++activated;
@@ -165,8 +164,8 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier)
         break;
     }
     if (*slot && *slot != notifier) // as Qt's dispatcher: warn, and the newer one wins
-        qCWarning(lcEventLoop, "several socket notifiers of the same type for descriptor %lld",
-                  static_cast<long long>(fd));
+        qCWarning(
+            lcEventLoop, "several socket notifiers of the same type for descriptor %lld", static_cast<long long>(fd));
     *slot = notifier;
     if (notifier->type() == QSocketNotifier::Write && !(entry.registeredEvents & EPOLLOUT) && !entry.alwaysReady
         && !entry.probeWrite) {
@@ -202,8 +201,8 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     // before the next wait (the kernel drops a closed descriptor from the set by itself, and we
     // must not believe the new socket is already registered).
     if (entry.alwaysReady) {
-        m_alwaysReadySockets.erase(std::remove(m_alwaysReadySockets.begin(), m_alwaysReadySockets.end(), fd),
-                                   m_alwaysReadySockets.end());
+        m_alwaysReadySockets.erase(
+            std::remove(m_alwaysReadySockets.begin(), m_alwaysReadySockets.end(), fd), m_alwaysReadySockets.end());
     } else if (entry.registeredEvents != 0) {
         epoll_ctl(m_epollFd, EPOLL_CTL_DEL, int(fd), nullptr); // fails harmlessly if already closed
     }
@@ -239,7 +238,7 @@ void EpollEventDispatcher::applySocketChanges()
             continue;
         }
 
-        epoll_event event{};
+        epoll_event event {};
         event.events = wanted;
         event.data.fd = int(fd);
         int op = entry.registeredEvents == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
@@ -256,7 +255,8 @@ void EpollEventDispatcher::applySocketChanges()
             entry.registeredEvents = 0;
             m_alwaysReadySockets.push_back(fd);
         } else {
-            qCWarning(lcEventLoop, "cannot watch descriptor %lld: %s", static_cast<long long>(fd), std::strerror(errno));
+            qCWarning(
+                lcEventLoop, "cannot watch descriptor %lld: %s", static_cast<long long>(fd), std::strerror(errno));
             entry.registeredEvents = 0;
         }
     }
@@ -431,7 +431,7 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
     timer.object = object;
     timer.serial = m_nextTimerSerial++;
     timer.deadlineNs = monotonicNowNs() + interval * kNsPerMs;
-    m_timerQueue.insert(TimerKey{timer.deadlineNs, timer.serial, timer.id});
+    m_timerQueue.insert(TimerKey {timer.deadlineNs, timer.serial, timer.id});
     m_timers.emplace(timerId, timer);
 }
 
@@ -440,7 +440,7 @@ bool EpollEventDispatcher::unregisterTimer(int timerId)
     const auto it = m_timers.find(timerId);
     if (it == m_timers.end())
         return false;
-    m_timerQueue.erase(TimerKey{it->second.deadlineNs, it->second.serial, it->second.id});
+    m_timerQueue.erase(TimerKey {it->second.deadlineNs, it->second.serial, it->second.id});
     m_timers.erase(it);
     return true;
 }
@@ -450,7 +450,7 @@ bool EpollEventDispatcher::unregisterTimers(QObject *object)
     bool any = false;
     for (auto it = m_timers.begin(); it != m_timers.end();) {
         if (it->second.object == object) {
-            m_timerQueue.erase(TimerKey{it->second.deadlineNs, it->second.serial, it->second.id});
+            m_timerQueue.erase(TimerKey {it->second.deadlineNs, it->second.serial, it->second.id});
             it = m_timers.erase(it);
             any = true;
         } else {
@@ -485,7 +485,7 @@ void EpollEventDispatcher::scheduleTimer(Timer &timer, qint64 nowNs)
     timer.deadlineNs += timer.intervalMs * kNsPerMs;
     if (timer.deadlineNs < nowNs)
         timer.deadlineNs = nowNs + timer.intervalMs * kNsPerMs;
-    m_timerQueue.insert(TimerKey{timer.deadlineNs, timer.serial, timer.id});
+    m_timerQueue.insert(TimerKey {timer.deadlineNs, timer.serial, timer.id});
 }
 
 int EpollEventDispatcher::activateTimers()
@@ -507,7 +507,7 @@ int EpollEventDispatcher::activateTimers()
         if (it == m_timers.end() || it->second.serial != serial || it->second.firing || it->second.deadlineNs > now)
             continue; // killed, restarted, running its handler in a nested loop, or fired by one
         Timer &timer = it->second;
-        m_timerQueue.erase(TimerKey{timer.deadlineNs, timer.serial, timer.id});
+        m_timerQueue.erase(TimerKey {timer.deadlineNs, timer.serial, timer.id});
         scheduleTimer(timer, now);
         timer.firing = true;
         QObject *object = timer.object;
@@ -526,8 +526,7 @@ int EpollEventDispatcher::activateTimers()
 void EpollEventDispatcher::drainWakeUp()
 {
     eventfd_t value = 0;
-    while (eventfd_read(m_wakeFd, &value) != 0 && errno == EINTR) {
-    }
+    while (eventfd_read(m_wakeFd, &value) != 0 && errno == EINTR) { }
     // After the read: a writer that still saw the flag set and skipped its write posted before
     // this pass ends, and the next pass sends posted events before it may block.
     m_eventFdArmed.store(false);
@@ -543,8 +542,7 @@ void EpollEventDispatcher::wakeUp()
     }
     if (m_eventFdArmed.exchange(true))
         return; // written and not drained yet: the loop is (or will be) woken anyway
-    while (eventfd_write(m_wakeFd, 1) != 0 && errno == EINTR) {
-    }
+    while (eventfd_write(m_wakeFd, 1) != 0 && errno == EINTR) { }
 }
 
 void EpollEventDispatcher::interrupt()

@@ -104,10 +104,10 @@ private:
     int m_wakeFd = -1;
     // Set by another thread when it writes the eventfd, cleared when the loop has drained it: a
     // wake-up from another thread is never lost, and a burst of posts costs one write().
-    std::atomic<bool> m_eventFdArmed{false};
+    std::atomic<bool> m_eventFdArmed {false};
     // The loop's own thread posted something (no syscall needed): do not block this pass.
     bool m_postedByOwnThread = false;
-    std::atomic<bool> m_interrupted{false};
+    std::atomic<bool> m_interrupted {false};
     // processEvents() calls on the stack (handlers may run nested event loops). The work lists
     // below are shared by all levels, as in Qt's dispatcher, and only the outermost level
     // compacts them.

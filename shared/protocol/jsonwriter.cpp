@@ -184,13 +184,27 @@ void JsonWriter::writeString(QStringView text)
         if (c < 0x80) {
             m_out.append('\\');
             switch (c) {
-            case u'"': m_out.append('"'); break;
-            case u'\\': m_out.append('\\'); break;
-            case u'\b': m_out.append('b'); break;
-            case u'\f': m_out.append('f'); break;
-            case u'\n': m_out.append('n'); break;
-            case u'\r': m_out.append('r'); break;
-            case u'\t': m_out.append('t'); break;
+            case u'"':
+                m_out.append('"');
+                break;
+            case u'\\':
+                m_out.append('\\');
+                break;
+            case u'\b':
+                m_out.append('b');
+                break;
+            case u'\f':
+                m_out.append('f');
+                break;
+            case u'\n':
+                m_out.append('n');
+                break;
+            case u'\r':
+                m_out.append('r');
+                break;
+            case u'\t':
+                m_out.append('t');
+                break;
             default: {
                 const char escape[5] = {'u', '0', '0', hexDigit(c >> 4), hexDigit(c & 0xf)};
                 m_out.append(escape, 5);
@@ -202,13 +216,13 @@ void JsonWriter::writeString(QStringView text)
         } else if (QChar::isHighSurrogate(c) && p < end && QChar::isLowSurrogate(*p)) {
             const char32_t u = QChar::surrogateToUcs4(c, *p++);
             const char bytes[4] = {char(0xf0 | (u >> 18)), char(0x80 | ((u >> 12) & 0x3f)),
-                                   char(0x80 | ((u >> 6) & 0x3f)), char(0x80 | (u & 0x3f))};
+                char(0x80 | ((u >> 6) & 0x3f)), char(0x80 | (u & 0x3f))};
             m_out.append(bytes, 4);
         } else if (QChar::isSurrogate(c)) {
             // Not text (a lone surrogate): escaped, as QJsonDocument writes it, so that it parses
             // back to the same string (an echoed request id must match byte for byte).
-            const char escape[6] = {'\\', 'u', hexDigit(c >> 12), hexDigit((c >> 8) & 0xf), hexDigit((c >> 4) & 0xf),
-                                    hexDigit(c & 0xf)};
+            const char escape[6]
+                = {'\\', 'u', hexDigit(c >> 12), hexDigit((c >> 8) & 0xf), hexDigit((c >> 4) & 0xf), hexDigit(c & 0xf)};
             m_out.append(escape, 6);
         } else {
             const char bytes[3] = {char(0xe0 | (c >> 12)), char(0x80 | ((c >> 6) & 0x3f)), char(0x80 | (c & 0x3f))};

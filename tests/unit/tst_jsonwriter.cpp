@@ -5,9 +5,9 @@
 #include <cmath>
 #include <limits>
 
+#include "shared/client/metatypes.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/jsonwriter.h"
-#include "shared/client/metatypes.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -68,15 +68,18 @@ private slots:
         const QJsonObject parsed = parse(json);
         QCOMPARE(parsed.value(u"s"_s).toString(), text);
         // Byte for byte what Qt writes for the same object (same escapes, same UTF-8).
-        QCOMPARE(json, QJsonDocument(QJsonObject{{u"s"_s, text}}).toJson(QJsonDocument::Compact));
+        QCOMPARE(json, QJsonDocument(QJsonObject {{u"s"_s, text}}).toJson(QJsonDocument::Compact));
     }
 
     void loneSurrogatesAreEscapedAsQtDoes()
     {
-        const QString text = QString::fromUtf16(u"a\xD800" u"b\xDC00" u"c\xD83D", 6);
+        const QString text = QString::fromUtf16(u"a\xD800"
+                                                u"b\xDC00"
+                                                u"c\xD83D",
+            6);
         const QByteArray json = objectWithString(text);
         QVERIFY(QString::fromUtf8(json).toUtf8() == json); // valid UTF-8 (the surrogates are escaped)
-        QCOMPARE(json, QJsonDocument(QJsonObject{{u"s"_s, text}}).toJson(QJsonDocument::Compact));
+        QCOMPARE(json, QJsonDocument(QJsonObject {{u"s"_s, text}}).toJson(QJsonDocument::Compact));
         QCOMPARE(parse(json).value(u"s"_s).toString(), text); // parses back to the same string
     }
 
@@ -84,9 +87,18 @@ private slots:
     {
         const qint64 big = (qint64(1) << 60) + 7;
         JsonWriter w;
-        w.beginObject().key("half").value(QJsonValue(0.5)).key("v").value(QJsonValue(big)).key("zero").value(QJsonValue(0)).endObject();
+        w.beginObject()
+            .key("half")
+            .value(QJsonValue(0.5))
+            .key("v")
+            .value(QJsonValue(big))
+            .key("zero")
+            .value(QJsonValue(0))
+            .endObject();
         const QByteArray json = w.take();
-        QCOMPARE(json, QJsonDocument(QJsonObject{{u"v"_s, big}, {u"zero"_s, 0}, {u"half"_s, 0.5}}).toJson(QJsonDocument::Compact));
+        QCOMPARE(json,
+            QJsonDocument(QJsonObject {{u"v"_s, big}, {u"zero"_s, 0}, {u"half"_s, 0.5}})
+                .toJson(QJsonDocument::Compact));
     }
 
     void numbers_data()
@@ -110,17 +122,21 @@ private slots:
         const QJsonObject parsed = parse(json);
         QCOMPARE(parsed.value(u"n"_s).toDouble(), number);
         QCOMPARE(parsed.value(u"v"_s).toDouble(), number);
-        QCOMPARE(json, QJsonDocument(QJsonObject{{u"n"_s, number}, {u"v"_s, number}}).toJson(QJsonDocument::Compact));
+        QCOMPARE(json, QJsonDocument(QJsonObject {{u"n"_s, number}, {u"v"_s, number}}).toJson(QJsonDocument::Compact));
     }
 
     void integersAndNonFiniteNumbers()
     {
         JsonWriter w;
         w.beginObject()
-            .key("max").value(std::numeric_limits<qint64>::max())
-            .key("min").value(std::numeric_limits<qint64>::min())
-            .key("nan").value(std::nan(""))
-            .key("inf").value(std::numeric_limits<double>::infinity())
+            .key("max")
+            .value(std::numeric_limits<qint64>::max())
+            .key("min")
+            .value(std::numeric_limits<qint64>::min())
+            .key("nan")
+            .value(std::nan(""))
+            .key("inf")
+            .value(std::numeric_limits<double>::infinity())
             .endObject();
         const QByteArray json = w.take();
         QVERIFY(json.contains("\"max\":9223372036854775807"));
@@ -132,10 +148,8 @@ private slots:
 
     void nestedValuesAndSeparators()
     {
-        const QJsonObject nested{{u"a"_s, QJsonArray{1, u"two"_s, true, QJsonValue(), QJsonObject{{u"x"_s, 1.5}}}},
-                                 {u"b"_s, QJsonObject{}},
-                                 {u"c"_s, QJsonArray{}},
-                                 {u"key \"quoted\""_s, u"v"_s}};
+        const QJsonObject nested {{u"a"_s, QJsonArray {1, u"two"_s, true, QJsonValue(), QJsonObject {{u"x"_s, 1.5}}}},
+            {u"b"_s, QJsonObject {}}, {u"c"_s, QJsonArray {}}, {u"key \"quoted\""_s, u"v"_s}};
         JsonWriter w;
         w.beginObject().key("first").value(true).key("nested").value(QJsonValue(nested)).key("last").nullValue();
         w.key("list").beginArray().value(qint64(1)).value(u"x"_s).beginObject().endObject().endArray();
@@ -144,7 +158,7 @@ private slots:
         QCOMPARE(parsed.value(u"first"_s), QJsonValue(true));
         QCOMPARE(parsed.value(u"nested"_s).toObject(), nested);
         QVERIFY(parsed.value(u"last"_s).isNull());
-        QCOMPARE(parsed.value(u"list"_s).toArray(), (QJsonArray{1, u"x"_s, QJsonObject{}}));
+        QCOMPARE(parsed.value(u"list"_s).toArray(), (QJsonArray {1, u"x"_s, QJsonObject {}}));
         QCOMPARE(parsed.value(u"empty"_s), QJsonValue(u""_s));
         QVERIFY(parsed.value(u"null"_s).isNull());
         QCOMPARE(parsed.size(), 6);
@@ -166,20 +180,20 @@ private slots:
         QTest::newRow("number id") << QJsonValue(17);
         QTest::newRow("string id") << QJsonValue(u"req-\"1\"-ü"_s);
         QTest::newRow("null id") << QJsonValue(QJsonValue::Null);
-        QTest::newRow("object id") << QJsonValue(QJsonObject{{u"k"_s, QJsonArray{1, 2}}});
+        QTest::newRow("object id") << QJsonValue(QJsonObject {{u"k"_s, QJsonArray {1, 2}}});
         QTest::newRow("fractional id") << QJsonValue(1.25);
     }
 
     void replyFramesMatchTheCodec()
     {
         QFETCH(QJsonValue, id);
-        const QJsonObject data{{u"message_id"_s, 12.0}, {u"seq"_s, 3.0}, {u"duplicate"_s, false},
-                               {u"text"_s, u"a\"b\n😀"_s}};
+        const QJsonObject data {
+            {u"message_id"_s, 12.0}, {u"seq"_s, 3.0}, {u"duplicate"_s, false}, {u"text"_s, u"a\"b\n😀"_s}};
         QCOMPARE(parse(JsonCodec::serializeSuccessReply(u"send_message"_s, id, data)),
-                 JsonCodec::successReply(u"send_message"_s, id, data));
+            JsonCodec::successReply(u"send_message"_s, id, data));
         const ProtocolError error = ProtocolError::make(ErrorCode::RateLimited, u"Slow down \"now\""_s);
         QCOMPARE(parse(JsonCodec::serializeErrorReply(u"send_message"_s, id, error)),
-                 JsonCodec::errorReply(u"send_message"_s, id, error));
+            JsonCodec::errorReply(u"send_message"_s, id, error));
     }
 
     void newMessageFrameMatchesTheCodec_data()
@@ -200,8 +214,8 @@ private slots:
         QTest::newRow("empty content, client id") << withId;
         ChatMessage file = text;
         file.type = u"image"_s;
-        file.attachment = QJsonObject{{u"file_id"_s, 4.0}, {u"name"_s, u"a \"b\".png"_s}, {u"size"_s, 1234.0},
-                                      {u"mime"_s, u"image/png"_s}, {u"url"_s, u"/api/v1/files/4?sig=x&exp=1"_s}};
+        file.attachment = QJsonObject {{u"file_id"_s, 4.0}, {u"name"_s, u"a \"b\".png"_s}, {u"size"_s, 1234.0},
+            {u"mime"_s, u"image/png"_s}, {u"url"_s, u"/api/v1/files/4?sig=x&exp=1"_s}};
         QTest::newRow("attachment") << file;
     }
 
@@ -209,7 +223,7 @@ private slots:
     {
         QFETCH(ChatMessage, message);
         const QJsonObject parsed = parse(JsonCodec::serializeNewMessage(message));
-        QCOMPARE(parsed, (QJsonObject{{u"type"_s, u"new_message"_s}, {u"message"_s, JsonCodec::encode(message)}}));
+        QCOMPARE(parsed, (QJsonObject {{u"type"_s, u"new_message"_s}, {u"message"_s, JsonCodec::encode(message)}}));
     }
 };
 

@@ -44,8 +44,7 @@ constexpr qint64 kLoneWriteBoundMs = 1500;
 constexpr qint64 kMissingUser = 987654321;
 
 // The outcome of one storage call, filled in by its callback.
-template<typename T>
-class Pending
+template<typename T> class Pending
 {
 public:
     bool done() const { return m_slot->has_value(); }
@@ -63,8 +62,7 @@ private:
 class Completions
 {
 public:
-    template<typename T>
-    Storage::Callback<T> into(const Pending<T> &pending)
+    template<typename T> Storage::Callback<T> into(const Pending<T> &pending)
     {
         ++m_state->outstanding;
         return [state = m_state, slot = pending.slot()](Result<T> result) {
@@ -102,8 +100,7 @@ private:
 };
 
 // Runs one call and waits for its callback.
-template<typename T>
-Result<T> await(const std::function<void(Storage::Callback<T>)> &call)
+template<typename T> Result<T> await(const std::function<void(Storage::Callback<T>)> &call)
 {
     Completions completions;
     Pending<T> pending;
@@ -113,16 +110,14 @@ Result<T> await(const std::function<void(Storage::Callback<T>)> &call)
     return pending.result();
 }
 
-template<typename T>
-QString describe(const Result<T> &result)
+template<typename T> QString describe(const Result<T> &result)
 {
     if (result.ok())
         return u"ok"_s;
     return toString(result.error().code) + u": "_s + result.error().message;
 }
 
-template<typename T>
-QString describe(const Pending<T> &pending)
+template<typename T> QString describe(const Pending<T> &pending)
 {
     return pending.done() ? describe(pending.result()) : u"no callback"_s;
 }
@@ -171,7 +166,7 @@ AppendRequest toConversation(qint64 from, qint64 conversationId, const QString &
 
 Result<UserInfo> createUser(SqlStorage &storage, const QString &name)
 {
-    return await<UserInfo>([&](auto done) { storage.createUser(NewUser{name, name, u"user"_s, {}}, done); });
+    return await<UserInfo>([&](auto done) { storage.createUser(NewUser {name, name, u"user"_s, {}}, done); });
 }
 
 Result<AppendResult> append(SqlStorage &storage, const AppendRequest &request)
@@ -231,7 +226,7 @@ class SideConnection
     Q_DISABLE_COPY_MOVE(SideConnection)
 
 public:
-    SideConnection() : m_name(u"sb_tst_side_"_s + QUuid::createUuid().toString(QUuid::WithoutBraces)) {}
+    SideConnection() : m_name(u"sb_tst_side_"_s + QUuid::createUuid().toString(QUuid::WithoutBraces)) { }
 
     ~SideConnection()
     {
@@ -309,8 +304,7 @@ public:
     {
         if (m_sqlite)
             return exec(u"BEGIN IMMEDIATE"_s);
-        return exec(u"BEGIN"_s)
-            && exec(u"SELECT id FROM conversations WHERE id = ? FOR UPDATE"_s, {conversationId});
+        return exec(u"BEGIN"_s) && exec(u"SELECT id FROM conversations WHERE id = ? FOR UPDATE"_s, {conversationId});
     }
 
     bool unlockWrites() { return exec(u"COMMIT"_s); }
@@ -381,18 +375,18 @@ private:
 
 #define SB_VERIFY_OK(result) QVERIFY2((result).ok(), qPrintable(u"" #result ": "_s + describe(result)))
 
-#define SB_START_STORAGE(var, url, options)                                                        \
-    QString var##Error;                                                                            \
-    auto var = startStorage((url), (options), &var##Error);                                        \
+#define SB_START_STORAGE(var, url, options)                                                                            \
+    QString var##Error;                                                                                                \
+    auto var = startStorage((url), (options), &var##Error);                                                            \
     QVERIFY2(var, qPrintable(var##Error))
 
 // Calls a helper that verifies (a failed check returns from the helper only) and ends the test
 // function when it failed.
-#define SB_STEP(call)                                                                              \
-    do {                                                                                           \
-        call;                                                                                      \
-        if (QTest::currentTestFailed())                                                            \
-            return;                                                                                \
+#define SB_STEP(call)                                                                                                  \
+    do {                                                                                                               \
+        call;                                                                                                          \
+        if (QTest::currentTestFailed())                                                                                \
+            return;                                                                                                    \
     } while (false)
 
 namespace {
@@ -477,13 +471,13 @@ private slots:
         QList<Pending<AppendResult>> groupSends(kGroup);
         for (int i = 0; i < kPrivate; ++i) {
             const bool fromAlice = i % 2 == 0;
-            storage->appendMessage(toUser(fromAlice ? alice->id : bob->id, fromAlice ? bob->id : alice->id,
-                                          u"p%1"_s.arg(i)),
-                                   completions.into(privateSends[i]));
+            storage->appendMessage(
+                toUser(fromAlice ? alice->id : bob->id, fromAlice ? bob->id : alice->id, u"p%1"_s.arg(i)),
+                completions.into(privateSends[i]));
             if (i % 3 == 0) {
                 const int g = i / 3;
-                storage->appendMessage(toConversation(senders[g % 3], team->id, u"g%1"_s.arg(g)),
-                                       completions.into(groupSends[g]));
+                storage->appendMessage(
+                    toConversation(senders[g % 3], team->id, u"g%1"_s.arg(g)), completions.into(groupSends[g]));
             }
         }
         QVERIFY2(completions.wait(), qPrintable(u"%1 callbacks missing"_s.arg(completions.outstanding())));
@@ -502,7 +496,7 @@ private slots:
             QCOMPARE(m.senderId, i % 2 == 0 ? alice->id : bob->id);
             QVERIFY(!send.value().duplicate);
             QCOMPARE(send.value().conversationType, u"private"_s);
-            QCOMPARE(send.value().participants, (QList<qint64>{alice->id, bob->id}));
+            QCOMPARE(send.value().participants, (QList<qint64> {alice->id, bob->id}));
             QVERIFY2(!ids.contains(m.id), qPrintable(u"duplicate id %1"_s.arg(m.id)));
             ids.insert(m.id);
         }
@@ -533,8 +527,8 @@ private slots:
         for (int g = 0; g < kGroup; ++g)
             QCOMPARE(groupHistory->at(g).id, groupSends.at(g).value().message.id);
 
-        auto privateInfo =
-            await<ConversationInfo>([&](auto done) { storage->conversation(alice->id, privateId, done); });
+        auto privateInfo
+            = await<ConversationInfo>([&](auto done) { storage->conversation(alice->id, privateId, done); });
         SB_VERIFY_OK(privateInfo);
         QCOMPARE(privateInfo->lastSeq, qint64(kPrivate));
         auto groupInfo = await<ConversationInfo>([&](auto done) { storage->conversation(alice->id, team->id, done); });
@@ -708,7 +702,7 @@ private slots:
         QCOMPARE(gaplessProblem(again.value()), QString());
         auto daveHistory = allMessages(*restarted, dave->id, aliceDave);
         SB_VERIFY_OK(daveHistory);
-        QCOMPARE(contents(daveHistory.value()), (QStringList{u"b4"_s, u"b8"_s, u"d-after"_s}));
+        QCOMPARE(contents(daveHistory.value()), (QStringList {u"b4"_s, u"b8"_s, u"d-after"_s}));
         auto next = append(*restarted, toUser(bob->id, alice->id, u"after restart"_s));
         SB_VERIFY_OK(next);
         QCOMPARE(next->message.seq, qint64(expectedAliceBob.size() + 1));
@@ -731,15 +725,15 @@ private slots:
         SB_STEP(blocked.block(*storage, completions));
         QList<Pending<AppendResult>> batch(7);
         storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"first"_s, u"m-1"_s),
-                               completions.into(batch[0])); // 3
-        storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"first again"_s, u"m-1"_s),
-                               completions.into(batch[1]));
+            completions.into(batch[0])); // 3
+        storage->appendMessage(
+            toUser(blocked.aliceId, blocked.bobId, u"first again"_s, u"m-1"_s), completions.into(batch[1]));
         storage->appendMessage(toUser(blocked.bobId, blocked.aliceId, u"bob's"_s, u"m-1"_s),
-                               completions.into(batch[2])); // 4
+            completions.into(batch[2])); // 4
         storage->appendMessage(toConversation(blocked.aliceId, blocked.conversation, u"second"_s, u"m-2"_s),
-                               completions.into(batch[3])); // 5
+            completions.into(batch[3])); // 5
         storage->appendMessage(toConversation(blocked.aliceId, blocked.conversation, u"second again"_s, u"m-2"_s),
-                               completions.into(batch[4]));
+            completions.into(batch[4]));
         storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"plain"_s), completions.into(batch[5])); // 6
         storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"plain"_s), completions.into(batch[6])); // 7
         QCOMPARE(storage->queuedJobs(), 7);
@@ -756,7 +750,7 @@ private slots:
         QCOMPARE(batch[1].value().message.id, original1.message.id);
         QCOMPARE(batch[1].value().message.seq, 3);
         QCOMPARE(batch[1].value().message.content, u"first"_s);
-        QCOMPARE(batch[1].value().participants, (QList<qint64>{blocked.aliceId, blocked.bobId}));
+        QCOMPARE(batch[1].value().participants, (QList<qint64> {blocked.aliceId, blocked.bobId}));
         QVERIFY(!batch[2].value().duplicate); // another sender's m-1 is another message
         QCOMPARE(batch[2].value().message.seq, 4);
         QVERIFY(!batch[3].value().duplicate);
@@ -793,14 +787,15 @@ private slots:
         auto history = allMessages(*storage, blocked.aliceId, blocked.conversation);
         SB_VERIFY_OK(history);
         QCOMPARE(gaplessProblem(history.value()), QString());
-        QCOMPARE(contents(history.value()), (QStringList{u"hello"_s, u"blocker"_s, u"first"_s, u"bob's"_s,
-                                                         u"second"_s, u"plain"_s, u"plain"_s, u"fresh"_s}));
+        QCOMPARE(contents(history.value()),
+            (QStringList {
+                u"hello"_s, u"blocker"_s, u"first"_s, u"bob's"_s, u"second"_s, u"plain"_s, u"plain"_s, u"fresh"_s}));
 
         storage->stop();
         storage.reset();
         SB_START_STORAGE(restarted, db.url(), withWindow(0us));
-        auto afterRestart =
-            append(*restarted, toUser(blocked.aliceId, blocked.bobId, u"first, after restart"_s, u"m-1"_s));
+        auto afterRestart
+            = append(*restarted, toUser(blocked.aliceId, blocked.bobId, u"first, after restart"_s, u"m-1"_s));
         SB_VERIFY_OK(afterRestart);
         QVERIFY(afterRestart->duplicate);
         QCOMPARE(afterRestart->message.id, original1.message.id);
@@ -829,8 +824,8 @@ private slots:
         SB_VERIFY_OK(pair);
         qint64 direct = 0;
         for (int i = 0; i < 20; ++i) {
-            auto sent = append(*storage, toUser(i % 2 ? bob->id : alice->id, i % 2 ? alice->id : bob->id,
-                                                u"m%1"_s.arg(i)));
+            auto sent
+                = append(*storage, toUser(i % 2 ? bob->id : alice->id, i % 2 ? alice->id : bob->id, u"m%1"_s.arg(i)));
             SB_VERIFY_OK(sent);
             QCOMPARE(sent->message.seq, qint64(i + 1));
             direct = sent->message.conversationId;
@@ -864,8 +859,8 @@ private slots:
             SB_START_STORAGE(restarted, db.url(), withWindow(5ms));
             const qint64 expectedDirect = 50 + round;
             const qint64 expectedGroup = 5 + round;
-            auto found = await<std::optional<StoredUser>>(
-                [&](auto done) { restarted->findCredentials(u"alice"_s, done); });
+            auto found
+                = await<std::optional<StoredUser>>([&](auto done) { restarted->findCredentials(u"alice"_s, done); });
             SB_VERIFY_OK(found);
             QVERIFY(found->has_value());
             QCOMPARE(found->value().info.id, alice->id);
@@ -928,8 +923,8 @@ private slots:
         Pending<AppendResult> before, poison, after;
         Pending<Done> seen;
         storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"before"_s), completions.into(before));
-        storage->appendMessage(toUser(blocked.bobId, blocked.aliceId, u"poison"_s, u"poison"_s),
-                               completions.into(poison));
+        storage->appendMessage(
+            toUser(blocked.bobId, blocked.aliceId, u"poison"_s, u"poison"_s), completions.into(poison));
         storage->touchLastSeen(blocked.bobId, 4242, completions.into(seen));
         storage->appendMessage(toUser(blocked.aliceId, blocked.bobId, u"after"_s), completions.into(after));
         QCOMPARE(storage->queuedJobs(), 4);
@@ -940,9 +935,9 @@ private slots:
         QCOMPARE(blocked.blocker.value().message.seq, 2);
         QVERIFY2(failures.count(u"COMMIT"_s) >= 1, "the batch's COMMIT did not fail; fault injection broken");
         QVERIFY2(allAnswered,
-                 qPrintable(u"%1 of 4 callbacks never came after the failed COMMIT (before: %2, poison: %3,"
-                            " touchLastSeen: %4, after: %5)"_s.arg(completions.outstanding())
-                                .arg(describe(before), describe(poison), describe(seen), describe(after))));
+            qPrintable(u"%1 of 4 callbacks never came after the failed COMMIT (before: %2, poison: %3,"
+                       " touchLastSeen: %4, after: %5)"_s.arg(completions.outstanding())
+                           .arg(describe(before), describe(poison), describe(seen), describe(after))));
         for (const auto *send : {&before, &poison, &after}) {
             QVERIFY(!send->ok());
             SB_COMPARE_CODE(send->result().error().code, ErrorCode::Unavailable);
@@ -957,7 +952,7 @@ private slots:
         QCOMPARE(next->message.seq, 3);
         auto history = allMessages(*storage, blocked.bobId, blocked.conversation);
         SB_VERIFY_OK(history);
-        QCOMPARE(contents(history.value()), (QStringList{u"hello"_s, u"blocker"_s, u"next"_s}));
+        QCOMPARE(contents(history.value()), (QStringList {u"hello"_s, u"blocker"_s, u"next"_s}));
         QCOMPARE(gaplessProblem(history.value()), QString());
         QCOMPARE(blocked.side.scalar(u"SELECT COUNT(*) FROM users WHERE last_seen_at = 4242"_s), 0);
     }
@@ -997,8 +992,8 @@ private slots:
         }
         auto history = allMessages(*storage, blocked.aliceId, blocked.conversation);
         SB_VERIFY_OK(history);
-        QCOMPARE(contents(history.value()),
-                 (QStringList{u"hello"_s, u"blocker"_s, u"q0"_s, u"q1"_s, u"q2"_s, u"q3"_s}));
+        QCOMPARE(
+            contents(history.value()), (QStringList {u"hello"_s, u"blocker"_s, u"q0"_s, u"q1"_s, u"q2"_s, u"q3"_s}));
     }
 
     // The commit window only applies under load: a lone write to an idle storage is answered at
@@ -1027,7 +1022,7 @@ private slots:
             QList<Pending<AppendResult>> burst(40);
             for (int i = 0; i < burst.size(); ++i)
                 storage->appendMessage(toConversation(i % 2 ? bobId : aliceId, conversation, u"burst%1"_s.arg(i)),
-                                       completions.into(burst[i]));
+                    completions.into(burst[i]));
             QVERIFY2(completions.wait(), qPrintable(u"%1 callbacks missing"_s.arg(completions.outstanding())));
             for (int i = 0; i < burst.size(); ++i) {
                 QVERIFY2(burst[i].ok(), qPrintable(describe(burst[i])));
@@ -1054,7 +1049,7 @@ private slots:
             QList<Pending<AppendResult>> burst(60);
             for (int i = 0; i < burst.size(); ++i)
                 storage->appendMessage(toUser(i % 2 ? bobId : aliceId, i % 2 ? aliceId : bobId, u"b%1"_s.arg(i)),
-                                       completions.into(burst[i]));
+                    completions.into(burst[i]));
             QVERIFY2(completions.wait(), qPrintable(u"%1 callbacks missing"_s.arg(completions.outstanding())));
             for (int i = 0; i < burst.size(); ++i) {
                 QVERIFY2(burst[i].ok(), qPrintable(describe(burst[i])));
