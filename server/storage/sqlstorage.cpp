@@ -240,10 +240,7 @@ void SqlStorage::workerLoop()
         if (batch.empty())
             continue;
         if (!m_available.load() || !m_ops) {
-            std::vector<std::function<void(bool)>> finishers;
-            for (Job &job : batch)
-                finishers.push_back(std::move(job.finish));
-            deliver(std::move(finishers), false);
+            failBatch(batch);
             continue;
         }
         runBatch(batch);
@@ -309,17 +306,10 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
         switch (runBatchWithoutSavepoints(batch)) {
         case FastBatch::Committed:
             return;
-        case FastBatch::CouldNotBegin: {
-            std::vector<std::function<void(bool)>> finishers;
-            for (Job &job : batch)
-                finishers.push_back(std::move(job.finish));
-            deliver(std::move(finishers), false);
-            if (!ops.execRaw(u"SELECT 1"_s)) {
-                qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
-                setAvailable(false);
-            }
+        case FastBatch::CouldNotBegin:
+            failBatch(batch);
+            checkReachable();
             return;
-        }
         case FastBatch::JobFailed:
             break; // the careful way below
         }
@@ -365,13 +355,27 @@ void SqlStorage::runBatch(std::deque<Job> &batch)
         // ran already handed their callbacks over (in batch order); add those of the others.
         for (size_t i = finishers.size(); i < batch.size(); ++i)
             finishers.push_back(std::move(batch[i].finish));
-        // Is the database gone, or was it one bad batch?
-        if (!ops.execRaw(u"SELECT 1"_s)) {
-            qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
-            setAvailable(false);
-        }
+        checkReachable();
     }
     deliver(std::move(finishers), ok);
+}
+
+void SqlStorage::failBatch(std::deque<Job> &batch)
+{
+    std::vector<std::function<void(bool)>> finishers;
+    finishers.reserve(batch.size());
+    for (Job &job : batch)
+        finishers.push_back(std::move(job.finish));
+    deliver(std::move(finishers), false);
+}
+
+void SqlStorage::checkReachable()
+{
+    // After a failed batch: is the database gone, or was it one bad batch?
+    if (!m_ops->execRaw(u"SELECT 1"_s)) {
+        qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
+        setAvailable(false);
+    }
 }
 
 void SqlStorage::deliver(std::vector<std::function<void(bool)>> finishers, bool committed)

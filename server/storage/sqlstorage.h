@@ -109,6 +109,9 @@ private:
     enum class FastBatch { Committed, JobFailed, CouldNotBegin };
     FastBatch runBatchWithoutSavepoints(std::deque<Job> &batch);
     size_t fullBatch() const;
+    // Answers every job of the batch with `unavailable` (nothing of it was stored).
+    void failBatch(std::deque<Job> &batch);
+    void checkReachable();
     void deliver(std::vector<std::function<void(bool)>> finishers, bool committed);
     void setAvailable(bool available);
 
