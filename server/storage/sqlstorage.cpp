@@ -8,12 +8,14 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QThread>
+#include <QUrl>
 #include <QUuid>
 #include <chrono>
 
 #include "server/storage/logging.h"
 #include "server/storage/migrations.h"
 #include "server/storage/sqloperations.h"
+#include "server/storage/walwritebuffer.h"
 
 using namespace Qt::StringLiterals;
 
@@ -87,11 +89,25 @@ bool SqlStorage::openConnection(QString *error)
 {
     const bool sqlite = m_options.url.backend == DatabaseUrl::Backend::Sqlite;
     QSqlDatabase db = QSqlDatabase::addDatabase(sqlite ? u"QSQLITE"_s : u"QPSQL"_s, m_connectionName);
+    bool walBuffer = false;
     if (sqlite) {
         const QFileInfo file(m_options.url.path);
         QDir().mkpath(file.absolutePath());
-        db.setDatabaseName(m_options.url.path);
-        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+        // Commits gather their WAL frames into one write (WalWriteBuffer); only with FULL, where
+        // every commit syncs the WAL before publishing it. SB_SQLITE_WAL_BUFFER=0 turns it off.
+        QString why;
+        walBuffer = m_options.sqliteFullSync && qEnvironmentVariable("SB_SQLITE_WAL_BUFFER") != u"0"_s
+            && WalWriteBuffer::install(&why);
+        if (!why.isEmpty())
+            qCWarning(lcStorage).noquote() << "WAL write buffer not available:" << why;
+        if (walBuffer) {
+            db.setDatabaseName(QUrl::fromLocalFile(file.absoluteFilePath()).toString(QUrl::FullyEncoded) + u"?vfs="_s
+                               + QString::fromLatin1(WalWriteBuffer::vfsName()));
+            db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000;QSQLITE_OPEN_URI"_s);
+        } else {
+            db.setDatabaseName(m_options.url.path);
+            db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+        }
     } else {
         db.setHostName(m_options.url.host);
         db.setPort(m_options.url.port);
@@ -100,7 +116,14 @@ bool SqlStorage::openConnection(QString *error)
         db.setDatabaseName(m_options.url.database);
         db.setConnectOptions(u"connect_timeout=5"_s);
     }
-    if (!db.open()) {
+    if (walBuffer && !db.open()) {
+        // The Qt driver may carry its own copy of SQLite, which does not know our VFS.
+        qCInfo(lcStorage).noquote() << "opening without the WAL write buffer:" << db.lastError().text();
+        walBuffer = false;
+        db.setDatabaseName(m_options.url.path);
+        db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+    }
+    if (!db.isOpen() && !db.open()) {
         *error = u"cannot open %1: %2"_s.arg(m_options.url.redacted(), db.lastError().text());
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(m_connectionName);
@@ -131,6 +154,8 @@ bool SqlStorage::openConnection(QString *error)
             }
         }
     }
+    if (walBuffer)
+        qCInfo(lcStorage).nospace() << "SQLite WAL frames are written once per commit (" << WalWriteBuffer::vfsName() << " VFS)";
     int version = 0;
     if (!Migrations::migrate(m_ops->database(), dialect, &version, error)) {
         closeConnection();
