@@ -335,7 +335,9 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             if (read)
                 m_chat.markWatermark(u, f, true, respond);
             else
-                m_chat.send(u, nullptr, f, respond);
+                m_chat.send(u, nullptr, f, [respond](Result<SendReceipt> r) {
+                    respond(r ? Result<QJsonObject>(JsonCodec::encode(r.value())) : Result<QJsonObject>(r.error()));
+                });
         });
     }
     notFound();

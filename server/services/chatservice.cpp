@@ -63,7 +63,7 @@ QJsonObject ChatService::encode(const ConversationInfo &conversation) const
     return o;
 }
 
-void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObject &fields, Reply done)
+void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObject &fields, SendDone done)
 {
     const RequestFields f(fields);
     // Types first (section 13): every malformed field is bad_request before any lookup.
@@ -142,11 +142,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
             if (a.pushQueued > 0)
                 Q_EMIT pushQueued();
         }
-        done(QJsonObject{{u"message_id"_s, double(a.message.id)},
-                         {u"conversation_id"_s, double(a.message.conversationId)},
-                         {u"seq"_s, double(a.message.seq)},
-                         {u"timestamp"_s, double(a.message.createdAt)},
-                         {u"duplicate"_s, a.duplicate}});
+        done(SendReceipt{a.message.id, a.message.conversationId, a.message.seq, a.message.createdAt, a.duplicate});
     });
 }
 

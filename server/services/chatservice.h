@@ -8,6 +8,7 @@
 
 #include "server/storage/storagetypes.h"
 #include "shared/protocol/result.h"
+#include "shared/protocol/sendreceipt.h"
 #include "shared/protocol/userinfo.h"
 
 namespace Switchboard::Server {
@@ -30,12 +31,15 @@ class ChatService final : public QObject
 
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
+    // Sends answer with the receipt itself: the WebSocket reply is written from it directly
+    // (JsonCodec::serializeSendReply), HTTP encodes it (JsonCodec::encode).
+    using SendDone = std::function<void(Result<SendReceipt>)>;
 
     ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics, const ServerConfig &config,
                 const FileUrlSigner &signer, QObject *parent = nullptr);
 
     // `origin` is the sending connection (it gets the reply, not the event); null for HTTP.
-    void send(const UserInfo &caller, Session *origin, const QJsonObject &fields, Reply done);
+    void send(const UserInfo &caller, Session *origin, const QJsonObject &fields, SendDone done);
     void history(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void conversations(const UserInfo &caller, Reply done);
     void conversation(const UserInfo &caller, qint64 conversationId, Reply done);

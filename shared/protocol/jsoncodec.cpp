@@ -211,6 +211,15 @@ Result<AdminConnection> decodeAdminConnection(const QJsonObject &o)
     return c;
 }
 
+QJsonObject encode(const SendReceipt &receipt)
+{
+    return QJsonObject{{u"message_id"_s, double(receipt.messageId)},
+                       {u"conversation_id"_s, double(receipt.conversationId)},
+                       {u"seq"_s, double(receipt.seq)},
+                       {u"timestamp"_s, double(receipt.timestamp)},
+                       {u"duplicate"_s, receipt.duplicate}};
+}
+
 QJsonObject successReply(const QString &type, const QJsonValue &id, const QJsonObject &data)
 {
     QJsonObject o{{u"type"_s, type}, {u"success"_s, true}, {u"data"_s, data}};
@@ -246,6 +255,22 @@ QByteArray serializeErrorReply(const QString &type, const QJsonValue &id, const 
 {
     JsonWriter w;
     w.beginObject().key("type").value(type).key("success").value(false).key("error").value(QJsonValue(encode(error)));
+    if (!id.isUndefined())
+        w.key("id").value(id);
+    w.endObject();
+    return w.take();
+}
+
+QByteArray serializeSendReply(const QString &type, const QJsonValue &id, const SendReceipt &receipt)
+{
+    JsonWriter w;
+    w.beginObject().key("type").value(type).key("success").value(true).key("data").beginObject()
+        .key("message_id").value(receipt.messageId)
+        .key("conversation_id").value(receipt.conversationId)
+        .key("seq").value(receipt.seq)
+        .key("timestamp").value(receipt.timestamp)
+        .key("duplicate").value(receipt.duplicate)
+        .endObject();
     if (!id.isUndefined())
         w.key("id").value(id);
     w.endObject();

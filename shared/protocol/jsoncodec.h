@@ -11,6 +11,7 @@
 #include "shared/protocol/jsonwriter.h"
 #include "shared/protocol/protocolerror.h"
 #include "shared/protocol/result.h"
+#include "shared/protocol/sendreceipt.h"
 #include "shared/protocol/serverstats.h"
 #include "shared/protocol/userinfo.h"
 
@@ -27,6 +28,8 @@ QJsonObject encode(const ProtocolError &error);
 // The `stats` fields (without `type`) and one `admin_connections` row (section 11).
 QJsonObject encode(const ServerStats &stats);
 QJsonObject encode(const AdminConnection &connection);
+// The data of a `message` reply: message_id, conversation_id, seq, timestamp, duplicate.
+QJsonObject encode(const SendReceipt &receipt);
 
 Result<UserInfo> decodeUser(const QJsonObject &object);
 Result<ChatMessage> decodeMessage(const QJsonObject &object);
@@ -48,6 +51,8 @@ QByteArray serialize(const QJsonObject &frame);
 // serialize(successReply(...)), serialize(errorReply(...)) and encode(message) produce.
 QByteArray serializeSuccessReply(const QString &type, const QJsonValue &id, const QJsonObject &data);
 QByteArray serializeErrorReply(const QString &type, const QJsonValue &id, const ProtocolError &error);
+// serializeSuccessReply(type, id, encode(receipt)) without the QJsonObject: the reply to every send.
+QByteArray serializeSendReply(const QString &type, const QJsonValue &id, const SendReceipt &receipt);
 void writeMessage(JsonWriter &writer, const ChatMessage &message);
 // {"type": "new_message", "message": {...}}
 QByteArray serializeNewMessage(const ChatMessage &message);

@@ -4,7 +4,9 @@
 #include <QJsonObject>
 #include <QLocale>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace Switchboard {
 
@@ -17,7 +19,27 @@ char hexDigit(unsigned v)
 
 JsonWriter::JsonWriter(qsizetype reserve)
 {
-    m_out.reserve(reserve);
+    grow(std::max<qsizetype>(reserve, 16));
+}
+
+void JsonWriter::grow(qsizetype extra)
+{
+    // QByteArray::resize() leaves new bytes uninitialised; the written part is kept.
+    m_out.resize(std::max(m_capacity * 2, m_size + extra));
+    m_data = m_out.data();
+    m_capacity = m_out.size();
+}
+
+void JsonWriter::put(const char *text, qsizetype n)
+{
+    std::memcpy(room(n), text, size_t(n));
+    m_size += n;
+}
+
+void JsonWriter::putInteger(qint64 number)
+{
+    char *out = room(24);
+    m_size += std::to_chars(out, out + 24, number).ptr - out;
 }
 
 void JsonWriter::separate()
@@ -27,20 +49,20 @@ void JsonWriter::separate()
         return;
     }
     if (m_needComma)
-        m_out.append(',');
+        put(',');
 }
 
 JsonWriter &JsonWriter::beginObject()
 {
     separate();
-    m_out.append('{');
+    put('{');
     m_needComma = false;
     return *this;
 }
 
 JsonWriter &JsonWriter::endObject()
 {
-    m_out.append('}');
+    put('}');
     m_needComma = true;
     return *this;
 }
@@ -48,14 +70,14 @@ JsonWriter &JsonWriter::endObject()
 JsonWriter &JsonWriter::beginArray()
 {
     separate();
-    m_out.append('[');
+    put('[');
     m_needComma = false;
     return *this;
 }
 
 JsonWriter &JsonWriter::endArray()
 {
-    m_out.append(']');
+    put(']');
     m_needComma = true;
     return *this;
 }
@@ -63,7 +85,12 @@ JsonWriter &JsonWriter::endArray()
 JsonWriter &JsonWriter::key(QLatin1StringView name)
 {
     separate();
-    m_out.append('"').append(name.data(), name.size()).append("\":", 2);
+    char *out = room(name.size() + 3);
+    out[0] = '"';
+    std::memcpy(out + 1, name.data(), size_t(name.size()));
+    out[name.size() + 1] = '"';
+    out[name.size() + 2] = ':';
+    m_size += name.size() + 3;
     m_afterKey = true;
     return *this;
 }
@@ -71,7 +98,7 @@ JsonWriter &JsonWriter::key(QLatin1StringView name)
 JsonWriter &JsonWriter::value(qint64 number)
 {
     separate();
-    m_out.append(QByteArray::number(number));
+    putInteger(number);
     m_needComma = true;
     return *this;
 }
@@ -81,11 +108,13 @@ JsonWriter &JsonWriter::value(double number)
     separate();
     // As QJsonDocument: integral doubles as integers, others shortest round-trip, no NaN/inf.
     if (!std::isfinite(number))
-        m_out.append("null", 4);
+        put("null", 4);
     else if (std::abs(number) < 9007199254740992.0 && number == std::trunc(number))
-        m_out.append(QByteArray::number(qint64(number)));
-    else
-        m_out.append(QByteArray::number(number, 'g', QLocale::FloatingPointShortest));
+        putInteger(qint64(number));
+    else {
+        const QByteArray text = QByteArray::number(number, 'g', QLocale::FloatingPointShortest);
+        put(text.constData(), text.size());
+    }
     m_needComma = true;
     return *this;
 }
@@ -94,9 +123,9 @@ JsonWriter &JsonWriter::value(bool flag)
 {
     separate();
     if (flag)
-        m_out.append("true", 4);
+        put("true", 4);
     else
-        m_out.append("false", 5);
+        put("false", 5);
     m_needComma = true;
     return *this;
 }
@@ -104,7 +133,7 @@ JsonWriter &JsonWriter::value(bool flag)
 JsonWriter &JsonWriter::nullValue()
 {
     separate();
-    m_out.append("null", 4);
+    put("null", 4);
     m_needComma = true;
     return *this;
 }
@@ -150,7 +179,7 @@ JsonWriter &JsonWriter::value(const QJsonValue &json)
         for (auto it = object.begin(); it != object.end(); ++it) {
             separate();
             writeString(it.key());
-            m_out.append(':');
+            put(':');
             m_afterKey = true;
             value(it.value());
         }
@@ -162,81 +191,86 @@ JsonWriter &JsonWriter::value(const QJsonValue &json)
 
 void JsonWriter::writeString(QStringView text)
 {
-    m_out.append('"');
+    // Room for the worst case up front (a lone surrogate becomes six bytes), then no more checks.
+    char *out = room(text.size() * 6 + 2);
+    char *const begin = out;
+    *out++ = '"';
     const char16_t *p = text.utf16();
     const char16_t *const end = p + text.size();
     while (p < end) {
-        // Runs of plain ASCII are the common case: copy them in one go.
-        const char16_t *run = p;
-        while (p < end && *p >= 0x20 && *p < 0x80 && *p != u'"' && *p != u'\\')
-            ++p;
-        if (p > run) {
-            const qsizetype n = p - run;
-            const qsizetype at = m_out.size();
-            m_out.resize(at + n);
-            char *out = m_out.data() + at;
-            for (qsizetype i = 0; i < n; ++i)
-                out[i] = char(run[i]);
-        }
-        if (p == end)
-            break;
         const char16_t c = *p++;
-        if (c < 0x80) {
-            m_out.append('\\');
+        if (c >= 0x20 && c < 0x80 && c != u'"' && c != u'\\') {
+            *out++ = char(c); // plain ASCII, the common case
+        } else if (c < 0x80) {
+            *out++ = '\\';
             switch (c) {
             case u'"':
-                m_out.append('"');
+                *out++ = '"';
                 break;
             case u'\\':
-                m_out.append('\\');
+                *out++ = '\\';
                 break;
             case u'\b':
-                m_out.append('b');
+                *out++ = 'b';
                 break;
             case u'\f':
-                m_out.append('f');
+                *out++ = 'f';
                 break;
             case u'\n':
-                m_out.append('n');
+                *out++ = 'n';
                 break;
             case u'\r':
-                m_out.append('r');
+                *out++ = 'r';
                 break;
             case u'\t':
-                m_out.append('t');
+                *out++ = 't';
                 break;
-            default: {
-                const char escape[5] = {'u', '0', '0', hexDigit(c >> 4), hexDigit(c & 0xf)};
-                m_out.append(escape, 5);
-            }
+            default:
+                *out++ = 'u';
+                *out++ = '0';
+                *out++ = '0';
+                *out++ = hexDigit(c >> 4);
+                *out++ = hexDigit(c & 0xf);
             }
         } else if (c < 0x800) {
-            m_out.append(char(0xc0 | (c >> 6)));
-            m_out.append(char(0x80 | (c & 0x3f)));
+            *out++ = char(0xc0 | (c >> 6));
+            *out++ = char(0x80 | (c & 0x3f));
         } else if (QChar::isHighSurrogate(c) && p < end && QChar::isLowSurrogate(*p)) {
             const char32_t u = QChar::surrogateToUcs4(c, *p++);
-            const char bytes[4] = {char(0xf0 | (u >> 18)), char(0x80 | ((u >> 12) & 0x3f)),
-                char(0x80 | ((u >> 6) & 0x3f)), char(0x80 | (u & 0x3f))};
-            m_out.append(bytes, 4);
+            *out++ = char(0xf0 | (u >> 18));
+            *out++ = char(0x80 | ((u >> 12) & 0x3f));
+            *out++ = char(0x80 | ((u >> 6) & 0x3f));
+            *out++ = char(0x80 | (u & 0x3f));
         } else if (QChar::isSurrogate(c)) {
             // Not text (a lone surrogate): escaped, as QJsonDocument writes it, so that it parses
             // back to the same string (an echoed request id must match byte for byte).
-            const char escape[6]
-                = {'\\', 'u', hexDigit(c >> 12), hexDigit((c >> 8) & 0xf), hexDigit((c >> 4) & 0xf), hexDigit(c & 0xf)};
-            m_out.append(escape, 6);
+            *out++ = '\\';
+            *out++ = 'u';
+            *out++ = hexDigit(c >> 12);
+            *out++ = hexDigit((c >> 8) & 0xf);
+            *out++ = hexDigit((c >> 4) & 0xf);
+            *out++ = hexDigit(c & 0xf);
         } else {
-            const char bytes[3] = {char(0xe0 | (c >> 12)), char(0x80 | ((c >> 6) & 0x3f)), char(0x80 | (c & 0x3f))};
-            m_out.append(bytes, 3);
+            *out++ = char(0xe0 | (c >> 12));
+            *out++ = char(0x80 | ((c >> 6) & 0x3f));
+            *out++ = char(0x80 | (c & 0x3f));
         }
     }
-    m_out.append('"');
+    *out++ = '"';
+    m_size += out - begin;
 }
 
 QByteArray JsonWriter::take()
 {
+    m_out.truncate(m_size);
+    if (m_out.capacity() - m_size > 4096)
+        m_out.squeeze(); // frames may wait in queues: do not keep the worst-case reserve
+    QByteArray out = std::exchange(m_out, QByteArray());
+    m_data = nullptr;
+    m_size = m_capacity = 0;
     m_needComma = false;
     m_afterKey = false;
-    return std::exchange(m_out, QByteArray());
+    return out;
 }
 
 } // namespace Switchboard

@@ -43,14 +43,31 @@ public:
     // A null QString is JSON null, any other (also an empty one) a string.
     JsonWriter &stringOrNull(const QString &text);
 
-    const QByteArray &bytes() const { return m_out; }
+    // What was written so far (the writer can go on).
+    QByteArray bytes() const { return QByteArray(m_data, m_size); }
+    // What was written; the writer starts over empty.
     QByteArray take();
 
 private:
+    // The output is written through a raw pointer into m_out, whose size is the capacity: one
+    // capacity check per value instead of QByteArray's bookkeeping per appended piece.
     void separate();
     void writeString(QStringView text);
+    void grow(qsizetype extra);
+    char *room(qsizetype bytes)
+    {
+        if (m_capacity - m_size < bytes)
+            grow(bytes);
+        return m_data + m_size;
+    }
+    void put(char c) { *room(1) = c, ++m_size; }
+    void put(const char *text, qsizetype n);
+    void putInteger(qint64 number);
 
     QByteArray m_out;
+    char *m_data = nullptr;
+    qsizetype m_size = 0;
+    qsizetype m_capacity = 0;
     bool m_needComma = false;
     bool m_afterKey = false;
 };

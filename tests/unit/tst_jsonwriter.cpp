@@ -173,6 +173,31 @@ private slots:
         QCOMPARE(w.take(), QByteArray(R"({"b":2})"));
     }
 
+    void growsPastItsReserve()
+    {
+        // A tiny reserve: every kind of value has to grow the buffer somewhere along the way, and
+        // what was written before must survive each growth.
+        JsonWriter w(1);
+        QJsonObject expected;
+        w.beginObject();
+        QString worst; // lone surrogates: the six-byte worst case per character
+        for (int i = 0; i < 3000; ++i)
+            worst.append(QChar(char16_t(0xd800 + i % 64)));
+        for (int i = 0; i < 200; ++i) {
+            const QByteArray key = "k" + QByteArray::number(i);
+            const QString text = i % 50 == 0 ? worst : u"v\u00e9\u4e2d\"\n%1"_s.arg(i);
+            w.key(QLatin1StringView(key)).value(text);
+            expected.insert(QString::fromLatin1(key), text);
+            if (i == 100)
+                QVERIFY(w.bytes().startsWith("{\"k0\":\""));
+        }
+        w.key("n").value(std::numeric_limits<qint64>::min()).endObject();
+        expected.insert(u"n"_s, std::numeric_limits<qint64>::min());
+        const QByteArray out = w.take();
+        QCOMPARE(parse(out), expected);
+        QVERIFY(w.take().isEmpty());
+    }
+
     void replyFramesMatchTheCodec_data()
     {
         QTest::addColumn<QJsonValue>("id");
@@ -194,6 +219,19 @@ private slots:
         const ProtocolError error = ProtocolError::make(ErrorCode::RateLimited, u"Slow down \"now\""_s);
         QCOMPARE(parse(JsonCodec::serializeErrorReply(u"send_message"_s, id, error)),
             JsonCodec::errorReply(u"send_message"_s, id, error));
+        // The send reply, written from the receipt: large ids and timestamps stay exact.
+        for (const SendReceipt &receipt : {SendReceipt {1, 2, 3, 1763900000456, false},
+                 SendReceipt {(qint64(1) << 53) - 1, 9007199254740000, 0, 0, true}}) {
+            const QJsonObject viaWriter = parse(JsonCodec::serializeSendReply(u"message"_s, id, receipt));
+            QCOMPARE(viaWriter, JsonCodec::successReply(u"message"_s, id, JsonCodec::encode(receipt)));
+            const QJsonObject data = viaWriter.value(u"data"_s).toObject();
+            QCOMPARE(data.value(u"message_id"_s).toInteger(), receipt.messageId);
+            QCOMPARE(data.value(u"conversation_id"_s).toInteger(), receipt.conversationId);
+            QCOMPARE(data.value(u"seq"_s).toInteger(), receipt.seq);
+            QCOMPARE(data.value(u"timestamp"_s).toInteger(), receipt.timestamp);
+            QCOMPARE(data.value(u"duplicate"_s).toBool(), receipt.duplicate);
+            QCOMPARE(data.size(), 5);
+        }
     }
 
     void newMessageFrameMatchesTheCodec_data()
