@@ -15,7 +15,8 @@ public:
 
     static int latestVersion();
     // Brings the database to latestVersion() in one transaction. Returns false with *error set.
-    static bool migrate(QSqlDatabase &db, Dialect dialect, int *version, QString *error);
+    // upTo stops at an older version (tests build the schemas that later steps start from).
+    static bool migrate(QSqlDatabase &db, Dialect dialect, int *version, QString *error, int upTo = latestVersion());
 };
 
 } // namespace Switchboard::Server

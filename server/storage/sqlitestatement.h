@@ -41,6 +41,9 @@ public:
     qint64 int64At(int column) const;
     // The rowid of the last INSERT on this connection.
     qint64 lastInsertRowId() const;
+    // The rows the last INSERT, UPDATE or DELETE on this connection changed (0 when an upsert's
+    // DO NOTHING took effect).
+    int changes() const;
     // Ready for the next execution (bindings cleared too).
     void reset();
 

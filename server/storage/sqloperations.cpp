@@ -104,30 +104,41 @@ void SqlOperations::nativeFailed(SqliteStatement &statement, const char *what)
     m_failed = true;
 }
 
-Result<std::optional<qint64>> SqlOperations::findDuplicate(qint64 senderId, const QString &clientMsgId, qint64 notBefore)
+Result<std::optional<SqlOperations::DedupHolder>> SqlOperations::dedupHolder(
+    qint64 senderId, const QString &clientMsgId)
 {
-    // Asks for the id only: almost every send is new, and a one-column result is the cheapest.
-    static constexpr char kSql[] = "SELECT m.id FROM messages m WHERE m.sender_id = ? AND m.client_msg_id = ?"
-                                   " AND m.created_at > ? ORDER BY m.id DESC LIMIT 1";
-    if (m_sqlite) {
-        SqliteStatement *st = native(m_nativeFindDuplicate, kSql);
-        if (!st)
-            return storageError();
-        if (!st->bind(1, senderId) || !st->bind(2, clientMsgId) || !st->bind(3, notBefore) || !st->step()) {
-            nativeFailed(*st, "find duplicate");
-            return storageError();
-        }
-        const std::optional<qint64> id = st->hasRow() ? std::optional<qint64>(st->int64At(0)) : std::nullopt;
-        st->reset();
-        return id;
-    }
-    static const QString sql = QString::fromLatin1(kSql);
-    QSqlQuery *q = run(sql, {senderId, clientMsgId, notBefore});
+    // `dedup_open IS NOT NULL` lets both databases answer from the partial unique index.
+    QSqlQuery *q = run(u"SELECT id, created_at FROM messages"
+                       " WHERE sender_id = ? AND client_msg_id = ? AND dedup_open IS NOT NULL"_s,
+        {senderId, clientMsgId});
     if (!q)
         return storageError();
     if (!q->next())
-        return std::optional<qint64>();
-    return std::optional<qint64>(q->value(0).toLongLong());
+        return std::optional<DedupHolder>();
+    return std::optional<DedupHolder>(DedupHolder {q->value(0).toLongLong(), q->value(1).toLongLong()});
+}
+
+Result<Done> SqlOperations::closeDedup(qint64 messageId)
+{
+    if (!run(u"UPDATE messages SET dedup_open = NULL WHERE id = ?"_s, {messageId}))
+        return storageError();
+    return Done {};
+}
+
+Result<AppendResult> SqlOperations::duplicateOf(qint64 messageId, qint64 conversationId, AppendResult result)
+{
+    QSqlQuery *q = run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.id = ?"_s, {messageId});
+    if (!q || !q->next())
+        return storageError();
+    result.message = readMessage(*q, 0);
+    result.duplicate = true;
+    if (result.message.conversationId != conversationId) {
+        auto original = participants(result.message.conversationId);
+        if (!original)
+            return original.error();
+        result.participants = original.value();
+    }
+    return result;
 }
 
 void SqlOperations::finishStatements()
@@ -146,7 +157,6 @@ void SqlOperations::clearCaches()
     m_privateConversations.clear();
     m_conversationTypes.clear();
     m_lastSeq.clear();
-    m_nativeFindDuplicate.reset();
     m_nativeUpdateLastSeq.reset();
     m_nativeInsertMessage.reset();
 }
@@ -463,23 +473,24 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         return members.error();
     result.participants = members.value();
 
-    if (!r.clientMsgId.isEmpty()) {
-        auto duplicate = findDuplicate(r.senderId, r.clientMsgId, r.now - kDedupWindowMs);
-        if (!duplicate)
-            return duplicate.error();
-        if (duplicate->has_value()) {
-            QSqlQuery *q = run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.id = ?"_s, {*duplicate.value()});
-            if (!q || !q->next())
-                return storageError();
-            result.message = readMessage(*q, 0);
-            result.duplicate = true;
-            if (result.message.conversationId != conversationId) {
-                auto original = participants(result.message.conversationId);
-                if (!original)
-                    return original.error();
-                result.participants = original.value();
-            }
-            return result;
+    // Dedup: one message per (sender, client_msg_id) within the window, held by the unique index
+    // messages_dedup. SQLite, whose only writer is this thread, inserts first and looks only when
+    // the index refused the row: almost every send is new, and that saves a lookup per message.
+    // PostgreSQL looks first, because other server nodes may write to the same database; should
+    // two of them race past the lookup with the same key, the index fails the second one's insert,
+    // so its job (only) fails with `unavailable`, and the client's retry gets the duplicate reply.
+    const bool dedup = !r.clientMsgId.isEmpty();
+    const bool insertFirst = m_dialect == Migrations::Dialect::Sqlite;
+    const auto windowOpen = [&r](const DedupHolder &holder) { return holder.createdAt > r.now - kDedupWindowMs; };
+    std::optional<qint64> expiredHolder;
+    if (dedup && !insertFirst) {
+        auto holder = dedupHolder(r.senderId, r.clientMsgId);
+        if (!holder)
+            return holder.error();
+        if (holder->has_value()) {
+            if (windowOpen(*holder.value()))
+                return duplicateOf(holder.value()->id, conversationId, result);
+            expiredHolder = holder.value()->id; // released right before the insert: a refusal writes nothing
         }
     }
 
@@ -487,20 +498,60 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
     if (r.fileId > 0) {
         // Only the uploader, or someone who already received the file, may send it on.
         auto f = fileForUser(r.senderId, r.fileId);
+        std::optional<ProtocolError> refused;
         if (!f)
-            return f.error();
-        if (r.type == u"image"_s && !isRasterImage(f->mime))
-            return ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
+            refused = f.error();
+        else if (r.type == u"image"_s && !isRasterImage(f->mime))
+            refused = ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
+        if (refused) {
+            // A duplicate is answered before the file is checked (as PostgreSQL did above), so a
+            // retry gets its original back even if it would be refused now.
+            if (dedup && insertFirst && !m_failed) {
+                auto holder = dedupHolder(r.senderId, r.clientMsgId);
+                if (!holder)
+                    return holder.error();
+                if (holder->has_value() && windowOpen(*holder.value()))
+                    return duplicateOf(holder.value()->id, conversationId, result);
+            }
+            return *refused;
+        }
         attachment = QJsonObject{{u"file_id"_s, double(f->id)},
                                  {u"name"_s, f->name},
                                  {u"size"_s, double(f->size)},
                                  {u"mime"_s, f->mime}};
     }
+    if (expiredHolder) {
+        auto closed = closeDedup(*expiredHolder);
+        if (!closed)
+            return closed.error();
+    }
     auto message = insertMessage(conversationId, r.senderId, r.type, r.content, attachment, r.clientMsgId, r.now,
                                  r.fileId);
     if (!message)
         return message.error();
-    result.message = message.value();
+    if (!message->has_value()) {
+        // SQLite: another message holds the client_msg_id; nothing was written.
+        auto holder = dedupHolder(r.senderId, r.clientMsgId);
+        if (!holder)
+            return holder.error();
+        if (!holder->has_value()) {
+            qCWarning(lcStorage) << "insert refused by the dedup index, but no message holds the key";
+            return storageError();
+        }
+        if (windowOpen(*holder.value()))
+            return duplicateOf(holder.value()->id, conversationId, result);
+        // Its 24 h are over: the same client_msg_id makes a new message, which takes the key over.
+        auto closed = closeDedup(holder.value()->id);
+        if (!closed)
+            return closed.error();
+        message
+            = insertMessage(conversationId, r.senderId, r.type, r.content, attachment, r.clientMsgId, r.now, r.fileId);
+        if (!message)
+            return message.error();
+        if (!message->has_value())
+            return storageError();
+    }
+    result.message = *message.value();
     auto queued = queuePush(result.message, result.participants, r.pushPreviewChars);
     if (!queued)
         return queued.error();
@@ -717,18 +768,19 @@ Result<QString> SqlOperations::loadOrStoreSetting(const QString &key, const QStr
     return valueIfMissing;
 }
 
-Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
-                                                 const QString &content, const QJsonObject &attachment,
-                                                 const QString &clientMsgId, qint64 now, qint64 fileId)
+Result<std::optional<ChatMessage>> SqlOperations::insertMessage(qint64 conversationId, qint64 senderId,
+    const QString &type, const QString &content, const QJsonObject &attachment, const QString &clientMsgId, qint64 now,
+    qint64 fileId)
 {
     // seq is assigned inside the transaction: the row lock on the conversation serialises writers.
     const bool sqlite = m_dialect == Migrations::Dialect::Sqlite;
+    const QVariant dedupOpen = clientMsgId.isEmpty() ? QVariant() : QVariant(1);
     qint64 seq = 0;
     QSqlQuery *q = nullptr;
     if (sqlite) {
         // SQLite has one writer, this thread, so the last seq of a conversation can be cached
         // (clearCaches() drops it on any rollback). RETURNING would cost SQLite a temporary table
-        // per statement.
+        // per statement. last_seq and the cache move only once the row is in (below).
         auto last = m_lastSeq.constFind(conversationId);
         if (last == m_lastSeq.constEnd()) {
             q = run(u"SELECT last_seq FROM conversations WHERE id = ?"_s, {conversationId});
@@ -739,6 +791,65 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
             last = m_lastSeq.insert(conversationId, q->value(0).toLongLong());
         }
         seq = *last + 1;
+    } else {
+        q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
+                {now, conversationId});
+        if (!q || !q->next())
+            return storageError();
+        seq = q->value(0).toLongLong();
+    }
+    QByteArray contentBytes = content.toUtf8();
+    if (contentBytes.isNull())
+        contentBytes = QByteArray("", 0); // an empty caption is "", not SQL NULL
+    const QVariant attachmentText = attachment.isEmpty()
+        ? QVariant()
+        : QVariant(QString::fromUtf8(QJsonDocument(attachment).toJson(QJsonDocument::Compact)));
+    // SQLite: when another message holds (sender_id, client_msg_id) in messages_dedup, nothing is
+    // inserted (the conflict target names that partial index).
+    static constexpr char kInsertSqlite[]
+        = "INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at,"
+          " file_id, dedup_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          " ON CONFLICT (sender_id, client_msg_id) WHERE dedup_open IS NOT NULL DO NOTHING";
+    static constexpr char kInsertPostgres[]
+        = "INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at,"
+          " file_id, dedup_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    qint64 id = 0;
+    bool inserted = false;
+    if (m_sqlite) {
+        SqliteStatement *st = native(m_nativeInsertMessage, kInsertSqlite);
+        if (!st)
+            return storageError();
+        const bool bound = st->bind(1, conversationId) && st->bind(2, seq) && st->bind(3, senderId) && st->bind(4, type)
+            && st->bindBlob(5, contentBytes)
+            && (attachmentText.isNull() ? st->bindNull(6) : st->bind(6, attachmentText.toString()))
+            && st->bind(7, clientMsgId.isEmpty() ? QString() : clientMsgId) && st->bind(8, now)
+            && (fileId > 0 ? st->bind(9, fileId) : st->bindNull(9))
+            && (dedupOpen.isNull() ? st->bindNull(10) : st->bind(10, qint64(1)));
+        if (!bound || !st->step()) {
+            nativeFailed(*st, "insert message");
+            return storageError();
+        }
+        inserted = st->changes() > 0;
+        id = inserted ? st->lastInsertRowId() : 0;
+        st->reset();
+    } else {
+        static const QString insertSqlite = QString::fromLatin1(kInsertSqlite);
+        static const QString insertPostgres = QString::fromLatin1(kInsertPostgres);
+        q = run(sqlite ? insertSqlite : insertPostgres,
+            {conversationId, seq, senderId, type, contentBytes, attachmentText,
+                clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now,
+                fileId > 0 ? QVariant(fileId) : QVariant(), dedupOpen});
+        if (!q || (!sqlite && !q->next()))
+            return storageError();
+        inserted = !sqlite || q->numRowsAffected() > 0;
+        if (inserted)
+            id = sqlite ? q->lastInsertId().toLongLong() : q->value(0).toLongLong();
+    }
+    if (!inserted)
+        return std::optional<ChatMessage>(); // SQLite only; last_seq and its cache are untouched
+    if (id <= 0)
+        return storageError();
+    if (sqlite) {
         static constexpr char kUpdate[] = "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?";
         if (m_sqlite) {
             SqliteStatement *st = native(m_nativeUpdateLastSeq, kUpdate);
@@ -753,53 +864,9 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
             return storageError();
         }
         m_lastSeq.insert(conversationId, seq);
-    } else {
-        q = run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
-                {now, conversationId});
-        if (!q || !q->next())
-            return storageError();
-        seq = q->value(0).toLongLong();
-    }
-    QByteArray contentBytes = content.toUtf8();
-    if (contentBytes.isNull())
-        contentBytes = QByteArray("", 0); // an empty caption is "", not SQL NULL
-    const QVariant attachmentText = attachment.isEmpty()
-        ? QVariant()
-        : QVariant(QString::fromUtf8(QJsonDocument(attachment).toJson(QJsonDocument::Compact)));
-    static constexpr char kInsert[] =
-        "INSERT INTO messages (conversation_id, seq, sender_id, type, content, attachment, client_msg_id, created_at, file_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    qint64 id = 0;
-    if (m_sqlite) {
-        SqliteStatement *st = native(m_nativeInsertMessage, kInsert);
-        if (!st)
-            return storageError();
-        const bool bound = st->bind(1, conversationId) && st->bind(2, seq) && st->bind(3, senderId) && st->bind(4, type)
-            && st->bindBlob(5, contentBytes)
-            && (attachmentText.isNull() ? st->bindNull(6) : st->bind(6, attachmentText.toString()))
-            && st->bind(7, clientMsgId.isEmpty() ? QString() : clientMsgId) && st->bind(8, now)
-            && (fileId > 0 ? st->bind(9, fileId) : st->bindNull(9));
-        if (!bound || !st->step()) {
-            nativeFailed(*st, "insert message");
-            return storageError();
-        }
-        id = st->lastInsertRowId();
-        st->reset();
-    } else {
-        static const QString insert = QString::fromLatin1(kInsert);
-        static const QString insertReturningId = insert + u" RETURNING id"_s;
-        q = run(sqlite ? insert : insertReturningId,
-                {conversationId, seq, senderId, type, contentBytes, attachmentText,
-                 clientMsgId.isEmpty() ? QVariant() : QVariant(clientMsgId), now,
-                 fileId > 0 ? QVariant(fileId) : QVariant()});
-        if (!q || (!sqlite && !q->next()))
-            return storageError();
-        id = sqlite ? q->lastInsertId().toLongLong() : q->value(0).toLongLong();
     }
     ChatMessage m;
     m.id = id;
-    if (m.id <= 0)
-        return storageError();
     m.conversationId = conversationId;
     m.seq = seq;
     m.senderId = senderId;
@@ -808,7 +875,7 @@ Result<ChatMessage> SqlOperations::insertMessage(qint64 conversationId, qint64 s
     m.attachment = attachment;
     m.clientMsgId = clientMsgId;
     m.createdAt = now;
-    return m;
+    return std::optional<ChatMessage>(m);
 }
 
 Result<ConversationInfo> SqlOperations::createGroup(const GroupCreate &g)
@@ -902,7 +969,9 @@ Result<MembershipResult> SqlOperations::changeMembership(const MembershipChange 
                                  QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)), {}, {}, c.now);
     if (!message)
         return message.error();
-    result.systemMessage = message.value();
+    if (!message->has_value())
+        return storageError(); // cannot happen: without a client_msg_id there is no dedup
+    result.systemMessage = *message.value();
     return result;
 }
 

@@ -99,7 +99,19 @@ private:
     // PostgreSQL, or when SB_SQLITE_NATIVE=0.
     SqliteStatement *native(std::unique_ptr<SqliteStatement> &slot, const char *sql);
     void nativeFailed(SqliteStatement &statement, const char *what);
-    Result<std::optional<qint64>> findDuplicate(qint64 senderId, const QString &clientMsgId, qint64 notBefore);
+    // The message that currently holds (sender, client_msg_id) for dedup (dedup_open set; the
+    // unique index allows one), whether or not its 24 h are over.
+    struct DedupHolder
+    {
+        qint64 id = 0;
+        qint64 createdAt = 0;
+    };
+    Result<std::optional<DedupHolder>> dedupHolder(qint64 senderId, const QString &clientMsgId);
+    // The holder's client_msg_id no longer deduplicates (its window is over).
+    Result<Done> closeDedup(qint64 messageId);
+    // `result` answering with the stored message `messageId` as the duplicate of a send to
+    // `conversationId`.
+    Result<AppendResult> duplicateOf(qint64 messageId, qint64 conversationId, AppendResult result);
     ProtocolError storageError();
     Result<Membership> membership(qint64 userId, qint64 conversationId);
     // The type of a conversation (types never change, so it is cached); not_found if none.
@@ -117,10 +129,13 @@ private:
     // Outbox rows for every offline participant with a push registration.
     Result<int> queuePush(const ChatMessage &message, const QList<qint64> &participants, int previewChars);
     static ChatMessage readMessage(const QSqlQuery &q, int first);
-    // Appends one message at the next seq of the conversation.
-    Result<ChatMessage> insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
-                                      const QString &content, const QJsonObject &attachment,
-                                      const QString &clientMsgId, qint64 now, qint64 fileId = 0);
+    // Appends one message at the next seq of the conversation. A message with a client_msg_id
+    // takes part in dedup; on SQLite, when another message holds its (sender, client_msg_id),
+    // nothing is written (not even last_seq) and the result is empty. PostgreSQL looks first
+    // (appendMessage) and fails the statement in that case.
+    Result<std::optional<ChatMessage>> insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
+        const QString &content, const QJsonObject &attachment, const QString &clientMsgId, qint64 now,
+        qint64 fileId = 0);
 
     QSqlDatabase m_db;
     Migrations::Dialect m_dialect;
@@ -134,7 +149,6 @@ private:
     QHash<qint64, QString> m_conversationTypes;
     QHash<qint64, qint64> m_lastSeq; // SQLite only: conversation -> last assigned seq
     sqlite3 *m_sqlite = nullptr;
-    std::unique_ptr<SqliteStatement> m_nativeFindDuplicate;
     std::unique_ptr<SqliteStatement> m_nativeUpdateLastSeq;
     std::unique_ptr<SqliteStatement> m_nativeInsertMessage;
     std::function<bool(qint64)> m_isOnline;

@@ -3,6 +3,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "tests/integration/coresql.h"
 #include "tests/integration/coretest.h"
 
 using namespace Qt::StringLiterals;
@@ -338,6 +339,55 @@ private slots:
         SB_OK(fresh, afterRestart->sendText(cid, u"new"_s, u"dup-3"_s));
         QCOMPARE(fresh->data().value(u"duplicate"_s), QJsonValue(false));
         QCOMPARE(intOf(fresh->data(), u"seq"_s), 6);
+    }
+
+    // After 24 h the same client_msg_id is a new message: stored, delivered, and later retries get
+    // it instead of the old one. The server's clock cannot be moved, so the original is aged in
+    // the database.
+    void dedupEndsAfterTheWindow_data() { TestDatabase::backends(); }
+    void dedupEndsAfterTheWindow()
+    {
+        SB_TEST_DATABASE(db);
+        SB_START_SERVER(server, db, bulkLimits());
+        SB_GUEST(ann, server, "Ann");
+        SB_GUEST(bob, server, "Bob");
+        SB_CONNECT(annConnection, server, ann);
+        SB_CONNECT(bobConnection, server, bob);
+        QSignalSpy bobGot(bobConnection.get(), &ClientConnection::messageReceived);
+
+        SB_OK(original, annConnection->sendTextTo(bob.id, u"yesterday"_s, u"day-1"_s));
+        const QJsonObject originalData = original->data();
+        const qint64 cid = intOf(originalData, u"conversation_id"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(bobGot.size(), 1, kWaitMs);
+        QString error;
+        auto ageOriginal = [&] {
+            error.clear();
+            sqlRows(db.url(), u"UPDATE messages SET created_at = created_at - ? WHERE id = ?"_s,
+                {qint64(24 * 3600 * 1000 + 1000), intOf(originalData, u"message_id"_s)}, &error);
+            return error.isEmpty(); // SQLite: busy while the server writes
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(ageOriginal(), qPrintable(error), kWaitMs);
+
+        SB_OK(today, annConnection->sendText(cid, u"today"_s, u"day-1"_s));
+        const QJsonObject todayData = today->data();
+        QCOMPARE(todayData.value(u"duplicate"_s), QJsonValue(false));
+        QCOMPARE(intOf(todayData, u"seq"_s), 2);
+        QVERIFY(intOf(todayData, u"message_id"_s) != intOf(originalData, u"message_id"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(bobGot.size(), 2, kWaitMs);
+        const auto delivered = bobGot.last().at(0).value<ChatMessage>();
+        QCOMPARE(delivered.id, intOf(todayData, u"message_id"_s));
+        QCOMPARE(delivered.content, u"today"_s);
+        QCOMPARE(delivered.clientMsgId, u"day-1"_s);
+
+        SB_OK(retry, annConnection->sendTextTo(bob.id, u"today, again"_s, u"day-1"_s));
+        QCOMPARE(retry->data().value(u"duplicate"_s), QJsonValue(true));
+        for (const char *key : {"message_id", "conversation_id", "seq", "timestamp"})
+            QCOMPARE(retry->data().value(QLatin1StringView(key)), todayData.value(QLatin1StringView(key)));
+        QVERIFY(!bobGot.wait(kAbsenceMs));
+        QCOMPARE(bobGot.size(), 2);
+        QList<QJsonObject> history;
+        QVERIFY2(fetchAllHistory(bobConnection.get(), cid, &history, &error), qPrintable(error));
+        QCOMPARE(history.size(), 2);
     }
 
     void textLengthCountsCodePoints_data()
