@@ -296,7 +296,8 @@ void writeMessage(JsonWriter &w, const ChatMessage &m)
 
 QByteArray serializeNewMessage(const ChatMessage &message)
 {
-    JsonWriter w(256 + message.content.size() * 3);
+    // Room for the worst case (six bytes per UTF-16 unit, see JsonWriter::writeString): no growing.
+    JsonWriter w(320 + (message.content.size() + message.clientMsgId.size()) * 6);
     w.beginObject().key("type").value(u"new_message").key("message");
     writeMessage(w, message);
     w.endObject();
