@@ -16,7 +16,7 @@ fi
 # The whole product: compiler and build tools, Qt 6.4 modules (server, console, translations),
 # both SQL driver plugins (a missing plugin only shows up at run time), SVG icons (without
 # libqt6svg6 they silently draw nothing), QtKeychain, hiredis, libsodium (Argon2id), SQLite headers
-# (the storage uses the driver's native handle), a virtual display and fonts for GUI tests,
+# (the storage uses the driver's native handle), RapidJSON (reads the common request frames), a virtual display and fonts for GUI tests,
 # PostgreSQL (tests start their own throwaway cluster) and Redis,
 # Chromium for the web client's browser tests (driven headless by playwright-core; never a
 # downloaded browser).
@@ -24,7 +24,7 @@ PACKAGES=(
     cmake ninja-build g++ pkg-config ccache
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-tools-dev qt6-l10n-tools
     libqt6sql6-sqlite libqt6sql6-psql libqt6svg6 qtkeychain-qt6-dev
-    libhiredis-dev libsodium-dev libsqlite3-dev
+    libhiredis-dev libsodium-dev libsqlite3-dev rapidjson-dev
     xvfb xauth fonts-dejavu-core
     postgresql redis-server
     chromium

@@ -6,6 +6,7 @@
 #include <QPointer>
 
 #include "server/core/logging.h"
+#include "server/core/messageframeparser.h"
 #include "server/core/serverconfig.h"
 #include "server/core/servermetrics.h"
 #include "server/core/session.h"
@@ -118,6 +119,14 @@ void RequestRouter::drain(Session *session)
 
 void RequestRouter::process(Session *session, const QString &text)
 {
+    // Most frames are sends: read those without a QJsonObject when they are plain (anything else,
+    // including every frame that deserves an error reply, takes the general path below).
+    if (session->isAuthenticated()) {
+        if (auto frame = MessageFrameParser::parse(text)) {
+            sendMessage(session, *frame);
+            return;
+        }
+    }
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -158,18 +167,47 @@ void RequestRouter::dispatch(Session *session, const Request &request)
         replyError(session, request, ProtocolError::make(ErrorCode::UnknownType, u"Unknown message type"_s));
         return;
     }
-    if (m_rateLimited.contains(request.type)) {
-        const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        if (const qint64 wait = session->takeToken(now); wait > 0) {
-            ProtocolError e = ProtocolError::make(ErrorCode::RateLimited, u"Rate limit exceeded"_s);
-            e.retryAfterMs = wait;
-            replyError(session, request, e);
-            if (session->noteRateLimited(now))
-                session->close(1008, u"Repeated flooding after rate_limited"_s);
-            return;
-        }
-    }
+    if (m_rateLimited.contains(request.type) && rateLimited(session, request.type, request.id))
+        return;
     (*handler)(session, request, session->openSlot());
+}
+
+bool RequestRouter::rateLimited(Session *session, const QString &type, const QJsonValue &id)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 wait = session->takeToken(now);
+    if (wait <= 0)
+        return false;
+    ProtocolError e = ProtocolError::make(ErrorCode::RateLimited, u"Rate limit exceeded"_s);
+    e.retryAfterMs = wait;
+    replyError(session, Request{type, id, {}}, e);
+    if (session->noteRateLimited(now))
+        session->close(1008, u"Repeated flooding after rate_limited"_s);
+    return true;
+}
+
+void RequestRouter::sendMessage(Session *session, const MessageFrameParser::Frame &frame)
+{
+    // What dispatch() does for a `message` request of an authenticated session.
+    static const QString type = u"message"_s;
+    if (rateLimited(session, type, frame.id))
+        return;
+    m_chat.send(session->user(), session, frame.fields, sendReplier(session, session->openSlot(), frame.id));
+}
+
+ChatService::SendDone RequestRouter::sendReplier(Session *session, quint64 ticket, const QJsonValue &id)
+{
+    // The busiest reply of all is written straight from the receipt (no QJsonObject).
+    QPointer<Session> guard(session);
+    const qint64 started = QDateTime::currentMSecsSinceEpoch();
+    return [this, guard, ticket, started, id](Result<SendReceipt> receipt) {
+        m_metrics.observeLatency(double(QDateTime::currentMSecsSinceEpoch() - started));
+        if (!guard)
+            return;
+        static const QString type = u"message"_s;
+        guard->fillSlot(ticket, receipt ? JsonCodec::serializeSendReply(type, id, receipt.value())
+                                        : JsonCodec::serializeErrorReply(type, id, receipt.error()));
+    };
 }
 
 void RequestRouter::authenticate(Session *session, const QString &token, const Request *request)
@@ -343,16 +381,7 @@ void RequestRouter::registerHandlers()
         resume(s, r, ticket);
     });
     m_handlers.insert(u"message"_s, [this](Session *s, const Request &r, quint64 ticket) {
-        // The busiest reply of all is written straight from the receipt (no QJsonObject).
-        QPointer<Session> guard(s);
-        const qint64 started = QDateTime::currentMSecsSinceEpoch();
-        m_chat.send(s->user(), s, r.fields, [this, guard, ticket, started, type = r.type, id = r.id](Result<SendReceipt> receipt) {
-            m_metrics.observeLatency(double(QDateTime::currentMSecsSinceEpoch() - started));
-            if (!guard)
-                return;
-            guard->fillSlot(ticket, receipt ? JsonCodec::serializeSendReply(type, id, receipt.value())
-                                            : JsonCodec::serializeErrorReply(type, id, receipt.error()));
-        });
+        m_chat.send(s->user(), s, r.fields, sendReplier(s, ticket, r.id));
     });
     m_handlers.insert(u"received"_s, [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.markWatermark(s->user(), r.fields, false, replier(s, ticket, r));

@@ -7,6 +7,8 @@
 #include <QString>
 #include <functional>
 
+#include "server/core/messageframeparser.h"
+#include "server/services/chatservice.h"
 #include "shared/protocol/result.h"
 #include "shared/protocol/userinfo.h"
 
@@ -71,6 +73,12 @@ private:
     void drain(Session *session);
     void onBinary(Session *session);
     void dispatch(Session *session, const Request &request);
+    // Token bucket of the rate-limited types: false if a token was taken, else replies
+    // rate_limited (and closes a connection that keeps flooding).
+    bool rateLimited(Session *session, const QString &type, const QJsonValue &id);
+    // A plain `message` frame read by MessageFrameParser: what dispatch() does for it.
+    void sendMessage(Session *session, const MessageFrameParser::Frame &frame);
+    ChatService::SendDone sendReplier(Session *session, quint64 ticket, const QJsonValue &id);
     void reply(Session *session, quint64 ticket, const Request &request, const Result<QJsonObject> &result);
     void replyError(Session *session, const Request &request, const ProtocolError &error);
     // Authentication by `auth` frame (ticket of that request) or by the upgrade token (ticket 0:

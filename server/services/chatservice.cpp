@@ -63,39 +63,62 @@ QJsonObject ChatService::encode(const ConversationInfo &conversation) const
     return o;
 }
 
-void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObject &fields, SendDone done)
+Result<SendFields> ChatService::sendFields(const QJsonObject &fields)
 {
     const RequestFields f(fields);
     // Types first (section 13): every malformed field is bad_request before any lookup.
+    SendFields out;
     auto to = f.optionalId(u"to"_s);
     if (!to)
-        return done(to.error());
+        return to.error();
+    out.to = to.value();
     auto conversationId = f.optionalId(u"conversation_id"_s);
     if (!conversationId)
-        return done(conversationId.error());
+        return conversationId.error();
+    out.conversationId = conversationId.value();
     auto content = f.optionalString(u"content"_s);
     if (!content)
-        return done(content.error());
+        return content.error();
+    out.content = std::move(content).value();
     auto messageType = f.optionalString(u"message_type"_s);
     if (!messageType)
-        return done(messageType.error());
+        return messageType.error();
+    out.messageType = std::move(messageType).value();
     auto clientMsgId = f.optionalString(u"client_msg_id"_s);
     if (!clientMsgId)
-        return done(clientMsgId.error());
-    const QJsonValue attachment = fields.value(u"attachment"_s);
-    if (!attachment.isUndefined() && !attachment.isNull() && !attachment.isObject())
-        return done(badRequest(u"Field 'attachment' must be an object"_s));
-    if (to.value().has_value() == conversationId.value().has_value())
+        return clientMsgId.error();
+    out.clientMsgId = std::move(clientMsgId).value();
+    out.attachment = fields.value(u"attachment"_s);
+    if (!out.attachment.isUndefined() && !out.attachment.isNull() && !out.attachment.isObject())
+        return badRequest(u"Field 'attachment' must be an object"_s);
+    return out;
+}
+
+void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObject &fields, SendDone done)
+{
+    auto checked = sendFields(fields);
+    if (!checked)
+        return done(checked.error());
+    send(caller, origin, checked.value(), std::move(done));
+}
+
+void ChatService::send(const UserInfo &caller, Session *origin, const SendFields &fields, SendDone done)
+{
+    const auto &to = fields.to;
+    const auto &conversationId = fields.conversationId;
+    const auto &content = fields.content;
+    const auto &attachment = fields.attachment;
+    if (to.has_value() == conversationId.has_value())
         return done(badRequest(u"Exactly one of 'to' and 'conversation_id' is required"_s));
 
-    const QString type = messageType.value().value_or(u"text"_s);
+    const QString type = fields.messageType.value_or(u"text"_s);
     if (type == u"system"_s)
         return done(validation(u"Clients may not send system messages"_s));
     if (type != u"text"_s && type != u"image"_s && type != u"file"_s)
         return done(validation(u"Invalid message_type"_s));
-    const QString text = content.value().value_or(QString());
+    const QString text = content.value_or(QString());
     if (type == u"text"_s) {
-        if (!content.value().has_value())
+        if (!content.has_value())
             return done(badRequest(u"Field 'content' is required"_s));
         if (text.isEmpty())
             return done(validation(u"Message content cannot be empty"_s));
@@ -103,7 +126,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
     if (TextRules::codePointCount(text) > m_config.maxTextChars)
         return done(validation(u"Text message too long"_s));
     // An empty client_msg_id is no id at all: no dedup, null on the wire everywhere.
-    QString cmid = clientMsgId.value().value_or(QString());
+    QString cmid = fields.clientMsgId.value_or(QString());
     if (cmid.isEmpty())
         cmid = QString();
     if (cmid.size() > kMaxClientMsgIdChars || TextRules::hasControlCharacters(cmid))
@@ -121,8 +144,8 @@ void ChatService::send(const UserInfo &caller, Session *origin, const QJsonObjec
 
     AppendRequest request;
     request.senderId = caller.id;
-    request.toUserId = to.value();
-    request.conversationId = conversationId.value();
+    request.toUserId = to;
+    request.conversationId = conversationId;
     request.type = type;
     request.content = text;
     request.clientMsgId = cmid;

@@ -6,6 +6,7 @@
 #include <QObject>
 #include <functional>
 
+#include "server/services/sendfields.h"
 #include "server/storage/storagetypes.h"
 #include "shared/protocol/result.h"
 #include "shared/protocol/sendreceipt.h"
@@ -40,6 +41,11 @@ public:
 
     // `origin` is the sending connection (it gets the reply, not the event); null for HTTP.
     void send(const UserInfo &caller, Session *origin, const QJsonObject &fields, SendDone done);
+    // The same with fields already type-checked (RequestRouter reads common frames straight into
+    // SendFields, see MessageFrameParser).
+    void send(const UserInfo &caller, Session *origin, const SendFields &fields, SendDone done);
+    // Type checks of a `message` request's fields: bad_request for the first malformed one.
+    static Result<SendFields> sendFields(const QJsonObject &fields);
     void history(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void conversations(const UserInfo &caller, Reply done);
     void conversation(const UserInfo &caller, qint64 conversationId, Reply done);
