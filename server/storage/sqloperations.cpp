@@ -60,6 +60,37 @@ QString likePattern(const QString &query)
     }
     return u'%' + escaped + u'%';
 }
+
+// A conversation's last seq and its last activity, as SQL over its conversations row `c`; the only
+// place that spells them out, per dialect.
+// PostgreSQL keeps both in the row: every message runs `UPDATE conversations SET last_seq =
+// last_seq + 1, updated_at = … RETURNING last_seq`, whose row lock serialises the writers (several
+// server nodes may share one database). SQLite has exactly one writer, the storage thread, which
+// assigns seqs from its own cache (insertMessage), so it does not write the row for every message
+// (that UPDATE was ~18 % of the storage thread): both values are derived from the messages, one
+// seek each in the UNIQUE (conversation_id, seq) index, and the row's columns fill in what the
+// messages cannot tell.
+const QString &lastSeqSql(Migrations::Dialect dialect)
+{
+    // The column holds what was written at creation and what servers before this change wrote per
+    // message: every seq up to it may have been handed out, so the last seq never reads lower (no
+    // seq is ever reused).
+    static const QString sqlite = u"max(c.last_seq, COALESCE((SELECT max(lm.seq) FROM messages lm"
+                                  " WHERE lm.conversation_id = c.id), 0))"_s;
+    static const QString postgres = u"c.last_seq"_s;
+    return dialect == Migrations::Dialect::Sqlite ? sqlite : postgres;
+}
+
+const QString &lastActivitySql(Migrations::Dialect dialect)
+{
+    // The time of the newest message, which is what the UPDATE above writes (even when the clock
+    // went back since the previous one); the column (the creation time) only when there is none.
+    // Nothing else writes updated_at; whatever starts to must change this too.
+    static const QString sqlite = u"COALESCE((SELECT lm.created_at FROM messages lm WHERE lm.conversation_id = c.id"
+                                  " ORDER BY lm.seq DESC LIMIT 1), c.updated_at)"_s;
+    static const QString postgres = u"c.updated_at"_s;
+    return dialect == Migrations::Dialect::Sqlite ? sqlite : postgres;
+}
 } // namespace
 
 SqlOperations::SqlOperations(QSqlDatabase db, Migrations::Dialect dialect)
@@ -157,7 +188,6 @@ void SqlOperations::clearCaches()
     m_privateConversations.clear();
     m_conversationTypes.clear();
     m_lastSeq.clear();
-    m_nativeUpdateLastSeq.reset();
     m_nativeInsertMessage.reset();
 }
 
@@ -336,10 +366,11 @@ Result<SessionOpening> SqlOperations::openSession(qint64 userId, int pendingLimi
 Result<SqlOperations::Membership> SqlOperations::membership(qint64 userId, qint64 conversationId)
 {
     Membership m;
-    QSqlQuery *q = run(u"SELECT c.type, c.last_seq, p.delivered_seq, p.read_seq, p.user_id FROM conversations c"
-                       " LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
-                       " WHERE c.id = ?"_s,
-                       {userId, conversationId});
+    QSqlQuery *q = run(u"SELECT c.type, "_s + lastSeqSql(m_dialect)
+            + u", p.delivered_seq, p.read_seq, p.user_id FROM conversations c"
+              " LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
+              " WHERE c.id = ?"_s,
+        {userId, conversationId});
     if (!q)
         return storageError();
     if (!q->next())
@@ -652,10 +683,12 @@ Result<ConversationInfo> SqlOperations::describe(qint64 userId, qint64 conversat
 
 Result<QList<ConversationInfo>> SqlOperations::conversations(qint64 userId)
 {
-    QSqlQuery *q = run(u"SELECT c.id, c.type, c.title, c.last_seq, p.read_seq, p.delivered_seq"
-                       " FROM participants p JOIN conversations c ON c.id = p.conversation_id"
-                       " WHERE p.user_id = ? ORDER BY c.updated_at DESC, c.id DESC"_s,
-                       {userId});
+    QSqlQuery *q = run(u"SELECT c.id, c.type, c.title, "_s + lastSeqSql(m_dialect)
+            + u", p.read_seq, p.delivered_seq"
+              " FROM participants p JOIN conversations c ON c.id = p.conversation_id"
+              " WHERE p.user_id = ? ORDER BY "_s
+            + lastActivitySql(m_dialect) + u" DESC, c.id DESC"_s,
+        {userId});
     if (!q)
         return storageError();
     struct Row
@@ -683,10 +716,11 @@ Result<QList<ConversationInfo>> SqlOperations::conversations(qint64 userId)
 
 Result<ConversationInfo> SqlOperations::conversation(qint64 userId, qint64 conversationId)
 {
-    QSqlQuery *q = run(u"SELECT c.type, c.title, c.last_seq, p.read_seq, p.delivered_seq, p.user_id"
-                       " FROM conversations c LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
-                       " WHERE c.id = ?"_s,
-                       {userId, conversationId});
+    QSqlQuery *q = run(u"SELECT c.type, c.title, "_s + lastSeqSql(m_dialect)
+            + u", p.read_seq, p.delivered_seq, p.user_id FROM conversations c"
+              " LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
+              " WHERE c.id = ?"_s,
+        {userId, conversationId});
     if (!q)
         return storageError();
     if (!q->next())
@@ -700,7 +734,8 @@ Result<ConversationInfo> SqlOperations::conversation(qint64 userId, qint64 conve
             return staff.error();
         if (!staff.value())
             return forbidden();
-        q = run(u"SELECT c.type, c.title, c.last_seq, 0, 0 FROM conversations c WHERE c.id = ?"_s, {conversationId});
+        q = run(u"SELECT c.type, c.title, "_s + lastSeqSql(m_dialect) + u", 0, 0 FROM conversations c WHERE c.id = ?"_s,
+            {conversationId});
         if (!q || !q->next())
             return storageError();
     }
@@ -772,22 +807,25 @@ Result<std::optional<ChatMessage>> SqlOperations::insertMessage(qint64 conversat
     const QString &type, const QString &content, const QJsonObject &attachment, const QString &clientMsgId, qint64 now,
     qint64 fileId)
 {
-    // seq is assigned inside the transaction: the row lock on the conversation serialises writers.
+    // seq is assigned inside the transaction; on PostgreSQL the row lock on the conversation
+    // serialises writers.
     const bool sqlite = m_dialect == Migrations::Dialect::Sqlite;
     const QVariant dedupOpen = clientMsgId.isEmpty() ? QVariant() : QVariant(1);
     qint64 seq = 0;
     QSqlQuery *q = nullptr;
     if (sqlite) {
         // SQLite has one writer, this thread, so the last seq of a conversation can be cached
-        // (clearCaches() drops it on any rollback). RETURNING would cost SQLite a temporary table
-        // per statement. last_seq and the cache move only once the row is in (below).
+        // (clearCaches() drops it on any rollback), and the conversations row is not written per
+        // message at all: a miss derives the last seq from the messages (lastSeqSql()).
+        // RETURNING would cost SQLite a temporary table per statement. The cache moves only once
+        // the row is in (below).
         auto last = m_lastSeq.constFind(conversationId);
         if (last == m_lastSeq.constEnd()) {
-            q = run(u"SELECT last_seq FROM conversations WHERE id = ?"_s, {conversationId});
+            q = run(u"SELECT "_s + lastSeqSql(m_dialect) + u" FROM conversations c WHERE c.id = ?"_s, {conversationId});
             if (!q || !q->next())
                 return storageError();
             if (m_lastSeq.size() >= kParticipantCacheLimit)
-                m_lastSeq.clear(); // bounded; a miss only re-reads the row (uncommitted updates included)
+                m_lastSeq.clear(); // bounded; a miss only derives it again (uncommitted inserts included)
             last = m_lastSeq.insert(conversationId, q->value(0).toLongLong());
         }
         seq = *last + 1;
@@ -846,25 +884,11 @@ Result<std::optional<ChatMessage>> SqlOperations::insertMessage(qint64 conversat
             id = sqlite ? q->lastInsertId().toLongLong() : q->value(0).toLongLong();
     }
     if (!inserted)
-        return std::optional<ChatMessage>(); // SQLite only; last_seq and its cache are untouched
+        return std::optional<ChatMessage>(); // SQLite only; the seq cache is untouched
     if (id <= 0)
         return storageError();
-    if (sqlite) {
-        static constexpr char kUpdate[] = "UPDATE conversations SET last_seq = ?, updated_at = ? WHERE id = ?";
-        if (m_sqlite) {
-            SqliteStatement *st = native(m_nativeUpdateLastSeq, kUpdate);
-            if (!st)
-                return storageError();
-            if (!st->bind(1, seq) || !st->bind(2, now) || !st->bind(3, conversationId) || !st->step()) {
-                nativeFailed(*st, "update last_seq");
-                return storageError();
-            }
-            st->reset();
-        } else if (!run(QString::fromLatin1(kUpdate), {seq, now, conversationId})) {
-            return storageError();
-        }
-        m_lastSeq.insert(conversationId, seq);
-    }
+    if (sqlite)
+        m_lastSeq.insert(conversationId, seq); // the new row itself is the last seq and activity now
     ChatMessage m;
     m.id = id;
     m.conversationId = conversationId;
@@ -1059,10 +1083,11 @@ Result<bool> SqlOperations::isStaff(qint64 userId)
 
 Result<ConversationInfo> SqlOperations::supportView(qint64 viewerId, qint64 conversationId)
 {
-    QSqlQuery *q = run(u"SELECT c.title, c.last_seq, p.read_seq, p.delivered_seq FROM conversations c"
-                       " LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
-                       " WHERE c.id = ? AND c.type = 'support'"_s,
-                       {viewerId, conversationId});
+    QSqlQuery *q = run(u"SELECT c.title, "_s + lastSeqSql(m_dialect)
+            + u", p.read_seq, p.delivered_seq FROM conversations c"
+              " LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = ?"
+              " WHERE c.id = ? AND c.type = 'support'"_s,
+        {viewerId, conversationId});
     if (!q)
         return storageError();
     if (!q->next())

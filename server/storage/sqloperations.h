@@ -131,8 +131,8 @@ private:
     static ChatMessage readMessage(const QSqlQuery &q, int first);
     // Appends one message at the next seq of the conversation. A message with a client_msg_id
     // takes part in dedup; on SQLite, when another message holds its (sender, client_msg_id),
-    // nothing is written (not even last_seq) and the result is empty. PostgreSQL looks first
-    // (appendMessage) and fails the statement in that case.
+    // nothing is written and the result is empty. PostgreSQL looks first (appendMessage) and fails
+    // the statement in that case.
     Result<std::optional<ChatMessage>> insertMessage(qint64 conversationId, qint64 senderId, const QString &type,
         const QString &content, const QJsonObject &attachment, const QString &clientMsgId, qint64 now,
         qint64 fileId = 0);
@@ -149,7 +149,6 @@ private:
     QHash<qint64, QString> m_conversationTypes;
     QHash<qint64, qint64> m_lastSeq; // SQLite only: conversation -> last assigned seq
     sqlite3 *m_sqlite = nullptr;
-    std::unique_ptr<SqliteStatement> m_nativeUpdateLastSeq;
     std::unique_ptr<SqliteStatement> m_nativeInsertMessage;
     std::function<bool(qint64)> m_isOnline;
 };

@@ -31,7 +31,8 @@ using namespace Switchboard::Server;
 using Switchboard::Test::TestDatabase;
 
 // SqlStorage on its own, without a server: group commit, the SQLite batch that runs without
-// savepoints and falls back to one savepoint per job when a job fails, the seq cache, dedup by
+// savepoints and falls back to one savepoint per job when a job fails, the seq cache, what reads a
+// conversation's last seq and last activity (which SQLite derives from the messages), dedup by
 // client_msg_id, restarts and the commit window. Every test runs on SQLite and PostgreSQL.
 //
 // Callbacks come back through the event loop of this thread, so every wait spins one (with a
@@ -235,6 +236,75 @@ QStringList contents(const QList<ChatMessage> &messages)
     for (const ChatMessage &m : messages)
         list.append(m.content);
     return list;
+}
+
+// A conversation's last_seq as `userId` is shown it (conversation()); -1 when that fails. Not read
+// from the row: on SQLite its column no longer moves with every message.
+qint64 lastSeqOf(SqlStorage &storage, qint64 userId, qint64 conversationId)
+{
+    auto info = await<ConversationInfo>([&](auto done) { storage.conversation(userId, conversationId, done); });
+    return info ? info->lastSeq : -1;
+}
+
+// How a conversation list shows one conversation: id, last_seq, unread and the last message
+// (its id and seq).
+QString summary(qint64 id, qint64 lastSeq, qint64 unread, std::optional<ChatMessage> last = {})
+{
+    return u"%1: last_seq %2, unread %3, last %4"_s.arg(id).arg(lastSeq).arg(unread).arg(
+        last ? u"#%1 at %2"_s.arg(last->id).arg(last->seq) : u"none"_s);
+}
+
+QStringList summaries(const QList<ConversationInfo> &list)
+{
+    QStringList lines;
+    for (const ConversationInfo &c : list)
+        lines.append(summary(c.id, c.lastSeq, c.unread, c.lastMessage));
+    return lines;
+}
+
+QStringList summaries(const Pending<QList<ConversationInfo>> &pending)
+{
+    return pending.ok() ? summaries(pending.value()) : QStringList {u"error: "_s + describe(pending)};
+}
+
+// The conversation list of `userId`, in its order, as summary() lines.
+QStringList conversationList(SqlStorage &storage, qint64 userId)
+{
+    auto list = await<QList<ConversationInfo>>([&](auto done) { storage.conversations(userId, done); });
+    return list ? summaries(list.value()) : QStringList {u"error: "_s + describe(list)};
+}
+
+// The support queue as an agent sees it, as summary() lines.
+QStringList supportQueue(SqlStorage &storage, qint64 agentId)
+{
+    auto list = await<QList<ConversationInfo>>([&](auto done) { storage.supportQueue(agentId, done); });
+    return list ? summaries(list.value()) : QStringList {u"error: "_s + describe(list)};
+}
+
+Result<WatermarkResult> watermark(SqlStorage &storage, qint64 userId, qint64 conversationId, qint64 seq, bool read)
+{
+    return await<WatermarkResult>([&](auto done) {
+        storage.updateWatermark(WatermarkUpdate {userId, conversationId, seq, read}, done);
+    });
+}
+
+Result<ConversationInfo> createGroup(
+    SqlStorage &storage, qint64 ownerId, const QString &title, const QList<qint64> &members, qint64 now)
+{
+    return await<ConversationInfo>([&](auto done) {
+        storage.createGroup(GroupCreate {ownerId, title, members, now}, done);
+    });
+}
+
+// The rows "sqlite", "sqlite-qtsql" (SB_SQLITE_NATIVE=0: every statement through Qt SQL) and
+// "postgresql", with the columns "backend" and "nativeSqlite".
+void backendsAndSqliteModes()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<bool>("nativeSqlite");
+    QTest::newRow("sqlite") << TestDatabase::backendName(TestDatabase::Backend::Sqlite) << true;
+    QTest::newRow("sqlite-qtsql") << TestDatabase::backendName(TestDatabase::Backend::Sqlite) << false;
+    QTest::newRow("postgresql") << TestDatabase::backendName(TestDatabase::Backend::PostgreSql) << true;
 }
 
 // A connection of the test's own to the storage's database, to hold locks and inspect rows.
@@ -871,14 +941,7 @@ private slots:
     // over the same client_msg_id is a new message, and later retries map to that one, also after
     // a restart. Seqs stay gapless across every conflict. SQLite runs with its native statements
     // and with Qt SQL only (SB_SQLITE_NATIVE=0).
-    void dedupWindow_data()
-    {
-        QTest::addColumn<QString>("backend");
-        QTest::addColumn<bool>("nativeSqlite");
-        QTest::newRow("sqlite") << TestDatabase::backendName(TestDatabase::Backend::Sqlite) << true;
-        QTest::newRow("sqlite-qtsql") << TestDatabase::backendName(TestDatabase::Backend::Sqlite) << false;
-        QTest::newRow("postgresql") << TestDatabase::backendName(TestDatabase::Backend::PostgreSql) << true;
-    }
+    void dedupWindow_data() { backendsAndSqliteModes(); }
     void dedupWindow()
     {
         SB_TEST_DATABASE(db);
@@ -897,7 +960,7 @@ private slots:
         QString sideError;
         QVERIFY2(side.open(db.url(), &sideError), qPrintable(sideError));
         auto messageCount = [&] { return side.scalar(u"SELECT COUNT(*) FROM messages"_s); };
-        auto lastSeq = [&] { return side.scalar(u"SELECT last_seq FROM conversations WHERE id = ?"_s, {cid}); };
+        auto lastSeq = [&](SqlStorage &from) { return lastSeqOf(from, alice->id, cid); };
         auto holders = [&](qint64 sender) {
             return side.integers(u"SELECT id FROM messages WHERE sender_id = ? AND client_msg_id = 'w-1'"
                                  " AND dedup_open IS NOT NULL"_s,
@@ -922,7 +985,7 @@ private slots:
             QCOMPARE(retry->participants, (QList<qint64> {alice->id, bob->id}));
         }
         QCOMPARE(messageCount(), 2);
-        QCOMPARE(lastSeq(), 2);
+        QCOMPARE(lastSeq(*storage), 2);
         // The conflicts consumed no seq.
         auto between = append(*storage, sentAt(toConversation(bob->id, cid, u"between"_s, u"w-1"_s), t0 + 10));
         SB_VERIFY_OK(between);
@@ -945,7 +1008,7 @@ private slots:
         QCOMPARE(retryRenewed->message.id, renewed->message.id);
         QCOMPARE(retryRenewed->message.content, u"renewed"_s);
         QCOMPARE(messageCount(), 4);
-        QCOMPARE(lastSeq(), 4);
+        QCOMPARE(lastSeq(*storage), 4);
         auto next = append(*storage, toConversation(alice->id, cid, u"next"_s));
         SB_VERIFY_OK(next);
         QCOMPARE(next->message.seq, 5);
@@ -974,7 +1037,7 @@ private slots:
         QCOMPARE(gaplessProblem(history.value()), QString());
         QCOMPARE(contents(history.value()),
             (QStringList {u"hello"_s, u"original"_s, u"between"_s, u"renewed"_s, u"next"_s, u"third"_s, u"last"_s}));
-        QCOMPARE(lastSeq(), 7);
+        QCOMPARE(lastSeq(*restarted), 7);
     }
 
     // A send refused for its file leaves nothing behind: no message, no seq, no conversation, and
@@ -1030,7 +1093,7 @@ private slots:
         SB_COMPARE_CODE(firstToCarol.error().code, ErrorCode::Forbidden);
         QCOMPARE(messageCount(), 1);
         QCOMPARE(conversationCount(), 1);
-        QCOMPARE(side.scalar(u"SELECT last_seq FROM conversations WHERE id = ?"_s, {cid}), 1);
+        QCOMPARE(lastSeqOf(*storage, alice->id, cid), 1);
         QCOMPARE(side.scalar(u"SELECT COUNT(*) FROM messages WHERE dedup_open IS NOT NULL"_s), 0);
 
         // The refused sends' ids are free.
@@ -1266,6 +1329,316 @@ private slots:
         }
     }
 
+    // Everything that reads a conversation's last seq or last activity: the conversation list
+    // (newest activity first), its unread counts and last messages, conversation() (also for staff
+    // outside a support conversation), the support queue and the watermark clamp; after sends in
+    // several conversations, a membership change, and a restart (the seq cache empty). SQLite
+    // derives them from the messages, PostgreSQL keeps them in the conversations row: the answers
+    // are the same. Sends carry explicit times, an hour back, so the order is deterministic.
+    void conversationSummaries_data() { backendsAndSqliteModes(); }
+    void conversationSummaries()
+    {
+        SB_TEST_DATABASE(db);
+        QFETCH(bool, nativeSqlite);
+        ScopedEnvironment native("SB_SQLITE_NATIVE", nativeSqlite ? "1" : "0");
+        SB_START_STORAGE(storage, db.url(), withWindow(0us));
+        auto alice = createUser(*storage, u"alice"_s);
+        auto bob = createUser(*storage, u"bob"_s);
+        auto carol = createUser(*storage, u"carol"_s);
+        auto dave = createUser(*storage, u"dave"_s);
+        auto agent = await<UserInfo>([&](auto done) {
+            storage->createUser(NewUser {u"agent"_s, u"agent"_s, u"agent"_s, {}}, done);
+        });
+        for (const auto *user : {&alice, &bob, &carol, &dave, &agent})
+            SB_VERIFY_OK(*user);
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 3600 * 1000;
+        auto send = [&](qint64 from, qint64 to, const QString &text, qint64 at) {
+            return append(*storage, sentAt(toUser(from, to, text), at));
+        };
+        auto sendIn = [&](qint64 from, qint64 conversation, const QString &text, qint64 at) {
+            return append(*storage, sentAt(toConversation(from, conversation, text), at));
+        };
+
+        auto team = createGroup(*storage, alice->id, u"team"_s, {bob->id, carol->id}, t0);
+        SB_VERIFY_OK(team);
+        QCOMPARE(team->lastSeq, 0);
+        QList<Result<AppendResult>> ab;
+        for (int i = 0; i < 3; ++i)
+            ab.append(send(alice->id, bob->id, u"ab%1"_s.arg(i + 1), t0 + 10 + i));
+        ab.append(send(bob->id, alice->id, u"ab4"_s, t0 + 13));
+        for (const auto &sent : std::as_const(ab))
+            SB_VERIFY_OK(sent);
+        const qint64 abId = ab.first()->message.conversationId;
+        auto t1 = sendIn(carol->id, team->id, u"t1"_s, t0 + 20);
+        SB_VERIFY_OK(t1);
+        auto ac1 = send(alice->id, carol->id, u"ac1"_s, t0 + 30);
+        SB_VERIFY_OK(ac1);
+        const qint64 acId = ac1->message.conversationId;
+        // Opened at the storage's clock, now; its messages carry earlier times, as after the clock
+        // went back: the newest message's time is its last activity all the same.
+        auto support = await<ConversationInfo>([&](auto done) { storage->supportOpen(bob->id, u"Billing"_s, done); });
+        SB_VERIFY_OK(support);
+        QCOMPARE(support->lastSeq, 0);
+        auto s1 = sendIn(bob->id, support->id, u"s1"_s, t0 + 36);
+        auto s2 = sendIn(bob->id, support->id, u"s2"_s, t0 + 37);
+        SB_VERIFY_OK(s1);
+        SB_VERIFY_OK(s2);
+        QCOMPARE(s2->message.seq, 2);
+
+        QCOMPARE(conversationList(*storage, alice->id),
+            (QStringList {summary(acId, 1, 0, ac1->message), summary(team->id, 1, 1, t1->message),
+                summary(abId, 4, 1, ab.last()->message)}));
+        QCOMPARE(conversationList(*storage, bob->id),
+            (QStringList {summary(support->id, 2, 0, s2->message), summary(team->id, 1, 1, t1->message),
+                summary(abId, 4, 3, ab.last()->message)}));
+        QCOMPARE(conversationList(*storage, carol->id),
+            (QStringList {summary(acId, 1, 1, ac1->message), summary(team->id, 1, 0, t1->message)}));
+        QCOMPARE(supportQueue(*storage, agent->id), QStringList {summary(support->id, 2, 2, s2->message)});
+        auto staffView
+            = await<ConversationInfo>([&](auto done) { storage->conversation(agent->id, support->id, done); });
+        SB_VERIFY_OK(staffView);
+        QCOMPARE(summaries({staffView.value()}), QStringList {summary(support->id, 2, 2, s2->message)});
+
+        // Watermarks are clamped to the last seq.
+        auto aliceRead = watermark(*storage, alice->id, abId, 100, true);
+        SB_VERIFY_OK(aliceRead);
+        QCOMPARE(aliceRead->readSeq, 4);
+        QCOMPARE(aliceRead->deliveredSeq, 4);
+        QVERIFY(aliceRead->readChanged);
+        auto bobReceived = watermark(*storage, bob->id, team->id, 50, false);
+        SB_VERIFY_OK(bobReceived);
+        QCOMPARE(bobReceived->deliveredSeq, 1);
+        QCOMPARE(bobReceived->readSeq, 0);
+
+        // A group without messages: its creation is its last activity, and nothing can be read.
+        auto quiet = createGroup(*storage, carol->id, u"quiet"_s, {alice->id}, t0 + 40);
+        SB_VERIFY_OK(quiet);
+        auto quietRead = watermark(*storage, alice->id, quiet->id, 3, true);
+        SB_VERIFY_OK(quietRead);
+        QCOMPARE(quietRead->readSeq, 0);
+        QVERIFY(!quietRead->readChanged && !quietRead->deliveredChanged);
+        // A membership change writes a system message (by the actor).
+        auto added = await<MembershipResult>([&](auto done) {
+            storage->changeMembership(
+                MembershipChange {MembershipChange::Kind::Add, alice->id, false, team->id, dave->id, 500, t0 + 50},
+                done);
+        });
+        SB_VERIFY_OK(added);
+        QVERIFY(added->systemMessage.has_value());
+        QCOMPARE(added->systemMessage->seq, 2);
+        auto ab5 = send(alice->id, bob->id, u"ab5"_s, t0 + 60);
+        SB_VERIFY_OK(ab5);
+        QCOMPARE(ab5->message.seq, 5);
+
+        const QStringList aliceList {summary(abId, 5, 0, ab5->message), summary(team->id, 2, 1, added->systemMessage),
+            summary(quiet->id, 0, 0), summary(acId, 1, 0, ac1->message)};
+        const QStringList bobList {summary(abId, 5, 4, ab5->message), summary(team->id, 2, 2, added->systemMessage),
+            summary(support->id, 2, 0, s2->message)};
+        const QStringList carolList {
+            summary(team->id, 2, 1, added->systemMessage), summary(quiet->id, 0, 0), summary(acId, 1, 1, ac1->message)};
+        const QStringList daveList {summary(team->id, 2, 2, added->systemMessage)};
+        QCOMPARE(conversationList(*storage, alice->id), aliceList);
+        QCOMPARE(conversationList(*storage, bob->id), bobList);
+        QCOMPARE(conversationList(*storage, carol->id), carolList);
+        QCOMPARE(conversationList(*storage, dave->id), daveList);
+
+        // After a restart (nothing cached) the same, and seqs go on.
+        storage->stop();
+        storage.reset();
+        SB_START_STORAGE(restarted, db.url(), withWindow(0us));
+        QCOMPARE(conversationList(*restarted, alice->id), aliceList);
+        QCOMPARE(conversationList(*restarted, bob->id), bobList);
+        QCOMPARE(conversationList(*restarted, carol->id), carolList);
+        QCOMPARE(conversationList(*restarted, dave->id), daveList);
+        QCOMPARE(supportQueue(*restarted, agent->id), QStringList {summary(support->id, 2, 2, s2->message)});
+        auto bobRead = await<WatermarkResult>([&](auto done) {
+            restarted->updateWatermark(WatermarkUpdate {bob->id, abId, 1000, true}, done);
+        });
+        SB_VERIFY_OK(bobRead);
+        QCOMPARE(bobRead->readSeq, 5);
+        auto ac2 = append(*restarted, sentAt(toUser(carol->id, alice->id, u"ac2"_s), t0 + 70));
+        SB_VERIFY_OK(ac2);
+        QCOMPARE(ac2->message.seq, 2);
+        auto s3 = append(*restarted, sentAt(toConversation(agent->id, support->id, u"s3"_s), t0 + 80));
+        SB_VERIFY_OK(s3);
+        QCOMPARE(s3->message.seq, 3);
+        QCOMPARE(conversationList(*restarted, carol->id),
+            (QStringList {summary(acId, 2, 1, ac2->message), summary(team->id, 2, 1, added->systemMessage),
+                summary(quiet->id, 0, 0)}));
+        QCOMPARE(conversationList(*restarted, bob->id),
+            (QStringList {summary(support->id, 3, 1, s3->message), summary(abId, 5, 0, ab5->message),
+                summary(team->id, 2, 2, added->systemMessage)}));
+    }
+
+    // A database whose conversations rows were written by servers that still wrote last_seq and
+    // updated_at with every message (simulated with SQL while the storage is stopped): lists and
+    // seqs are as before, later sends count over the stale columns, and a column above the
+    // messages (seqs handed out whose messages are gone, or a row created with a last_seq) is
+    // never gone below, so no seq is used twice. Without messages, updated_at is the last activity.
+    void conversationSummariesOnOldRows_data() { backendsAndSqliteModes(); }
+    void conversationSummariesOnOldRows()
+    {
+        SB_TEST_DATABASE(db);
+        QFETCH(bool, nativeSqlite);
+        ScopedEnvironment native("SB_SQLITE_NATIVE", nativeSqlite ? "1" : "0");
+        const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 3600 * 1000;
+        SB_START_STORAGE(storage, db.url(), withWindow(0us));
+        auto alice = createUser(*storage, u"alice"_s);
+        auto bob = createUser(*storage, u"bob"_s);
+        auto carol = createUser(*storage, u"carol"_s);
+        SB_VERIFY_OK(alice);
+        SB_VERIFY_OK(bob);
+        SB_VERIFY_OK(carol);
+        auto team = createGroup(*storage, alice->id, u"team"_s, {bob->id}, t0);
+        SB_VERIFY_OK(team);
+        QList<Result<AppendResult>> sent;
+        for (int i = 0; i < 3; ++i)
+            sent.append(append(*storage, sentAt(toUser(alice->id, bob->id, u"ab%1"_s.arg(i)), t0 + 10 + i)));
+        for (int i = 0; i < 2; ++i)
+            sent.append(append(*storage, sentAt(toConversation(bob->id, team->id, u"t%1"_s.arg(i)), t0 + 20 + i)));
+        for (const auto &s : std::as_const(sent))
+            SB_VERIFY_OK(s);
+        const qint64 abId = sent.first()->message.conversationId;
+        auto quiet = createGroup(*storage, alice->id, u"quiet"_s, {carol->id}, t0 + 30);
+        auto idle = createGroup(*storage, carol->id, u"idle"_s, {alice->id}, t0 + 31);
+        SB_VERIFY_OK(quiet);
+        SB_VERIFY_OK(idle);
+        const QStringList before {summary(idle->id, 0, 0), summary(quiet->id, 0, 0),
+            summary(team->id, 2, 2, sent.at(4)->message), summary(abId, 3, 0, sent.at(2)->message)};
+        QCOMPARE(conversationList(*storage, alice->id), before);
+        storage->stop();
+        storage.reset();
+
+        SideConnection side;
+        QString sideError;
+        QVERIFY2(side.open(db.url(), &sideError), qPrintable(sideError));
+        // What the old code had written into every row with messages (PostgreSQL still does).
+        QVERIFY(
+            side.exec(u"UPDATE conversations SET"
+                      " last_seq = (SELECT max(m.seq) FROM messages m WHERE m.conversation_id = conversations.id),"
+                      " updated_at = (SELECT m.created_at FROM messages m WHERE m.conversation_id = conversations.id"
+                      " ORDER BY m.seq DESC LIMIT 1)"
+                      " WHERE EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)"_s));
+        QCOMPARE(side.integers(u"SELECT last_seq FROM conversations WHERE id IN (?, ?) ORDER BY id"_s,
+                     {std::min(abId, team->id), std::max(abId, team->id)}),
+            (abId < team->id ? QList<qint64> {3, 2} : QList<qint64> {2, 3}));
+        std::optional<ChatMessage> teamLast;
+        {
+            SB_START_STORAGE(restarted, db.url(), withWindow(0us));
+            QCOMPARE(conversationList(*restarted, alice->id), before);
+            // Newer messages than the columns say.
+            auto ab3 = append(*restarted, sentAt(toUser(alice->id, bob->id, u"ab3"_s), t0 + 40));
+            SB_VERIFY_OK(ab3);
+            QCOMPARE(ab3->message.seq, 4);
+            auto t2 = append(*restarted, sentAt(toConversation(bob->id, team->id, u"t2"_s), t0 + 45));
+            SB_VERIFY_OK(t2);
+            QCOMPARE(t2->message.seq, 3);
+            teamLast = t2->message;
+            QCOMPARE(conversationList(*restarted, alice->id),
+                (QStringList {summary(team->id, 3, 3, t2->message), summary(abId, 4, 0, ab3->message),
+                    summary(idle->id, 0, 0), summary(quiet->id, 0, 0)}));
+            auto read = watermark(*restarted, bob->id, abId, 1000, true);
+            SB_VERIFY_OK(read);
+            QCOMPARE(read->readSeq, 4);
+            restarted->stop();
+        }
+
+        // Seqs up to 10 of alice-bob and up to 7 of "quiet" were handed out before, but their
+        // messages are not there; "idle" was last active later than everything so far.
+        QVERIFY(side.exec(u"UPDATE conversations SET last_seq = 10 WHERE id = ?"_s, {abId}));
+        QVERIFY(side.exec(u"UPDATE conversations SET last_seq = 7 WHERE id = ?"_s, {quiet->id}));
+        QVERIFY(side.exec(u"UPDATE conversations SET updated_at = ? WHERE id = ?"_s, {t0 + 100, idle->id}));
+        SB_START_STORAGE(again, db.url(), withWindow(0us));
+        auto afterGap = append(*again, sentAt(toUser(bob->id, alice->id, u"after the gap"_s), t0 + 110));
+        SB_VERIFY_OK(afterGap);
+        QCOMPARE(afterGap->message.seq, 11);
+        auto quietFirst = append(*again, sentAt(toConversation(carol->id, quiet->id, u"quiet first"_s), t0 + 90));
+        SB_VERIFY_OK(quietFirst);
+        QCOMPARE(quietFirst->message.seq, 8);
+        QCOMPARE(conversationList(*again, alice->id),
+            (QStringList {summary(abId, 11, 1, afterGap->message), summary(idle->id, 0, 0),
+                summary(quiet->id, 8, 1, quietFirst->message), summary(team->id, 3, 3, teamLast)}));
+        auto read = watermark(*again, alice->id, quiet->id, 1000, true);
+        SB_VERIFY_OK(read);
+        QCOMPARE(read->readSeq, 8);
+        auto next = append(*again, sentAt(toUser(alice->id, bob->id, u"next"_s), t0 + 120));
+        SB_VERIFY_OK(next);
+        QCOMPARE(next->message.seq, 12);
+    }
+
+    // A batch that SQLite rolls back and runs again with a savepoint per job (one job fails): the
+    // reads inside it see the batch's own sends, and afterwards last_seq, unread counts, order and
+    // the next seqs follow what was committed (no seq cached during the first run survives).
+    void conversationSummariesAfterRollback_data() { backendsAndSqliteModes(); }
+    void conversationSummariesAfterRollback()
+    {
+        SB_TEST_DATABASE(db);
+        const bool sqlite = db.backend() == TestDatabase::Backend::Sqlite;
+        QFETCH(bool, nativeSqlite);
+        ScopedEnvironment native("SB_SQLITE_NATIVE", nativeSqlite ? "1" : "0");
+        SB_START_STORAGE(storage, db.url(), withWindow(0us));
+        BlockedBatch blocked;
+        SB_STEP(blocked.open(*storage, db.url()));
+        const qint64 alice = blocked.aliceId;
+        const qint64 bob = blocked.bobId;
+        const qint64 ab = blocked.conversation;
+        auto carol = createUser(*storage, u"carol"_s);
+        SB_VERIFY_OK(carol);
+        auto c0 = append(*storage, toUser(alice, carol->id, u"c0"_s));
+        SB_VERIFY_OK(c0);
+        const qint64 ac = c0->message.conversationId;
+        FailedStatementCounter failures(u"INSERT INTO (push_registrations)"_s);
+
+        Completions completions;
+        SB_STEP(blocked.block(*storage, completions)); // "blocker", seq 2 of alice-bob
+        const qint64 t = QDateTime::currentMSecsSinceEpoch() + 60000; // after everything so far
+        Pending<AppendResult> b1, c1, b2;
+        Pending<QList<ConversationInfo>> aliceAfterB1, aliceAfterC1, bobAfterB2;
+        Pending<Done> failing;
+        Pending<WatermarkResult> bobRead;
+        storage->appendMessage(sentAt(toUser(alice, bob, u"b1"_s), t + 1), completions.into(b1)); // seq 3
+        storage->conversations(alice, completions.into(aliceAfterB1));
+        storage->registerPush(kMissingUser, u"webhook"_s, u"https://push.invalid/missing"_s, completions.into(failing));
+        storage->appendMessage(sentAt(toConversation(alice, ac, u"c1"_s), t + 2), completions.into(c1)); // seq 2
+        storage->conversations(alice, completions.into(aliceAfterC1));
+        storage->updateWatermark(WatermarkUpdate {bob, ab, 100, true}, completions.into(bobRead)); // clamped to 3
+        storage->appendMessage(sentAt(toUser(bob, alice, u"b2"_s), t + 3), completions.into(b2)); // seq 4
+        storage->conversations(bob, completions.into(bobAfterB2));
+        QCOMPARE(storage->queuedJobs(), 8);
+        QVERIFY(blocked.side.unlockWrites());
+        QVERIFY2(completions.wait(), qPrintable(u"%1 callbacks missing"_s.arg(completions.outstanding())));
+        // SQLite ran the batch twice: without savepoints (up to the failure), then with them.
+        QCOMPARE(failures.count(u"push_registrations"_s), sqlite ? 2 : 1);
+        QVERIFY(!failing.ok());
+
+        SB_VERIFY_OK(blocked.blocker);
+        for (const auto *send : {&b1, &c1, &b2})
+            QVERIFY2(send->ok(), qPrintable(describe(*send)));
+        QCOMPARE(b1.value().message.seq, 3);
+        QCOMPARE(c1.value().message.seq, 2);
+        QCOMPARE(b2.value().message.seq, 4);
+        QCOMPARE(summaries(aliceAfterB1),
+            (QStringList {summary(ab, 3, 0, b1.value().message), summary(ac, 1, 0, c0->message)}));
+        QCOMPARE(summaries(aliceAfterC1),
+            (QStringList {summary(ac, 2, 0, c1.value().message), summary(ab, 3, 0, b1.value().message)}));
+        SB_VERIFY_OK(bobRead);
+        QCOMPARE(bobRead.value().readSeq, 3);
+        QCOMPARE(summaries(bobAfterB2), QStringList {summary(ab, 4, 0, b2.value().message)});
+
+        QCOMPARE(conversationList(*storage, alice),
+            (QStringList {summary(ab, 4, 1, b2.value().message), summary(ac, 2, 0, c1.value().message)}));
+        auto nextAb = append(*storage, toConversation(bob, ab, u"next"_s));
+        SB_VERIFY_OK(nextAb);
+        QCOMPARE(nextAb->message.seq, 5);
+        auto nextAc = append(*storage, toConversation(carol->id, ac, u"next"_s));
+        SB_VERIFY_OK(nextAc);
+        QCOMPARE(nextAc->message.seq, 3);
+        auto history = allMessages(*storage, alice, ab);
+        SB_VERIFY_OK(history);
+        QCOMPARE(contents(history.value()), (QStringList {u"hello"_s, u"blocker"_s, u"b1"_s, u"b2"_s, u"next"_s}));
+        QCOMPARE(gaplessProblem(history.value()), QString());
+    }
+
     // A batch whose COMMIT fails (here: a deferred foreign key that the test's trigger violates
     // when a message with client_msg_id "poison" is inserted; in production a full disk or a
     // connection lost at COMMIT) stores nothing, and every job of it must still get its callback,
@@ -1329,6 +1702,7 @@ private slots:
         auto next = append(*storage, toUser(blocked.aliceId, blocked.bobId, u"next"_s));
         SB_VERIFY_OK(next);
         QCOMPARE(next->message.seq, 3);
+        QCOMPARE(lastSeqOf(*storage, blocked.bobId, blocked.conversation), 3);
         auto history = allMessages(*storage, blocked.bobId, blocked.conversation);
         SB_VERIFY_OK(history);
         QCOMPARE(contents(history.value()), (QStringList {u"hello"_s, u"blocker"_s, u"next"_s}));
