@@ -6,6 +6,7 @@
 #include <QUrlQuery>
 #include <QWebSocket>
 
+#include "server/core/lingeringclose.h"
 #include "server/core/logging.h"
 
 using namespace Qt::StringLiterals;
@@ -218,8 +219,11 @@ void Session::close(int code, const QString &reason)
     m_closing = true;
     m_slots.clear();
     m_unfilled = 0;
+    // Our close frame must reach a client that is still writing: see LingeringClose.
+    LingeringClose::start(m_transport);
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
 }
+
 
 void Session::abort()
 {

@@ -1,6 +1,7 @@
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 
 #include "tests/integration/ittest.h"
 
@@ -222,6 +223,40 @@ private slots:
         IT_CONNECT(again, server, flooder);
         IT_OK(pong, again->ping());
     }
+    // A flooder that is still writing when the server closes it must get the 1008 close frame,
+    // not a connection reset (which clients report as 1006): the server lingers on the closed
+    // connection, draining it, instead of closing the descriptor under the client's writes.
+    void closedWhileStillWriting_data() { TestDatabase::backends(); }
+    void closedWhileStillWriting()
+    {
+        SB_TEST_DATABASE(db);
+        IT_SERVER(server, db);
+        server.setLimits(smallBucket());
+        IT_START(server);
+        IT_USER(flooder, server, "flooder");
+        IT_USER(victim, server, "victim");
+        for (int round = 0; round < 6; ++round) {
+            IT_CONNECT(f, server, flooder);
+            QSignalSpy closed(f.get(), &ClientConnection::disconnected);
+            // Bursts every millisecond until the server closes: the close always lands while
+            // more frames are on their way.
+            QTimer writer;
+            writer.setInterval(1);
+            QObject::connect(&writer, &QTimer::timeout, f.get(), [&] {
+                if (!closed.isEmpty())
+                    return writer.stop();
+                for (int n = 0; n < 20; ++n)
+                    f->sendTextTo(victim.id, u"flood"_s)->setAutoDelete(true);
+            });
+            writer.start();
+            QVERIFY(closed.wait(15000) || !closed.isEmpty());
+            writer.stop();
+            QCOMPARE(f->closeCode(), 1008);
+        }
+        IT_CONNECT(again, server, flooder);
+        IT_OK(pong, again->ping());
+    }
+
 };
 
 QTEST_GUILESS_MAIN(TestRateLimit)
