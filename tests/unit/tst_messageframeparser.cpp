@@ -169,6 +169,8 @@ private Q_SLOTS:
         QTest::newRow("raw NUL inside") << head + u"\"to\":3,\"content\":\"a"_s + QChar(0) + u"b\"}"_s;
         QTest::newRow("lone surrogate") << head + u"\"to\":3,\"content\":\"a"_s + QChar(0xd800) + u"b\"}"_s;
         QTest::newRow("escaped lone surrogate") << head + u"\"to\":3,\"content\":\"a\\ud800b\"}"_s;
+        QTest::newRow("escaped lone low surrogate") << head + u"\"to\":3,\"content\":\"a\\udc00b\"}"_s;
+        QTest::newRow("escaped reversed pair") << head + u"\"to\":3,\"content\":\"\\ude00\\ud83d\"}"_s;
         QTest::newRow("control char") << head + u"\"to\":3,\"content\":\"a\u0001b\"}"_s;
         QTest::newRow("single quotes") << u"{'type':'message','to':3}"_s;
         QTest::newRow("comment") << head + u"/*x*/\"to\":3}"_s;
