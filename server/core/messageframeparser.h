@@ -19,8 +19,8 @@ namespace Switchboard::Server {
 // error replies. So for every frame it accepts, the result is what the general path would read;
 // tst_messageframeparser checks that on many frames, valid and not.
 //
-// The JSON itself is tokenised by RapidJSON (SAX, UTF-16 input as QWebSocket hands it over; text
-// with a lone surrogate is left to the general path).
+// The JSON itself is tokenised by RapidJSON (SAX) from the same UTF-8 bytes the general path
+// parses.
 class MessageFrameParser
 {
 public:
