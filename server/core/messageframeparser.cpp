@@ -166,7 +166,9 @@ private:
 
 std::optional<MessageFrameParser::Frame> MessageFrameParser::parse(const QString &text)
 {
-    if (text.isEmpty())
+    // Not worth a try when the text does not even contain the type's value (a broadcast, a
+    // typing notice...): one vectorised search instead of a conversion and a partial parse.
+    if (text.isEmpty() || !text.contains(u"\"message\""))
         return std::nullopt;
     // The very bytes the general path parses (a lone surrogate has become U+FFFD in them), so
     // both read the same text; RapidJSON is also fastest on UTF-8.
