@@ -39,17 +39,26 @@ BufferedFile *cast(sqlite3_file *f)
 // The default (unix) VFS writes at most 128 KiB - 1 per call: it masks the length to 17 bits.
 constexpr qint64 kMaxWriteBytes = 64 * 1024;
 
-// Writes out whatever is held, in order, in writes of at most kMaxWriteBytes.
+// Writes out whatever is held, in order, in writes of at most kMaxWriteBytes. On a failure what
+// was not written stays held (and is tried again, first, by the next call that flushes): dropping
+// it would leave a hole in the WAL that a later, successful commit could publish. SQLite sees the
+// error now; no commit can succeed before the held bytes are written, because xSync flushes first.
 int flushHeld(BufferedFile *f)
 {
     qint64 done = 0;
     int rc = SQLITE_OK;
-    while (rc == SQLITE_OK && done < f->heldBytes) {
+    while (done < f->heldBytes) {
         const qint64 n = std::min(kMaxWriteBytes, f->heldBytes - done);
         rc = f->real->pMethods->xWrite(f->real, f->held + done, int(n), f->heldStart + done);
+        if (rc != SQLITE_OK)
+            break;
         done += n;
     }
-    f->heldBytes = 0;
+    if (rc != SQLITE_OK && done > 0) {
+        std::memmove(f->held, f->held + done, size_t(f->heldBytes - done));
+        f->heldStart += done;
+    }
+    f->heldBytes -= done;
     return rc;
 }
 

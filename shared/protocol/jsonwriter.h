@@ -19,6 +19,9 @@ namespace Switchboard {
 //   QByteArray frame = w.take();
 class JsonWriter
 {
+    // m_data points into m_out: a copy would write into the original's buffer.
+    Q_DISABLE_COPY_MOVE(JsonWriter)
+
 public:
     explicit JsonWriter(qsizetype reserve = 256);
 
