@@ -143,11 +143,10 @@ SqlStorageOptions withWindow(std::chrono::microseconds window)
     return options;
 }
 
-AppendRequest toUser(qint64 from, qint64 to, const QString &text, const QString &clientMsgId = {})
+AppendRequest textFrom(qint64 from, const QString &text, const QString &clientMsgId)
 {
     AppendRequest r;
     r.senderId = from;
-    r.toUserId = to;
     r.type = u"text"_s;
     r.content = text;
     r.clientMsgId = clientMsgId;
@@ -155,15 +154,17 @@ AppendRequest toUser(qint64 from, qint64 to, const QString &text, const QString 
     return r;
 }
 
+AppendRequest toUser(qint64 from, qint64 to, const QString &text, const QString &clientMsgId = {})
+{
+    AppendRequest r = textFrom(from, text, clientMsgId);
+    r.toUserId = to;
+    return r;
+}
+
 AppendRequest toConversation(qint64 from, qint64 conversationId, const QString &text, const QString &clientMsgId = {})
 {
-    AppendRequest r;
-    r.senderId = from;
+    AppendRequest r = textFrom(from, text, clientMsgId);
     r.conversationId = conversationId;
-    r.type = u"text"_s;
-    r.content = text;
-    r.clientMsgId = clientMsgId;
-    r.now = QDateTime::currentMSecsSinceEpoch();
     return r;
 }
 
