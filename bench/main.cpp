@@ -18,10 +18,10 @@
 #include <cstring>
 #include <sys/resource.h>
 
-#include "bench/benchcontext.h"
-#include "bench/benchmode.h"
-#include "bench/procstats.h"
-#include "bench/servercontrol.h"
+#include "bench/harness/benchcontext.h"
+#include "bench/harness/benchmode.h"
+#include "bench/harness/procstats.h"
+#include "bench/harness/servercontrol.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard::Bench;

@@ -1,7 +1,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
-#include "console/app/consoleapplication.h"
+#include "console/consoleapplication.h"
 #include "console/app/consolesettings.h"
 #include "console/app/keychaincredentialstore.h"
 #include "console/app/languagemanager.h"

@@ -3,7 +3,7 @@
 # PostgreSQL runs of the storage and integration tests, against a throwaway cluster started here
 # and stopped again afterwards (also on failure or Ctrl-C).
 #
-# Usage: scripts/test.sh [CTEST OPTIONS...]     e.g. scripts/test.sh -R tst_chatflow
+# Usage: scripts/test.sh [CTEST OPTIONS...]     e.g. scripts/test.sh -R tst_messaging
 #   SB_TEST_JOBS=N    parallel tests (default: number of CPUs)
 #   SB_TEST_POSTGRES_URL already set: use that server instead of starting one.
 #

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "bench/benchmode.h"
+#include "bench/harness/benchmode.h"
 
 namespace Switchboard::Bench {
 

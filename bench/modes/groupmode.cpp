@@ -3,11 +3,11 @@
 #include <QCommandLineParser>
 #include <QJsonArray>
 
-#include "bench/benchcontext.h"
-#include "bench/clientworker.h"
-#include "bench/ratescheduler.h"
-#include "bench/waitutil.h"
-#include "bench/workerpool.h"
+#include "bench/harness/benchcontext.h"
+#include "bench/harness/clientworker.h"
+#include "bench/harness/ratescheduler.h"
+#include "bench/harness/waitutil.h"
+#include "bench/harness/workerpool.h"
 #include "shared/client/pendingrequest.h"
 
 using namespace Qt::StringLiterals;

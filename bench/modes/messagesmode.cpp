@@ -4,12 +4,12 @@
 #include <QSet>
 #include <QTimer>
 
-#include "bench/benchcontext.h"
-#include "bench/clientworker.h"
-#include "bench/latency.h"
-#include "bench/ratescheduler.h"
-#include "bench/waitutil.h"
-#include "bench/workerpool.h"
+#include "bench/harness/benchcontext.h"
+#include "bench/harness/clientworker.h"
+#include "bench/harness/latency.h"
+#include "bench/harness/ratescheduler.h"
+#include "bench/harness/waitutil.h"
+#include "bench/harness/workerpool.h"
 #include "shared/client/pendingrequest.h"
 
 using namespace Qt::StringLiterals;

@@ -8,7 +8,7 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
-#include "console/app/notifier.h"
+#include "console/widgets/notifier.h"
 
 using namespace Qt::StringLiterals;
 

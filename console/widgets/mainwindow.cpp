@@ -10,9 +10,9 @@
 #include <QTabWidget>
 #include <QTimer>
 
-#include "console/admin/admindashboard.h"
+#include "console/widgets/admindashboard.h"
 #include "console/app/consolesettings.h"
-#include "console/app/notifier.h"
+#include "console/widgets/notifier.h"
 #include "console/app/workspacecontroller.h"
 #include "console/models/conversationlistmodel.h"
 #include "console/widgets/agentworkspace.h"

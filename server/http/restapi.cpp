@@ -2,19 +2,14 @@
 
 #include <QDateTime>
 #include <QHttpServerRequest>
-#include <QFileInfo>
 #include <QJsonArray>
-#include <QMimeDatabase>
 #include <QJsonDocument>
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <memory>
 
-#include "server/core/fileurlsigner.h"
-#include "server/core/serverconfig.h"
 #include "server/http/httpresponse.h"
 #include "server/http/multipartform.h"
-#include "server/services/filestore.h"
 #include "server/services/pushdispatcher.h"
 #include "server/http/resterror.h"
 #include "server/services/adminservice.h"
@@ -22,11 +17,10 @@
 #include "server/services/supportservice.h"
 #include "server/services/chatservice.h"
 #include "server/services/contactservice.h"
+#include "server/services/fileservice.h"
 #include "server/services/groupservice.h"
-#include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
-#include "shared/protocol/textrules.h"
 
 using namespace Qt::StringLiterals;
 
@@ -85,10 +79,10 @@ Result<QJsonObject> numericQuery(const QUrlQuery &query, std::initializer_list<c
 }
 } // namespace
 
-RestApi::RestApi(const Services &services, Storage &storage, const ServerConfig &config, QObject *parent)
+RestApi::RestApi(const Services &services, QObject *parent)
     : QObject(parent), m_auth(services.auth), m_chat(services.chat), m_groups(services.groups),
       m_contacts(services.contacts), m_support(services.support), m_admin(services.admin), m_files(services.files),
-      m_signer(services.signer), m_push(services.push), m_config(config), m_storage(storage)
+      m_push(services.push)
 {
 }
 
@@ -137,7 +131,7 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
     if (path == u"/healthz"_s) {
         if (!get)
             return notAllowed();
-        const bool ok = m_storage.isAvailable();
+        const bool ok = m_admin.storageAvailable();
         HttpResponse(socket).send(ok ? 200 : 503,
                                   JsonCodec::serialize(QJsonObject{{u"status"_s, ok ? u"ok"_s : u"unavailable"_s},
                                                                    {u"storage"_s, ok ? u"ok"_s : u"down"_s}}));
@@ -184,17 +178,8 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
         if (!get)
             return notAllowed();
         const QString query = QUrlQuery(request.url()).queryItemValue(u"query"_s, QUrl::FullyDecoded);
-        return withUser(request, respond, [this, respond, query](const UserInfo &) {
-            if (query.size() > 64 || TextRules::hasControlCharacters(query))
-                return respond(QJsonObject{{u"users"_s, QJsonArray()}});
-            m_storage.searchUsers(query, 20, [respond](Result<QList<UserInfo>> r) {
-                if (!r)
-                    return respond(r.error());
-                QJsonArray users;
-                for (const UserInfo &u : r.value())
-                    users.append(JsonCodec::encode(u));
-                respond(QJsonObject{{u"users"_s, users}});
-            });
+        return withUser(request, respond, [this, respond, query](const UserInfo &u) {
+            m_contacts.searchUsers(u, query, respond);
         });
     }
     if (!parts.isEmpty() && parts[0] == u"files"_s) {
@@ -212,8 +197,8 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
         if (!get)
             return notAllowed();
         return withUser(request, respond, [this, respond](const UserInfo &u) {
-            if (!AdminService::isAdmin(u))
-                return respond(ProtocolError::make(ErrorCode::Forbidden, u"Administrators only"_s));
+            if (auto refused = AdminService::refuseUnlessAdmin(u))
+                return respond(*refused);
             m_push.failures(respond);
         });
     }
@@ -235,8 +220,8 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             return notAllowed();
         auto body = what == u"kick"_s ? jsonBody(request) : Result<QJsonObject>(QJsonObject());
         return withUser(request, respond, [this, respond, what, body](const UserInfo &u) {
-            if (!AdminService::isAdmin(u))
-                return respond(ProtocolError::make(ErrorCode::Forbidden, u"Administrators only"_s));
+            if (auto refused = AdminService::refuseUnlessAdmin(u))
+                return respond(*refused);
             if (what == u"stats"_s)
                 return respond(m_admin.stats());
             if (what == u"connections"_s)
@@ -343,49 +328,6 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
     notFound();
 }
 
-namespace {
-// The name shown to others: the last path component, no control characters, bounded length.
-// It is only ever a label; the bytes live under a server-chosen key.
-QString sanitizedFileName(const QString &raw)
-{
-    QString name = raw;
-    const qsizetype cut = std::max(name.lastIndexOf(u'/'), name.lastIndexOf(u'\\'));
-    if (cut >= 0)
-        name = name.mid(cut + 1);
-    QString clean;
-    for (QChar c : std::as_const(name)) {
-        if (c.unicode() >= 0x20 && c.unicode() != 0x7f)
-            clean.append(c);
-    }
-    clean = clean.trimmed();
-    while (clean.startsWith(u'.'))
-        clean.remove(0, 1);
-    if (clean.size() > 200)
-        clean = clean.right(200);
-    return clean.isEmpty() ? u"file"_s : clean;
-}
-
-// The type comes from the bytes: magic numbers decide binary formats, and a name can only refine
-// text (data.json is application/json) but never make text or unknown bytes into an image.
-QString detectMime(const QString &name, const QByteArray &data)
-{
-    const QMimeDatabase db;
-    const QMimeType byContent = db.mimeTypeForData(data);
-    const bool text = byContent.name() == u"text/plain"_s || byContent.inherits(u"text/plain"_s);
-    if (!text)
-        return byContent.isDefault() ? u"application/octet-stream"_s : byContent.name();
-    const QMimeType byName = db.mimeTypeForFile(name, QMimeDatabase::MatchExtension);
-    if (byContent.name() == u"text/plain"_s && byName.inherits(u"text/plain"_s))
-        return byName.name();
-    return byContent.name();
-}
-
-bool isInlineImage(const QString &mime)
-{
-    return mime == u"image/png"_s || mime == u"image/jpeg"_s || mime == u"image/gif"_s || mime == u"image/webp"_s;
-}
-} // namespace
-
 void RestApi::upload(const QHttpServerRequest &request, QTcpSocket *socket)
 {
     const Respond respond = responder(socket, 201);
@@ -394,46 +336,18 @@ void RestApi::upload(const QHttpServerRequest &request, QTcpSocket *socket)
     const QByteArray body = request.body();
     const QByteArray contentType = request.value("content-type");
     const QString queryName = QUrlQuery(request.url()).queryItemValue(u"name"_s, QUrl::FullyDecoded);
-    const qint64 limit = m_config.maxUploadBytes;
-    constexpr qint64 kMultipartOverhead = 64 * 1024;
-    withUser(request, respond, [this, respond, body, contentType, queryName, limit](const UserInfo &u) {
-        if (body.size() > limit + kMultipartOverhead)
+    withUser(request, respond, [this, respond, body, contentType, queryName](const UserInfo &u) {
+        // The multipart envelope may add a little to the limit; the file itself may not.
+        constexpr qint64 kMultipartOverhead = 64 * 1024;
+        if (body.size() > m_files.uploadLimit() + kMultipartOverhead)
             return respond(ProtocolError::make(ErrorCode::TooLarge, u"Upload larger than max_upload_bytes"_s));
-        QByteArray data;
-        QString name;
         const QByteArray boundary = MultipartForm::boundary(contentType);
-        if (!boundary.isEmpty()) {
-            auto part = MultipartForm::extract(body, boundary, "file");
-            if (!part)
-                return respond(ProtocolError::make(ErrorCode::BadRequest, u"multipart/form-data body needs a 'file' part"_s));
-            data = part->data;
-            name = part->fileName;
-        } else {
-            data = body;
-            name = queryName;
-        }
-        if (data.size() > limit)
-            return respond(ProtocolError::make(ErrorCode::TooLarge, u"Upload larger than max_upload_bytes"_s));
-        const QString display = sanitizedFileName(name);
-        const QString mime = detectMime(display, data);
-        const qint64 size = data.size();
-        const qint64 ownerId = u.id;
-        m_files.save(data, [this, respond, display, mime, size, ownerId](Result<QString> key) {
-            if (!key)
-                return respond(key.error());
-            const FileRecord record{0, ownerId, display, mime, size, key.value(), QDateTime::currentMSecsSinceEpoch()};
-            m_storage.createFile(record, [this, respond, key = key.value()](Result<FileRecord> r) {
-                if (!r) {
-                    m_files.remove(key); // nothing half-written stays behind
-                    return respond(r.error());
-                }
-                respond(QJsonObject{{u"file_id"_s, double(r->id)},
-                                    {u"name"_s, r->name},
-                                    {u"size"_s, double(r->size)},
-                                    {u"mime"_s, r->mime},
-                                    {u"url"_s, m_signer.url(r->id)}});
-            });
-        });
+        if (boundary.isEmpty())
+            return m_files.upload(u, body, queryName, respond);
+        auto part = MultipartForm::extract(body, boundary, "file");
+        if (!part)
+            return respond(ProtocolError::make(ErrorCode::BadRequest, u"multipart/form-data body needs a 'file' part"_s));
+        m_files.upload(u, part->data, part->fileName, respond);
     });
 }
 
@@ -441,44 +355,27 @@ void RestApi::download(const QHttpServerRequest &request, QTcpSocket *socket, qi
 {
     auto response = std::make_shared<HttpResponse>(socket);
     auto fail = [response](const ProtocolError &e) { response->send(RestError::httpStatus(e.code), RestError::body(e)); };
-    auto serve = [this, response, fail](const FileRecord &f) {
-        m_files.load(f.storageKey, [response, fail, f](Result<QByteArray> data) {
-            if (!data)
-                return fail(data.error());
-            const QByteArray encodedName = QUrl::toPercentEncoding(f.name);
-            // Only plain images render inline; anything else downloads, so an uploaded HTML or
-            // SVG file can never run script on this origin.
-            const QByteArray disposition = (isInlineImage(f.mime) ? "inline" : "attachment")
-                                           + QByteArray("; filename*=UTF-8''") + encodedName;
-            response->send(200, data.value(), f.mime.toLatin1(),
-                           {{"Content-Disposition", disposition},
-                            {"X-Content-Type-Options", "nosniff"},
-                            {"Content-Security-Policy", "sandbox; default-src 'none'"}});
-        });
+    auto serve = [response, fail](Result<FileService::Download> d) {
+        if (!d)
+            return fail(d.error());
+        const FileRecord &f = d->file;
+        const QByteArray encodedName = QUrl::toPercentEncoding(f.name);
+        const QByteArray disposition = (d->inlineDisplay ? "inline" : "attachment")
+                                       + QByteArray("; filename*=UTF-8''") + encodedName;
+        response->send(200, d->data, f.mime.toLatin1(),
+                       {{"Content-Disposition", disposition},
+                        {"X-Content-Type-Options", "nosniff"},
+                        {"Content-Security-Policy", "sandbox; default-src 'none'"}});
     };
     const QUrlQuery query(request.url());
     const QString sig = query.queryItemValue(u"sig"_s);
-    if (!sig.isEmpty()) {
-        if (!m_signer.verify(fileId, query.queryItemValue(u"exp"_s), sig))
-            return fail(ProtocolError::make(ErrorCode::Forbidden, u"Invalid or expired file link"_s));
-        m_storage.file(fileId, [serve, fail](Result<FileRecord> r) {
-            if (!r)
-                return fail(r.error());
-            serve(r.value());
-        });
-        return;
-    }
+    if (!sig.isEmpty())
+        return m_files.downloadSigned(fileId, query.queryItemValue(u"exp"_s), sig, serve);
     const Respond respond = [fail](Result<QJsonObject> r) {
         if (!r)
             fail(r.error());
     };
-    withUser(request, respond, [this, fileId, serve, fail](const UserInfo &u) {
-        m_storage.fileForUser(u.id, fileId, [serve, fail](Result<FileRecord> r) {
-            if (!r)
-                return fail(r.error());
-            serve(r.value());
-        });
-    });
+    withUser(request, respond, [this, fileId, serve](const UserInfo &u) { m_files.downloadFor(u, fileId, serve); });
 }
 
 } // namespace Switchboard::Server

@@ -19,13 +19,10 @@ class PushDispatcher;
 class AuthService;
 class SupportService;
 class ChatService;
-class FileStore;
-class FileUrlSigner;
-struct ServerConfig;
+class FileService;
 class ContactService;
 class GroupService;
 class HttpResponse;
-class Storage;
 
 // The /api/v1 routes, /healthz and the bundled web client (PROTOCOL.md section 9). One router,
 // JSON in and out; the same services as the WebSocket side, so both behave the same. Errors become
@@ -44,12 +41,11 @@ public:
         ContactService &contacts;
         SupportService &support;
         AdminService &admin;
-        FileStore &files;
-        const FileUrlSigner &signer;
+        FileService &files;
         PushDispatcher &push;
     };
 
-    RestApi(const Services &services, Storage &storage, const ServerConfig &config, QObject *parent = nullptr);
+    RestApi(const Services &services, QObject *parent = nullptr);
 
     void handle(const QHttpServerRequest &request, QTcpSocket *socket);
 
@@ -69,11 +65,8 @@ private:
     ContactService &m_contacts;
     SupportService &m_support;
     AdminService &m_admin;
-    FileStore &m_files;
-    const FileUrlSigner &m_signer;
+    FileService &m_files;
     PushDispatcher &m_push;
-    const ServerConfig &m_config;
-    Storage &m_storage;
     StaticAssets m_assets;
 };
 

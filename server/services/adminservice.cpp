@@ -3,9 +3,9 @@
 #include <QDateTime>
 #include <QJsonArray>
 
-#include "server/core/servermetrics.h"
-#include "server/core/session.h"
-#include "server/core/sessionregistry.h"
+#include "server/base/servermetrics.h"
+#include "server/sessions/session.h"
+#include "server/sessions/sessionregistry.h"
 #include "server/services/roomservice.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
@@ -40,6 +40,18 @@ void AdminService::tick()
         if (s)
             s->sendEvent(frame);
     }
+}
+
+std::optional<ProtocolError> AdminService::refuseUnlessAdmin(const UserInfo &caller)
+{
+    if (caller.isAdmin())
+        return std::nullopt;
+    return ProtocolError::make(ErrorCode::Forbidden, u"Administrators only"_s);
+}
+
+bool AdminService::storageAvailable() const
+{
+    return m_storage.isAvailable();
 }
 
 QJsonObject AdminService::stats() const

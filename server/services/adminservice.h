@@ -32,7 +32,11 @@ public:
     AdminService(SessionRegistry &registry, Storage &storage, RoomService &rooms, ServerMetrics &metrics,
                  QObject *parent = nullptr);
 
-    static bool isAdmin(const UserInfo &user) { return user.role == QLatin1String("admin"); }
+    // The one admin check of every administrative request (WebSocket and HTTP): forbidden
+    // unless the caller is an admin.
+    static std::optional<ProtocolError> refuseUnlessAdmin(const UserInfo &caller);
+    // /healthz: whether the database answers.
+    bool storageAvailable() const;
 
     void subscribe(Session *session, Reply done);
     void unsubscribe(Session *session, Reply done);

@@ -3,10 +3,10 @@
 #include <QDateTime>
 #include <QTimer>
 
-#include "server/core/loginthrottle.h"
-#include "server/core/passwordhasher.h"
-#include "server/core/serverconfig.h"
-#include "server/core/tokenservice.h"
+#include "server/security/loginthrottle.h"
+#include "server/security/passwordhasher.h"
+#include "server/base/serverconfig.h"
+#include "server/security/tokensigner.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
@@ -31,7 +31,7 @@ ProtocolError invalidCredentials()
 }
 } // namespace
 
-AuthService::AuthService(Storage &storage, PasswordHasher &hasher, TokenService &tokens, LoginThrottle &throttle,
+AuthService::AuthService(Storage &storage, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
                          const ServerConfig &config, QObject *parent)
     : QObject(parent), m_storage(storage), m_hasher(hasher), m_tokens(tokens), m_throttle(throttle), m_config(config)
 {
@@ -51,7 +51,7 @@ Result<QString> AuthService::validDisplayName(const QJsonObject &fields, const Q
 
 QJsonObject AuthService::tokenReply(const UserInfo &user) const
 {
-    const TokenService::Issued issued = m_tokens.issue(user);
+    const TokenSigner::Issued issued = m_tokens.issue(user);
     return QJsonObject{{u"token"_s, issued.token},
                        {u"expires_at"_s, double(issued.expiresAtMs)},
                        {u"user"_s, JsonCodec::encode(user)}};
@@ -146,7 +146,7 @@ void AuthService::guest(const QJsonObject &fields, Reply done)
     auto displayName = validDisplayName(fields, u"Guest"_s);
     if (!displayName)
         return done(displayName.error());
-    const QString username = u"guest-"_s + TokenService::randomToken(9).toLower().replace(u'_', u'0');
+    const QString username = u"guest-"_s + TokenSigner::randomToken(9).toLower().replace(u'_', u'0');
     NewUser user{username.left(32), displayName.value(), u"guest"_s, {}};
     m_storage.createUser(user, [this, done](Result<UserInfo> r) {
         if (!r)
@@ -155,21 +155,55 @@ void AuthService::guest(const QJsonObject &fields, Reply done)
     });
 }
 
+Result<UserInfo> AuthService::matchToken(const Result<UserInfo> &stored, const QString &tokenRole)
+{
+    if (!stored) {
+        if (stored.error().code == ErrorCode::NotFound)
+            return ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s);
+        return stored.error();
+    }
+    if (stored->role != tokenRole)
+        return ProtocolError::make(ErrorCode::AuthFailed, u"Token no longer matches the account"_s);
+    return stored.value();
+}
+
+std::optional<TokenSigner::Claims> AuthService::verifiedClaims(const QString &token, ProtocolError *error) const
+{
+    auto claims = m_tokens.verify(token);
+    if (!claims)
+        *error = ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s);
+    return claims;
+}
+
 void AuthService::authenticate(const QString &token, std::function<void(Result<UserInfo>)> done)
 {
-    const auto claims = m_tokens.verify(token);
+    ProtocolError error;
+    const auto claims = verifiedClaims(token, &error);
     if (!claims)
-        return done(ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s));
-    const QString role = claims->role;
-    m_storage.user(claims->userId, [role, done](Result<UserInfo> r) {
-        if (!r) {
-            if (r.error().code == ErrorCode::NotFound)
-                return done(ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s));
-            return done(r.error());
-        }
-        if (r->role != role)
-            return done(ProtocolError::make(ErrorCode::AuthFailed, u"Token no longer matches the account"_s));
+        return done(error);
+    m_storage.user(claims->userId, [role = claims->role, done](Result<UserInfo> r) { done(matchToken(r, role)); });
+}
+
+void AuthService::openSession(const QString &token, int pendingLimit, std::function<void(Result<SessionOpening>)> done)
+{
+    ProtocolError error;
+    const auto claims = verifiedClaims(token, &error);
+    if (!claims)
+        return done(error);
+    m_storage.openSession(claims->userId, pendingLimit, [role = claims->role, done](Result<SessionOpening> r) {
+        const auto user = matchToken(r ? Result<UserInfo>(r->user) : Result<UserInfo>(r.error()), role);
+        if (!user)
+            return done(user.error());
         done(r.value());
+    });
+}
+
+void AuthService::reopenSession(qint64 userId, int pendingLimit, std::function<void(Result<SessionOpening>)> done)
+{
+    m_storage.openSession(userId, pendingLimit, [done](Result<SessionOpening> r) {
+        if (!r && r.error().code == ErrorCode::NotFound)
+            return done(ProtocolError::make(ErrorCode::AuthFailed, u"The account no longer exists"_s));
+        done(r);
     });
 }
 

@@ -5,6 +5,8 @@
 #include <QString>
 #include <functional>
 
+#include "server/security/tokensigner.h"
+#include "server/storage/storagetypes.h"
 #include "shared/protocol/result.h"
 #include "shared/protocol/userinfo.h"
 
@@ -13,7 +15,6 @@ namespace Switchboard::Server {
 class LoginThrottle;
 class PasswordHasher;
 class Storage;
-class TokenService;
 struct ServerConfig;
 
 // Accounts and tokens (PROTOCOL.md section 3): registration, login with throttling, guests, and
@@ -26,23 +27,32 @@ class AuthService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    AuthService(Storage &storage, PasswordHasher &hasher, TokenService &tokens, LoginThrottle &throttle,
+    AuthService(Storage &storage, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
                 const ServerConfig &config, QObject *parent = nullptr);
 
     void registerUser(const QJsonObject &fields, Reply done);
     void login(const QJsonObject &fields, const QString &remoteAddress, Reply done);
     void guest(const QJsonObject &fields, Reply done);
-    // Verifies the JWT and that its user still exists with that role.
+    // The one authentication path, for HTTP and WebSocket alike: verifies the JWT and that its
+    // user still exists with that role (auth_failed otherwise).
     void authenticate(const QString &token, std::function<void(Result<UserInfo>)> done);
+    // authenticate() for a new WebSocket session: the user and the first page of offline
+    // messages (at most `pendingLimit`) in one storage request.
+    void openSession(const QString &token, int pendingLimit, std::function<void(Result<SessionOpening>)> done);
+    // A resumed session (the resume token was checked by ResumeService): the same, by user id.
+    void reopenSession(qint64 userId, int pendingLimit, std::function<void(Result<SessionOpening>)> done);
 
     static Result<QString> validDisplayName(const QJsonObject &fields, const QString &fallback);
 
 private:
     QJsonObject tokenReply(const UserInfo &user) const;
+    std::optional<TokenSigner::Claims> verifiedClaims(const QString &token, ProtocolError *error) const;
+    // The stored account against the token's role: auth_failed when gone or changed.
+    static Result<UserInfo> matchToken(const Result<UserInfo> &stored, const QString &tokenRole);
 
     Storage &m_storage;
     PasswordHasher &m_hasher;
-    TokenService &m_tokens;
+    TokenSigner &m_tokens;
     LoginThrottle &m_throttle;
     const ServerConfig &m_config;
 };

@@ -4,11 +4,11 @@
 #include <QJsonArray>
 #include <QPointer>
 
-#include "server/core/fileurlsigner.h"
-#include "server/core/serverconfig.h"
-#include "server/core/servermetrics.h"
-#include "server/core/session.h"
-#include "server/core/sessionregistry.h"
+#include "server/security/fileurlsigner.h"
+#include "server/base/serverconfig.h"
+#include "server/base/servermetrics.h"
+#include "server/sessions/session.h"
+#include "server/sessions/sessionregistry.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"

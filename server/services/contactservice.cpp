@@ -4,7 +4,9 @@
 
 #include "server/services/presenceservice.h"
 #include "server/storage/storage.h"
+#include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
+#include "shared/protocol/textrules.h"
 
 using namespace Qt::StringLiterals;
 
@@ -13,6 +15,20 @@ namespace Switchboard::Server {
 ContactService::ContactService(Storage &storage, PresenceService &presence, QObject *parent)
     : QObject(parent), m_storage(storage), m_presence(presence)
 {
+}
+
+void ContactService::searchUsers(const UserInfo &, const QString &query, Reply done)
+{
+    if (query.size() > 64 || TextRules::hasControlCharacters(query))
+        return done(QJsonObject{{u"users"_s, QJsonArray()}});
+    m_storage.searchUsers(query, 20, [done = std::move(done)](Result<QList<UserInfo>> r) {
+        if (!r)
+            return done(r.error());
+        QJsonArray users;
+        for (const UserInfo &u : r.value())
+            users.append(JsonCodec::encode(u));
+        done(QJsonObject{{u"users"_s, users}});
+    });
 }
 
 void ContactService::list(const UserInfo &caller, Reply done)

@@ -27,6 +27,9 @@ public:
     void list(const UserInfo &caller, Reply done);
     void add(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void remove(const UserInfo &caller, const QJsonObject &fields, Reply done);
+    // The user directory (GET /api/v1/users?query=): at most 20 matches; a query that is too
+    // long or holds control characters matches nobody.
+    void searchUsers(const UserInfo &caller, const QString &query, Reply done);
 
 private:
     Storage &m_storage;

@@ -4,8 +4,8 @@
 #include <QJsonArray>
 #include <QPointer>
 
-#include "server/core/serverconfig.h"
-#include "server/core/session.h"
+#include "server/base/serverconfig.h"
+#include "server/sessions/session.h"
 #include "server/services/chatservice.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
@@ -88,7 +88,7 @@ void GroupService::change(const UserInfo &caller, Session *origin, const QJsonOb
         c.userId = caller.id;
     }
     c.actorId = caller.id;
-    c.actorIsAdmin = caller.role == u"admin"_s;
+    c.actorIsAdmin = caller.isAdmin();
     c.conversationId = conversationId.value();
     c.maxMembers = m_config.maxGroupMembers;
     c.now = QDateTime::currentMSecsSinceEpoch();

@@ -3,8 +3,8 @@
 #include <QDateTime>
 #include <QJsonArray>
 
-#include "server/core/session.h"
-#include "server/core/sessionregistry.h"
+#include "server/sessions/session.h"
+#include "server/sessions/sessionregistry.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"

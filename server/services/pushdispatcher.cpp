@@ -8,9 +8,9 @@
 #include <QNetworkRequest>
 #include <QUrl>
 
-#include "server/core/hmacsha256.h"
-#include "server/core/logging.h"
-#include "server/core/serverconfig.h"
+#include "server/security/hmacsha256.h"
+#include "server/services/logging.h"
+#include "server/base/serverconfig.h"
 #include "server/storage/storage.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -163,7 +163,7 @@ void PushDispatcher::finished(const PushJob &job, QNetworkReply *reply)
                                                   3600LL * 1000);
             retryAt = QDateTime::currentMSecsSinceEpoch() + delay;
         }
-        qCInfo(lcCore).noquote() << "push" << job.id << "failed:" << error << (retryAt ? "(will retry)" : "(giving up)");
+        qCInfo(lcPush).noquote() << "push" << job.id << "failed:" << error << (retryAt ? "(will retry)" : "(giving up)");
         m_storage.finishPush(job.id, false, retryAt, error, [](Result<Done>) {});
     }
     poll();

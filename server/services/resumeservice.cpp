@@ -3,8 +3,8 @@
 #include <QDateTime>
 #include <limits>
 
-#include "server/core/session.h"
-#include "server/core/tokenservice.h"
+#include "server/sessions/session.h"
+#include "server/security/tokensigner.h"
 
 using namespace Qt::StringLiterals;
 
@@ -33,7 +33,7 @@ QString ResumeService::create(Session *session, const QString &sessionId)
     r.sessionId = sessionId;
     r.user = session->user();
     r.status = u"online"_s;
-    r.token = TokenService::randomToken(32);
+    r.token = TokenSigner::randomToken(32);
     r.live = session;
     m_currentTokens.insert(r.token, sessionId);
     const QString token = r.token;
@@ -85,7 +85,7 @@ Result<ResumeService::Record> ResumeService::resume(const QString &token, Sessio
     }
     m_currentTokens.remove(token);
     m_usedTokens.insert(token, {sessionId, now});
-    it->token = TokenService::randomToken(32);
+    it->token = TokenSigner::randomToken(32);
     m_currentTokens.insert(it->token, sessionId);
     it->detachedAt = 0;
     it->live = session;

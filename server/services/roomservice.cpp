@@ -2,7 +2,7 @@
 
 #include <QDateTime>
 
-#include "server/core/session.h"
+#include "server/sessions/session.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"

@@ -4,9 +4,9 @@
 #include <QJsonArray>
 #include <QTimer>
 
-#include "server/core/serverconfig.h"
-#include "server/core/session.h"
-#include "server/core/sessionregistry.h"
+#include "server/base/serverconfig.h"
+#include "server/sessions/session.h"
+#include "server/sessions/sessionregistry.h"
 #include "server/services/chatservice.h"
 #include "server/services/presenceservice.h"
 #include "server/storage/storage.h"
@@ -31,7 +31,7 @@ SupportService::SupportService(Storage &storage, SessionRegistry &registry, Pres
 {
     connect(&registry, &SessionRegistry::userOffline, this, &SupportService::onUserOffline);
     connect(&registry, &SessionRegistry::sessionAuthenticated, this, [this](Session *s) {
-        if (!isStaff(s->user()))
+        if (!s->user().isStaff())
             return;
         m_staffIds.insert(s->userId());
         // The agent is back within the grace period: their chats stay theirs.
@@ -40,10 +40,6 @@ SupportService::SupportService(Storage &storage, SessionRegistry &registry, Pres
     });
 }
 
-bool SupportService::isStaff(const UserInfo &user)
-{
-    return user.role == u"agent"_s || user.role == u"admin"_s;
-}
 
 void SupportService::announce(const ConversationInfo &conversation)
 {
@@ -101,7 +97,7 @@ void SupportService::autoAssign(qint64 conversationId)
 
 void SupportService::queue(const UserInfo &caller, Reply done)
 {
-    if (!isStaff(caller))
+    if (!caller.isStaff())
         return done(staffOnly());
     m_storage.supportQueue(caller.id, [this, done = std::move(done)](Result<QList<ConversationInfo>> r) {
         if (!r)
@@ -118,7 +114,7 @@ void SupportService::claim(const UserInfo &caller, const QJsonObject &fields, Re
     auto id = RequestFields(fields).requiredId(u"conversation_id"_s);
     if (!id)
         return done(id.error());
-    if (!isStaff(caller))
+    if (!caller.isStaff())
         return done(staffOnly());
     m_storage.supportAssign(SupportAssignment{id.value(), caller.id, true, QDateTime::currentMSecsSinceEpoch()},
                             [this, done = std::move(done)](Result<ConversationInfo> r) {
@@ -138,7 +134,7 @@ void SupportService::transfer(const UserInfo &caller, const QJsonObject &fields,
     auto agent = f.requiredId(u"agent_id"_s);
     if (!agent)
         return done(agent.error());
-    if (!isStaff(caller))
+    if (!caller.isStaff())
         return done(staffOnly());
     m_storage.supportAssign(SupportAssignment{id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch()},
                             [this, done = std::move(done)](Result<ConversationInfo> r) {
@@ -154,7 +150,7 @@ void SupportService::close(const UserInfo &caller, const QJsonObject &fields, Re
     auto id = RequestFields(fields).requiredId(u"conversation_id"_s);
     if (!id)
         return done(id.error());
-    if (isStaff(caller))
+    if (caller.isStaff())
         return closeNow(id.value(), std::move(done));
     // The user who opened the chat may end it too.
     const qint64 callerId = caller.id;

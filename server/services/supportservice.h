@@ -41,7 +41,6 @@ public:
     void transfer(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void close(const UserInfo &caller, const QJsonObject &fields, Reply done);
 
-    static bool isStaff(const UserInfo &user);
 
 private:
     void announce(const ConversationInfo &conversation);

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "server/storage/logging.h"
+#include "shared/protocol/mediatypes.h"
 #include "server/storage/sqlitestatement.h"
 
 #include <QSqlDriver>
@@ -39,14 +40,6 @@ UserInfo readUser(const QSqlQuery &q)
     u.displayName = q.value(2).toString();
     u.role = q.value(3).toString();
     return u;
-}
-
-// A "real image" is a raster format recognised by its bytes (not SVG: it can carry script).
-bool isRasterImage(const QString &mime)
-{
-    static const QStringList rasterImages{u"image/png"_s, u"image/jpeg"_s, u"image/gif"_s, u"image/webp"_s,
-                                          u"image/bmp"_s};
-    return rasterImages.contains(mime);
 }
 
 QString likePattern(const QString &query)
@@ -470,7 +463,7 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
             auto f = fileForUser(r.senderId, r.fileId);
             if (!f)
                 return f.error();
-            if (r.type == u"image"_s && !isRasterImage(f->mime))
+            if (r.type == u"image"_s && !MediaTypes::isInlineImage(f->mime))
                 return ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
         }
         // privateConversation() checks that the peer exists when it creates the pair.
@@ -532,7 +525,7 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         std::optional<ProtocolError> refused;
         if (!f)
             refused = f.error();
-        else if (r.type == u"image"_s && !isRasterImage(f->mime))
+        else if (r.type == u"image"_s && !MediaTypes::isInlineImage(f->mime))
             refused = ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
         if (refused) {
             // A duplicate is answered before the file is checked (as PostgreSQL did above), so a
@@ -1074,7 +1067,7 @@ Result<bool> SqlOperations::isStaff(qint64 userId)
     if (!q)
         return storageError();
     const QString role = q->next() ? q->value(0).toString() : QString();
-    const bool staff = role == u"agent"_s || role == u"admin"_s;
+    const bool staff = UserInfo::isStaffRole(role);
     if (m_staff.size() > 100000)
         m_staff.clear();
     m_staff.insert(userId, staff);

@@ -20,9 +20,9 @@
 #include <QTest>
 #include <QTimer>
 
-#include "console/admin/admindashboard.h"
-#include "console/admin/adminmonitor.h"
-#include "console/app/consoleapplication.h"
+#include "console/widgets/admindashboard.h"
+#include "console/app/adminmonitor.h"
+#include "console/consoleapplication.h"
 #include "console/app/languagemanager.h"
 #include "console/app/workspacecontroller.h"
 #include "console/models/conversationlistmodel.h"

@@ -5,7 +5,7 @@
 #include <QUrl>
 #include <memory>
 
-#include "console/app/consoleapplication.h"
+#include "console/consoleapplication.h"
 #include "console/app/consolesettings.h"
 #include "tests/support/fakecredentialstore.h"
 

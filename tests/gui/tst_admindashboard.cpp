@@ -2,8 +2,8 @@
 #include <QTableView>
 #include <QTest>
 
-#include "console/admin/admindashboard.h"
-#include "console/admin/adminmonitor.h"
+#include "console/widgets/admindashboard.h"
+#include "console/app/adminmonitor.h"
 #include "console/models/connectionlistmodel.h"
 #include "console/models/statshistorymodel.h"
 #include "console/widgets/mainwindow.h"

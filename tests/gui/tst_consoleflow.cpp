@@ -9,8 +9,8 @@
 #include <QTest>
 #include <QTimer>
 
-#include "console/app/consoleapplication.h"
-#include "console/app/notifier.h"
+#include "console/consoleapplication.h"
+#include "console/widgets/notifier.h"
 #include "console/app/workspacecontroller.h"
 #include "console/models/conversationlistmodel.h"
 #include "console/models/messagelistmodel.h"

@@ -4,7 +4,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "console/app/consoleapplication.h"
+#include "console/consoleapplication.h"
 #include "console/widgets/logindialog.h"
 #include "console/widgets/mainwindow.h"
 #include "tests/gui/consoletestdriver.h"

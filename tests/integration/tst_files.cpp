@@ -32,6 +32,13 @@ private:
                                    "ae426082");
     }
 
+    // A 1x1 24-bit BMP (BITMAPINFOHEADER, one padded row).
+    static QByteArray bmp()
+    {
+        return QByteArray::fromHex("424d3a000000000000003600000028000000010000000100000001001800000000"
+                                   "000400000000000000000000000000000000000000ff000000");
+    }
+
     static QByteArray multipart(const QByteArray &boundary, const QByteArray &fileName,
                                 const QByteArray &data, const QByteArray &type = "application/octet-stream")
     {
@@ -222,6 +229,12 @@ private slots:
                                                  "multipart/form-data; boundary=bnd"),
                        201);
         IT_FAILS(annC->sendAttachment(cid, u"image"_s, intOf(fakeMp->json(), u"file_id"_s)), ValidationFailed);
+        // A BMP is a raster image but not one of the inline types (MediaTypes, the same list
+        // that decides inline downloads): it travels as a `file`, never as an `image`.
+        IT_HTTP_STATUS(bmpFile, rest->uploadFile(bmp(), u"pixel.bmp"_s, "image/bmp"), 201);
+        QCOMPARE(bmpFile->json().value(u"mime"_s).toString(), u"image/bmp"_s);
+        IT_FAILS(annC->sendAttachment(cid, u"image"_s, intOf(bmpFile->json(), u"file_id"_s)), ValidationFailed);
+        IT_OK(bmpAsFile, annC->sendAttachment(cid, u"file"_s, intOf(bmpFile->json(), u"file_id"_s)));
 
         // A refused first message to someone new leaves nothing behind: no empty conversation
         // (neither for a non-image sent as an image nor for somebody else's file).

@@ -10,7 +10,7 @@
 #include <QRandomGenerator>
 #include <QTest>
 
-#include "server/core/messageframeparser.h"
+#include "server/ws/messageframeparser.h"
 #include "server/services/chatservice.h"
 
 using namespace Qt::StringLiterals;

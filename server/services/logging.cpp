@@ -1,0 +1,3 @@
+#include "server/services/logging.h"
+
+Q_LOGGING_CATEGORY(lcPush, "switchboard.server.push", QtInfoMsg)
