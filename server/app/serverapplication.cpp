@@ -127,8 +127,9 @@ bool ServerApplication::start(QString *error)
     m_throttle = std::make_unique<LoginThrottle>();
     m_registry = std::make_unique<SessionRegistry>(
         SessionRegistry::Timeouts{m_config.authTimeout, m_config.heartbeatTimeout});
+    // Each service receives only the stores it uses (SqlStorage implements them all).
     m_chat = std::make_unique<ChatService>(*m_storage, *m_registry, m_metrics, m_config, *m_signer);
-    m_auth = std::make_unique<AuthService>(*m_storage, *m_hasher, *m_tokens, *m_throttle, m_config);
+    m_auth = std::make_unique<AuthService>(*m_storage, *m_storage, *m_hasher, *m_tokens, *m_throttle, m_config);
     m_fileService = std::make_unique<FileService>(*m_storage, *m_files, *m_signer, m_config);
     connect(m_registry.get(), &SessionRegistry::sessionAuthenticated, this,
             [this](Session *s) { m_online->setOnline(s->userId(), true); });
@@ -136,13 +137,13 @@ bool ServerApplication::start(QString *error)
             [this](qint64 userId, qint64) { m_online->setOnline(userId, false); });
     m_push = std::make_unique<PushDispatcher>(*m_storage, m_config);
     connect(m_chat.get(), &ChatService::pushQueued, m_push.get(), &PushDispatcher::wake);
-    m_presence = std::make_unique<PresenceService>(*m_storage, *m_registry);
+    m_presence = std::make_unique<PresenceService>(*m_storage, *m_storage, *m_registry);
     m_rooms = std::make_unique<RoomService>(RoomService::Limits{m_config.maxRoomsPerConnection,
                                                                 m_config.maxConnectionsPerRoom, m_config.reconnectionTtl});
     m_resume = std::make_unique<ResumeService>(m_config.reconnectionTtl, m_config.reconnectionMaxAttempts);
     m_groups = std::make_unique<GroupService>(*m_storage, *m_chat, m_config);
-    m_contacts = std::make_unique<ContactService>(*m_storage, *m_presence);
-    m_support = std::make_unique<SupportService>(*m_storage, *m_registry, *m_presence, *m_chat, m_config);
+    m_contacts = std::make_unique<ContactService>(*m_storage, *m_storage, *m_presence);
+    m_support = std::make_unique<SupportService>(*m_storage, *m_storage, *m_registry, *m_presence, *m_chat, m_config);
     m_admin = std::make_unique<AdminService>(*m_registry, *m_storage, *m_rooms, m_metrics);
     m_router = std::make_unique<RequestRouter>(
         m_config, *m_registry,

@@ -7,7 +7,7 @@
 #include "server/sessions/session.h"
 #include "server/sessions/sessionregistry.h"
 #include "server/services/roomservice.h"
-#include "server/storage/storage.h"
+#include "server/storage/storagehealth.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 
@@ -15,9 +15,9 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
 
-AdminService::AdminService(SessionRegistry &registry, Storage &storage, RoomService &rooms, ServerMetrics &metrics,
+AdminService::AdminService(SessionRegistry &registry, StorageHealth &health, RoomService &rooms, ServerMetrics &metrics,
                            QObject *parent)
-    : QObject(parent), m_registry(registry), m_storage(storage), m_rooms(rooms), m_metrics(metrics)
+    : QObject(parent), m_registry(registry), m_health(health), m_rooms(rooms), m_metrics(metrics)
 {
     // Always running: messages_per_second needs a steady one-second window. Costs one tick a second.
     m_timer.setInterval(1000);
@@ -51,7 +51,7 @@ std::optional<ProtocolError> AdminService::refuseUnlessAdmin(const UserInfo &cal
 
 bool AdminService::storageAvailable() const
 {
-    return m_storage.isAvailable();
+    return m_health.isAvailable();
 }
 
 QJsonObject AdminService::stats() const
@@ -66,7 +66,7 @@ QJsonObject AdminService::stats() const
                        {u"messages_per_second"_s, m_rate},
                        {u"uptime"_s, double((now - m_metrics.startedAtMs) / 1000)},
                        {u"memory_usage"_s, double(ServerMetrics::residentMemoryBytes())},
-                       {u"storage"_s, m_storage.isAvailable() ? u"ok"_s : u"down"_s}};
+                       {u"storage"_s, m_health.isAvailable() ? u"ok"_s : u"down"_s}};
 }
 
 void AdminService::subscribe(Session *session, Reply done)
@@ -158,7 +158,7 @@ QByteArray AdminService::prometheusText() const
     metric("switchboard_frames_received_total", "counter", "WebSocket text frames received.", double(m_metrics.framesIn));
     metric("switchboard_send_queue_drops_total", "counter", "Connections dropped because they did not read.",
            double(m_metrics.sendQueueDrops));
-    metric("switchboard_storage_up", "gauge", "1 when the database is reachable.", m_storage.isAvailable() ? 1 : 0);
+    metric("switchboard_storage_up", "gauge", "1 when the database is reachable.", m_health.isAvailable() ? 1 : 0);
     metric("switchboard_uptime_seconds", "gauge", "Seconds since start.", double(now - m_metrics.startedAtMs) / 1000.0);
     metric("switchboard_resident_memory_bytes", "gauge", "Resident set size.", double(ServerMetrics::residentMemoryBytes()));
     out += "# HELP switchboard_request_duration_seconds WebSocket request latency, arrival to reply.\n"

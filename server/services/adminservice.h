@@ -16,7 +16,7 @@ namespace Switchboard::Server {
 class RoomService;
 class Session;
 class SessionRegistry;
-class Storage;
+class StorageHealth;
 struct ServerMetrics;
 
 // Administration (PROTOCOL.md section 11): live stats once a second to subscribers, the
@@ -29,7 +29,7 @@ class AdminService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    AdminService(SessionRegistry &registry, Storage &storage, RoomService &rooms, ServerMetrics &metrics,
+    AdminService(SessionRegistry &registry, StorageHealth &health, RoomService &rooms, ServerMetrics &metrics,
                  QObject *parent = nullptr);
 
     // The one admin check of every administrative request (WebSocket and HTTP): forbidden
@@ -49,7 +49,7 @@ private:
     void tick();
 
     SessionRegistry &m_registry;
-    Storage &m_storage;
+    StorageHealth &m_health;
     RoomService &m_rooms;
     ServerMetrics &m_metrics;
     QList<QPointer<Session>> m_subscribers;

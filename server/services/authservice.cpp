@@ -7,7 +7,8 @@
 #include "server/security/passwordhasher.h"
 #include "server/base/serverconfig.h"
 #include "server/security/tokensigner.h"
-#include "server/storage/storage.h"
+#include "server/storage/userstore.h"
+#include "server/storage/messagestore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -31,9 +32,9 @@ ProtocolError invalidCredentials()
 }
 } // namespace
 
-AuthService::AuthService(Storage &storage, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
+AuthService::AuthService(UserStore &users, MessageStore &messages, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
                          const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_storage(storage), m_hasher(hasher), m_tokens(tokens), m_throttle(throttle), m_config(config)
+    : QObject(parent), m_users(users), m_messages(messages), m_hasher(hasher), m_tokens(tokens), m_throttle(throttle), m_config(config)
 {
 }
 
@@ -82,7 +83,7 @@ void AuthService::registerUser(const QJsonObject &fields, Reply done)
         if (hash.isEmpty())
             return done(busy());
         user.passwordHash = hash;
-        m_storage.createUser(user, [done](Result<UserInfo> r) {
+        m_users.createUser(user, [done](Result<UserInfo> r) {
             if (!r)
                 return done(r.error());
             done(QJsonObject{{u"user"_s, JsonCodec::encode(r.value())}});
@@ -113,7 +114,7 @@ void AuthService::login(const QJsonObject &fields, const QString &address, Reply
         m_throttle.recordFailure(name, address, now);
         return done(invalidCredentials());
     }
-    m_storage.findCredentials(name, [this, name, secret, address, done](Result<std::optional<StoredUser>> r) {
+    m_users.findCredentials(name, [this, name, secret, address, done](Result<std::optional<StoredUser>> r) {
         if (!r)
             return done(r.error());
         auto fail = [this, name, address, done] {
@@ -148,7 +149,7 @@ void AuthService::guest(const QJsonObject &fields, Reply done)
         return done(displayName.error());
     const QString username = u"guest-"_s + TokenSigner::randomToken(9).toLower().replace(u'_', u'0');
     NewUser user{username.left(32), displayName.value(), u"guest"_s, {}};
-    m_storage.createUser(user, [this, done](Result<UserInfo> r) {
+    m_users.createUser(user, [this, done](Result<UserInfo> r) {
         if (!r)
             return done(r.error());
         done(tokenReply(r.value()));
@@ -181,7 +182,7 @@ void AuthService::authenticate(const QString &token, std::function<void(Result<U
     const auto claims = verifiedClaims(token, &error);
     if (!claims)
         return done(error);
-    m_storage.user(claims->userId, [role = claims->role, done](Result<UserInfo> r) { done(matchToken(r, role)); });
+    m_users.user(claims->userId, [role = claims->role, done](Result<UserInfo> r) { done(matchToken(r, role)); });
 }
 
 void AuthService::openSession(const QString &token, int pendingLimit, std::function<void(Result<SessionOpening>)> done)
@@ -190,7 +191,7 @@ void AuthService::openSession(const QString &token, int pendingLimit, std::funct
     const auto claims = verifiedClaims(token, &error);
     if (!claims)
         return done(error);
-    m_storage.openSession(claims->userId, pendingLimit, [role = claims->role, done](Result<SessionOpening> r) {
+    m_messages.openSession(claims->userId, pendingLimit, [role = claims->role, done](Result<SessionOpening> r) {
         const auto user = matchToken(r ? Result<UserInfo>(r->user) : Result<UserInfo>(r.error()), role);
         if (!user)
             return done(user.error());
@@ -200,7 +201,7 @@ void AuthService::openSession(const QString &token, int pendingLimit, std::funct
 
 void AuthService::reopenSession(qint64 userId, int pendingLimit, std::function<void(Result<SessionOpening>)> done)
 {
-    m_storage.openSession(userId, pendingLimit, [done](Result<SessionOpening> r) {
+    m_messages.openSession(userId, pendingLimit, [done](Result<SessionOpening> r) {
         if (!r && r.error().code == ErrorCode::NotFound)
             return done(ProtocolError::make(ErrorCode::AuthFailed, u"The account no longer exists"_s));
         done(r);

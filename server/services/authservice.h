@@ -14,7 +14,8 @@ namespace Switchboard::Server {
 
 class LoginThrottle;
 class PasswordHasher;
-class Storage;
+class UserStore;
+class MessageStore;
 struct ServerConfig;
 
 // Accounts and tokens (PROTOCOL.md section 3): registration, login with throttling, guests, and
@@ -27,7 +28,7 @@ class AuthService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    AuthService(Storage &storage, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
+    AuthService(UserStore &users, MessageStore &messages, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
                 const ServerConfig &config, QObject *parent = nullptr);
 
     void registerUser(const QJsonObject &fields, Reply done);
@@ -50,7 +51,8 @@ private:
     // The stored account against the token's role: auth_failed when gone or changed.
     static Result<UserInfo> matchToken(const Result<UserInfo> &stored, const QString &tokenRole);
 
-    Storage &m_storage;
+    UserStore &m_users;
+    MessageStore &m_messages;
     PasswordHasher &m_hasher;
     TokenSigner &m_tokens;
     LoginThrottle &m_throttle;

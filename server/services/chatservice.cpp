@@ -9,7 +9,7 @@
 #include "server/base/servermetrics.h"
 #include "server/sessions/session.h"
 #include "server/sessions/sessionregistry.h"
-#include "server/storage/storage.h"
+#include "server/storage/messagestore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -35,9 +35,9 @@ ProtocolError badRequest(const QString &message)
 
 } // namespace
 
-ChatService::ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics,
+ChatService::ChatService(MessageStore &messages, SessionRegistry &registry, ServerMetrics &metrics,
                          const ServerConfig &config, const FileUrlSigner &signer, QObject *parent)
-    : QObject(parent), m_storage(storage), m_registry(registry), m_metrics(metrics), m_config(config), m_signer(signer)
+    : QObject(parent), m_messages(messages), m_registry(registry), m_metrics(metrics), m_config(config), m_signer(signer)
 {
 }
 
@@ -153,7 +153,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const SendFields
     request.pushPreviewChars = m_config.pushPreviewChars;
     request.now = QDateTime::currentMSecsSinceEpoch();
     QPointer<Session> originGuard(origin);
-    m_storage.appendMessage(request, [this, originGuard, done = std::move(done)](Result<AppendResult> r) {
+    m_messages.appendMessage(request, [this, originGuard, done = std::move(done)](Result<AppendResult> r) {
         if (!r)
             return done(r.error());
         const AppendResult &a = r.value();
@@ -230,7 +230,7 @@ void ChatService::history(const UserInfo &caller, const QJsonObject &fields, Rep
     q.limit = int(std::clamp<qint64>(limit.value().value_or(kHistoryDefault), 1, kHistoryMax));
     if (limit.value().has_value() && *limit.value() == 0)
         return done(validation(u"limit must be at least 1"_s));
-    m_storage.history(q, [this, done = std::move(done)](Result<HistoryPage> r) {
+    m_messages.history(q, [this, done = std::move(done)](Result<HistoryPage> r) {
         if (!r)
             return done(r.error());
         QJsonArray messages;
@@ -242,7 +242,7 @@ void ChatService::history(const UserInfo &caller, const QJsonObject &fields, Rep
 
 void ChatService::conversations(const UserInfo &caller, Reply done)
 {
-    m_storage.conversations(caller.id, [this, done = std::move(done)](Result<QList<ConversationInfo>> r) {
+    m_messages.conversations(caller.id, [this, done = std::move(done)](Result<QList<ConversationInfo>> r) {
         if (!r)
             return done(r.error());
         QJsonArray list;
@@ -254,7 +254,7 @@ void ChatService::conversations(const UserInfo &caller, Reply done)
 
 void ChatService::conversation(const UserInfo &caller, qint64 conversationId, Reply done)
 {
-    m_storage.conversation(caller.id, conversationId, [this, done = std::move(done)](Result<ConversationInfo> r) {
+    m_messages.conversation(caller.id, conversationId, [this, done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
         done(QJsonObject{{u"conversation"_s, encode(r.value())}});
@@ -272,7 +272,7 @@ void ChatService::markWatermark(const UserInfo &caller, const QJsonObject &field
         return done(seq.error());
     WatermarkUpdate u{caller.id, conversationId.value(), seq.value(), read};
     const qint64 userId = caller.id;
-    m_storage.updateWatermark(u, [this, userId, u, done = std::move(done)](Result<WatermarkResult> r) {
+    m_messages.updateWatermark(u, [this, userId, u, done = std::move(done)](Result<WatermarkResult> r) {
         if (!r)
             return done(r.error());
         const WatermarkResult &w = r.value();
@@ -301,7 +301,7 @@ void ChatService::typing(const UserInfo &caller, const QJsonObject &fields, Repl
         return done(conversationId.error());
     const qint64 userId = caller.id;
     const qint64 cid = conversationId.value();
-    m_storage.participants(userId, cid, [this, userId, cid, done = std::move(done)](Result<QList<qint64>> r) {
+    m_messages.participants(userId, cid, [this, userId, cid, done = std::move(done)](Result<QList<qint64>> r) {
         if (!r)
             return done(r.error());
         sendToUsers(r.value(), userId,

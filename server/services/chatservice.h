@@ -17,11 +17,11 @@ namespace Switchboard::Server {
 class Session;
 class FileUrlSigner;
 class SessionRegistry;
-class Storage;
+class MessageStore;
 struct ServerConfig;
 struct ServerMetrics;
 
-// Chat rules shared by the WebSocket and HTTP frontends: validation, persistence through Storage,
+// Chat rules shared by the WebSocket and HTTP frontends: validation, persistence through MessageStore,
 // fan-out to every online connection of every participant, receipts, typing, history. Requests
 // come in as JSON objects (a WebSocket frame or an HTTP body) and answers leave as the `data`
 // object of a reply, so both transports behave identically.
@@ -36,7 +36,7 @@ public:
     // (JsonCodec::serializeSendReply), HTTP encodes it (JsonCodec::encode).
     using SendDone = std::function<void(Result<SendReceipt>)>;
 
-    ChatService(Storage &storage, SessionRegistry &registry, ServerMetrics &metrics, const ServerConfig &config,
+    ChatService(MessageStore &messages, SessionRegistry &registry, ServerMetrics &metrics, const ServerConfig &config,
                 const FileUrlSigner &signer, QObject *parent = nullptr);
 
     // `origin` is the sending connection (it gets the reply, not the event); null for HTTP.
@@ -73,7 +73,7 @@ Q_SIGNALS:
 private:
     void sendToUsers(const QList<qint64> &users, qint64 exceptUser, const QByteArray &frame);
 
-    Storage &m_storage;
+    MessageStore &m_messages;
     SessionRegistry &m_registry;
     ServerMetrics &m_metrics;
     const ServerConfig &m_config;

@@ -3,7 +3,8 @@
 #include <QJsonArray>
 
 #include "server/services/presenceservice.h"
-#include "server/storage/storage.h"
+#include "server/storage/contactstore.h"
+#include "server/storage/userstore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -12,8 +13,8 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
 
-ContactService::ContactService(Storage &storage, PresenceService &presence, QObject *parent)
-    : QObject(parent), m_storage(storage), m_presence(presence)
+ContactService::ContactService(ContactStore &contacts, UserStore &users, PresenceService &presence, QObject *parent)
+    : QObject(parent), m_contacts(contacts), m_users(users), m_presence(presence)
 {
 }
 
@@ -21,7 +22,7 @@ void ContactService::searchUsers(const UserInfo &, const QString &query, Reply d
 {
     if (query.size() > 64 || TextRules::hasControlCharacters(query))
         return done(QJsonObject{{u"users"_s, QJsonArray()}});
-    m_storage.searchUsers(query, 20, [done = std::move(done)](Result<QList<UserInfo>> r) {
+    m_users.searchUsers(query, 20, [done = std::move(done)](Result<QList<UserInfo>> r) {
         if (!r)
             return done(r.error());
         QJsonArray users;
@@ -33,7 +34,7 @@ void ContactService::searchUsers(const UserInfo &, const QString &query, Reply d
 
 void ContactService::list(const UserInfo &caller, Reply done)
 {
-    m_storage.contacts(caller.id, [this, done = std::move(done)](Result<QList<ContactInfo>> r) {
+    m_contacts.contacts(caller.id, [this, done = std::move(done)](Result<QList<ContactInfo>> r) {
         if (!r)
             return done(r.error());
         QJsonArray contacts;
@@ -53,7 +54,7 @@ void ContactService::add(const UserInfo &caller, const QJsonObject &fields, Repl
         return done(userId.error());
     if (userId.value() == caller.id)
         return done(ProtocolError::make(ErrorCode::ValidationFailed, u"You cannot add yourself as a contact"_s));
-    m_storage.addContact(caller.id, userId.value(), [this, done = std::move(done)](Result<ContactInfo> r) {
+    m_contacts.addContact(caller.id, userId.value(), [this, done = std::move(done)](Result<ContactInfo> r) {
         if (!r)
             return done(r.error());
         done(QJsonObject{{u"contact"_s, QJsonObject{{u"user_id"_s, double(r->userId)},
@@ -67,7 +68,7 @@ void ContactService::remove(const UserInfo &caller, const QJsonObject &fields, R
     auto userId = RequestFields(fields).requiredId(u"user_id"_s);
     if (!userId)
         return done(userId.error());
-    m_storage.removeContact(caller.id, userId.value(), [done = std::move(done)](Result<Done> r) {
+    m_contacts.removeContact(caller.id, userId.value(), [done = std::move(done)](Result<Done> r) {
         if (!r)
             return done(r.error());
         done(QJsonObject{});

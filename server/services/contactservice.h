@@ -10,7 +10,8 @@
 namespace Switchboard::Server {
 
 class PresenceService;
-class Storage;
+class ContactStore;
+class UserStore;
 
 // One-directional contact lists (PROTOCOL.md section 7). Having someone as a contact also lets
 // you see their presence.
@@ -22,7 +23,7 @@ class ContactService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    ContactService(Storage &storage, PresenceService &presence, QObject *parent = nullptr);
+    ContactService(ContactStore &contacts, UserStore &users, PresenceService &presence, QObject *parent = nullptr);
 
     void list(const UserInfo &caller, Reply done);
     void add(const UserInfo &caller, const QJsonObject &fields, Reply done);
@@ -32,7 +33,8 @@ public:
     void searchUsers(const UserInfo &caller, const QString &query, Reply done);
 
 private:
-    Storage &m_storage;
+    ContactStore &m_contacts;
+    UserStore &m_users;
     PresenceService &m_presence;
 };
 

@@ -6,16 +6,16 @@
 #include "server/security/fileurlsigner.h"
 #include "server/services/filepolicy.h"
 #include "server/storage/filestore.h"
-#include "server/storage/storage.h"
+#include "server/storage/filerecordstore.h"
 #include "shared/protocol/mediatypes.h"
 
 using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
 
-FileService::FileService(Storage &storage, FileStore &blobs, const FileUrlSigner &signer,
+FileService::FileService(FileRecordStore &fileRecords, FileStore &blobs, const FileUrlSigner &signer,
                          const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_storage(storage), m_blobs(blobs), m_signer(signer), m_config(config)
+    : QObject(parent), m_fileRecords(fileRecords), m_blobs(blobs), m_signer(signer), m_config(config)
 {
 }
 
@@ -36,7 +36,7 @@ void FileService::upload(const UserInfo &owner, const QByteArray &data, const QS
         if (!key)
             return done(key.error());
         const FileRecord record{0, ownerId, display, mime, size, key.value(), QDateTime::currentMSecsSinceEpoch()};
-        m_storage.createFile(record, [this, done, key = key.value()](Result<FileRecord> r) {
+        m_fileRecords.createFile(record, [this, done, key = key.value()](Result<FileRecord> r) {
             if (!r) {
                 m_blobs.remove(key); // nothing half-written stays behind
                 return done(r.error());
@@ -54,7 +54,7 @@ void FileService::downloadSigned(qint64 fileId, const QString &expires, const QS
 {
     if (!m_signer.verify(fileId, expires, signature))
         return done(ProtocolError::make(ErrorCode::Forbidden, u"Invalid or expired file link"_s));
-    m_storage.file(fileId, [this, done](Result<FileRecord> r) {
+    m_fileRecords.file(fileId, [this, done](Result<FileRecord> r) {
         if (!r)
             return done(r.error());
         load(r.value(), done);
@@ -63,7 +63,7 @@ void FileService::downloadSigned(qint64 fileId, const QString &expires, const QS
 
 void FileService::downloadFor(const UserInfo &user, qint64 fileId, DownloadDone done)
 {
-    m_storage.fileForUser(user.id, fileId, [this, done](Result<FileRecord> r) {
+    m_fileRecords.fileForUser(user.id, fileId, [this, done](Result<FileRecord> r) {
         if (!r)
             return done(r.error());
         load(r.value(), done);

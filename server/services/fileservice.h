@@ -14,7 +14,7 @@ namespace Switchboard::Server {
 
 class FileStore;
 class FileUrlSigner;
-class Storage;
+class FileRecordStore;
 struct ServerConfig;
 
 // Uploads and downloads (PROTOCOL.md section 8): the size limit, the name and type the server
@@ -35,7 +35,7 @@ public:
     };
     using DownloadDone = std::function<void(Result<Download>)>;
 
-    FileService(Storage &storage, FileStore &blobs, const FileUrlSigner &signer, const ServerConfig &config,
+    FileService(FileRecordStore &fileRecords, FileStore &blobs, const FileUrlSigner &signer, const ServerConfig &config,
                 QObject *parent = nullptr);
 
     qint64 uploadLimit() const;
@@ -48,7 +48,7 @@ public:
 private:
     void load(const FileRecord &file, DownloadDone done);
 
-    Storage &m_storage;
+    FileRecordStore &m_fileRecords;
     FileStore &m_blobs;
     const FileUrlSigner &m_signer;
     const ServerConfig &m_config;

@@ -7,7 +7,7 @@
 #include "server/base/serverconfig.h"
 #include "server/sessions/session.h"
 #include "server/services/chatservice.h"
-#include "server/storage/storage.h"
+#include "server/storage/messagestore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -20,8 +20,8 @@ namespace {
 constexpr int kMaxTitleChars = 128;
 }
 
-GroupService::GroupService(Storage &storage, ChatService &chat, const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_storage(storage), m_chat(chat), m_config(config)
+GroupService::GroupService(MessageStore &messages, ChatService &chat, const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_messages(messages), m_chat(chat), m_config(config)
 {
 }
 
@@ -49,7 +49,7 @@ void GroupService::create(const UserInfo &caller, const QJsonObject &fields, Rep
     if (members.size() + 1 > m_config.maxGroupMembers)
         return done(ProtocolError::make(ErrorCode::LimitExceeded, u"More members than max_group_members"_s));
     GroupCreate request{caller.id, t, members, QDateTime::currentMSecsSinceEpoch()};
-    m_storage.createGroup(request, [done = std::move(done)](Result<ConversationInfo> r) {
+    m_messages.createGroup(request, [done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
         done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
@@ -93,7 +93,7 @@ void GroupService::change(const UserInfo &caller, Session *origin, const QJsonOb
     c.maxMembers = m_config.maxGroupMembers;
     c.now = QDateTime::currentMSecsSinceEpoch();
     QPointer<Session> guard(origin);
-    m_storage.changeMembership(c, [this, guard, c, done = std::move(done)](Result<MembershipResult> r) {
+    m_messages.changeMembership(c, [this, guard, c, done = std::move(done)](Result<MembershipResult> r) {
         if (!r)
             return done(r.error());
         QJsonObject data{{u"conversation_id"_s, double(c.conversationId)}, {u"user_id"_s, double(c.userId)}};

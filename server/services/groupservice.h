@@ -11,7 +11,7 @@ namespace Switchboard::Server {
 
 class ChatService;
 class Session;
-class Storage;
+class MessageStore;
 struct ServerConfig;
 
 // Group conversations (PROTOCOL.md section 7): create, add, remove, leave. Membership changes put
@@ -24,7 +24,7 @@ class GroupService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    GroupService(Storage &storage, ChatService &chat, const ServerConfig &config, QObject *parent = nullptr);
+    GroupService(MessageStore &messages, ChatService &chat, const ServerConfig &config, QObject *parent = nullptr);
 
     void create(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void add(const UserInfo &caller, Session *origin, const QJsonObject &fields, Reply done);
@@ -34,7 +34,7 @@ public:
 private:
     void change(const UserInfo &caller, Session *origin, const QJsonObject &fields, int kind, Reply done);
 
-    Storage &m_storage;
+    MessageStore &m_messages;
     ChatService &m_chat;
     const ServerConfig &m_config;
 };

@@ -5,7 +5,8 @@
 
 #include "server/sessions/session.h"
 #include "server/sessions/sessionregistry.h"
-#include "server/storage/storage.h"
+#include "server/storage/userstore.h"
+#include "server/storage/contactstore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 
@@ -17,8 +18,8 @@ namespace {
 constexpr int kMaxQuery = 500;
 }
 
-PresenceService::PresenceService(Storage &storage, SessionRegistry &registry, QObject *parent)
-    : QObject(parent), m_storage(storage), m_registry(registry)
+PresenceService::PresenceService(UserStore &users, ContactStore &contacts, SessionRegistry &registry, QObject *parent)
+    : QObject(parent), m_users(users), m_contacts(contacts), m_registry(registry)
 {
     connect(&registry, &SessionRegistry::sessionAuthenticated, this, &PresenceService::onAuthenticated);
     connect(&registry, &SessionRegistry::userOffline, this, &PresenceService::onUserOffline);
@@ -41,7 +42,7 @@ void PresenceService::onAuthenticated(Session *session)
 void PresenceService::onUserOffline(qint64 userId, qint64 lastSeenAt)
 {
     m_status.remove(userId);
-    m_storage.touchLastSeen(userId, lastSeenAt, [](Result<Done>) {});
+    m_users.touchLastSeen(userId, lastSeenAt, [](Result<Done>) {});
     announce(userId, u"offline"_s, lastSeenAt);
 }
 
@@ -76,7 +77,7 @@ void PresenceService::announce(qint64 userId, const QString &status, qint64 last
                                                               {u"user_id"_s, double(userId)},
                                                               {u"status"_s, status},
                                                               {u"last_seen_at"_s, double(lastSeenAt)}});
-    m_storage.presenceWatchers(userId, [this, frame](Result<QList<qint64>> r) {
+    m_contacts.presenceWatchers(userId, [this, frame](Result<QList<qint64>> r) {
         if (!r)
             return;
         for (qint64 watcher : r.value()) {
@@ -101,7 +102,7 @@ void PresenceService::query(const QJsonObject &fields, Reply done)
             return done(ProtocolError::make(ErrorCode::BadRequest, u"Field 'user_ids' must be an array of user ids"_s));
         userIds.append(qint64(v.toDouble()));
     }
-    m_storage.lastSeen(userIds, [this, userIds, done = std::move(done)](Result<QHash<qint64, qint64>> r) {
+    m_users.lastSeen(userIds, [this, userIds, done = std::move(done)](Result<QHash<qint64, qint64>> r) {
         if (!r)
             return done(r.error());
         const qint64 now = QDateTime::currentMSecsSinceEpoch();

@@ -12,7 +12,8 @@ namespace Switchboard::Server {
 
 class Session;
 class SessionRegistry;
-class Storage;
+class UserStore;
+class ContactStore;
 
 // Who is online (PROTOCOL.md section 6). A user is online while any authenticated connection is
 // open and offline when the last one closes; `status` sets online/away explicitly. Changes go only
@@ -25,7 +26,7 @@ class PresenceService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    PresenceService(Storage &storage, SessionRegistry &registry, QObject *parent = nullptr);
+    PresenceService(UserStore &users, ContactStore &contacts, SessionRegistry &registry, QObject *parent = nullptr);
 
     // "online", "away" or "offline".
     QString statusOf(qint64 userId) const;
@@ -40,7 +41,8 @@ private:
     void onUserOffline(qint64 userId, qint64 lastSeenAt);
     void announce(qint64 userId, const QString &status, qint64 lastSeenAt);
 
-    Storage &m_storage;
+    UserStore &m_users;
+    ContactStore &m_contacts;
     SessionRegistry &m_registry;
     QHash<qint64, QString> m_status; // online users only
 };

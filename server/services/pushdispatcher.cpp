@@ -11,7 +11,7 @@
 #include "server/security/hmacsha256.h"
 #include "server/services/logging.h"
 #include "server/base/serverconfig.h"
-#include "server/storage/storage.h"
+#include "server/storage/pushoutbox.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
 
@@ -19,8 +19,8 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
 
-PushDispatcher::PushDispatcher(Storage &storage, const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_storage(storage), m_config(config), m_network(new QNetworkAccessManager(this))
+PushDispatcher::PushDispatcher(PushOutbox &outbox, const ServerConfig &config, QObject *parent)
+    : QObject(parent), m_outbox(outbox), m_config(config), m_network(new QNetworkAccessManager(this))
 {
     m_timer.setInterval(500);
     connect(&m_timer, &QTimer::timeout, this, &PushDispatcher::poll);
@@ -56,7 +56,7 @@ void PushDispatcher::registerDevice(qint64 userId, const QJsonObject &fields, Re
     if (token.value().isEmpty() || token.value().size() > 4096 || TextRules::hasControlCharacters(token.value()))
         return done(ProtocolError::make(ErrorCode::ValidationFailed, u"token must be 1-4096 printable characters"_s));
     const QString p = platform.value();
-    m_storage.registerPush(userId, p, token.value(), [p, done = std::move(done)](Result<Done> r) {
+    m_outbox.registerPush(userId, p, token.value(), [p, done = std::move(done)](Result<Done> r) {
         if (!r)
             return done(r.error());
         done(QJsonObject{{u"platform"_s, p}});
@@ -65,7 +65,7 @@ void PushDispatcher::registerDevice(qint64 userId, const QJsonObject &fields, Re
 
 void PushDispatcher::failures(Reply done)
 {
-    m_storage.pushFailures(50, [done = std::move(done)](Result<QList<PushJob>> r) {
+    m_outbox.pushFailures(50, [done = std::move(done)](Result<QList<PushJob>> r) {
         if (!r)
             return done(r.error());
         QJsonArray list;
@@ -92,7 +92,7 @@ void PushDispatcher::poll()
     if (room <= 0)
         return;
     m_polling = true;
-    m_storage.claimPush(room, kLeaseMs, [this](Result<QList<PushJob>> r) {
+    m_outbox.claimPush(room, kLeaseMs, [this](Result<QList<PushJob>> r) {
         m_polling = false;
         if (r) {
             for (const PushJob &job : r.value())
@@ -110,7 +110,7 @@ void PushDispatcher::send(const PushJob &job)
     QByteArray body;
     if (job.platform == u"webhook"_s) {
         if (m_config.pushWebhookUrl.isEmpty()) {
-            m_storage.finishPush(job.id, false, 0, u"no [push] webhook_url configured"_s, [](Result<Done>) {});
+            m_outbox.finishPush(job.id, false, 0, u"no [push] webhook_url configured"_s, [](Result<Done>) {});
             return;
         }
         request.setUrl(QUrl(m_config.pushWebhookUrl));
@@ -123,7 +123,7 @@ void PushDispatcher::send(const PushJob &job)
         request.setRawHeader("X-Switchboard-Signature", webhookSignature(m_config.pushWebhookSecret.toUtf8(), body));
     } else {
         if (m_config.pushFcmUrl.isEmpty()) {
-            m_storage.finishPush(job.id, false, 0, u"no [push] fcm_url configured"_s, [](Result<Done>) {});
+            m_outbox.finishPush(job.id, false, 0, u"no [push] fcm_url configured"_s, [](Result<Done>) {});
             return;
         }
         request.setUrl(QUrl(m_config.pushFcmUrl));
@@ -154,7 +154,7 @@ void PushDispatcher::finished(const PushJob &job, QNetworkReply *reply)
     --m_inFlight;
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (reply->error() == QNetworkReply::NoError && status >= 200 && status < 300) {
-        m_storage.finishPush(job.id, true, 0, {}, [](Result<Done>) {});
+        m_outbox.finishPush(job.id, true, 0, {}, [](Result<Done>) {});
     } else {
         const QString error = status > 0 ? u"HTTP %1"_s.arg(status) : reply->errorString();
         qint64 retryAt = 0;
@@ -164,7 +164,7 @@ void PushDispatcher::finished(const PushJob &job, QNetworkReply *reply)
             retryAt = QDateTime::currentMSecsSinceEpoch() + delay;
         }
         qCInfo(lcPush).noquote() << "push" << job.id << "failed:" << error << (retryAt ? "(will retry)" : "(giving up)");
-        m_storage.finishPush(job.id, false, retryAt, error, [](Result<Done>) {});
+        m_outbox.finishPush(job.id, false, retryAt, error, [](Result<Done>) {});
     }
     poll();
 }

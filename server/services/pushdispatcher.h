@@ -13,7 +13,7 @@ class QNetworkReply;
 
 namespace Switchboard::Server {
 
-class Storage;
+class PushOutbox;
 struct ServerConfig;
 
 // Delivers the durable push outbox (PROTOCOL.md section 11): claims due notifications, sends each
@@ -28,7 +28,7 @@ class PushDispatcher final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    PushDispatcher(Storage &storage, const ServerConfig &config, QObject *parent = nullptr);
+    PushDispatcher(PushOutbox &outbox, const ServerConfig &config, QObject *parent = nullptr);
 
     void start();
     // New notifications were committed: look now rather than at the next poll.
@@ -45,7 +45,7 @@ private:
     void send(const PushJob &job);
     void finished(const PushJob &job, QNetworkReply *reply);
 
-    Storage &m_storage;
+    PushOutbox &m_outbox;
     const ServerConfig &m_config;
     QNetworkAccessManager *m_network = nullptr;
     QTimer m_timer;

@@ -9,7 +9,8 @@
 #include "server/sessions/sessionregistry.h"
 #include "server/services/chatservice.h"
 #include "server/services/presenceservice.h"
-#include "server/storage/storage.h"
+#include "server/storage/supportstore.h"
+#include "server/storage/messagestore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -25,9 +26,9 @@ ProtocolError staffOnly()
 }
 } // namespace
 
-SupportService::SupportService(Storage &storage, SessionRegistry &registry, PresenceService &presence,
+SupportService::SupportService(SupportStore &support, MessageStore &messages, SessionRegistry &registry, PresenceService &presence,
                                const ChatService &chat, const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_storage(storage), m_registry(registry), m_presence(presence), m_chat(chat), m_config(config)
+    : QObject(parent), m_support(support), m_messages(messages), m_registry(registry), m_presence(presence), m_chat(chat), m_config(config)
 {
     connect(&registry, &SessionRegistry::userOffline, this, &SupportService::onUserOffline);
     connect(&registry, &SessionRegistry::sessionAuthenticated, this, [this](Session *s) {
@@ -63,7 +64,7 @@ void SupportService::open(const UserInfo &caller, const QJsonObject &fields, Rep
     const QString t = topic.value().value_or(QString()).trimmed();
     if (TextRules::hasControlCharacters(t) || TextRules::codePointCount(t) > 128)
         return done(ProtocolError::make(ErrorCode::ValidationFailed, u"topic must be at most 128 characters"_s));
-    m_storage.supportOpen(caller.id, t, [this, done = std::move(done)](Result<ConversationInfo> r) {
+    m_support.supportOpen(caller.id, t, [this, done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
         const ConversationInfo &c = r.value();
@@ -88,7 +89,7 @@ void SupportService::autoAssign(qint64 conversationId)
     }
     if (candidates.isEmpty())
         return;
-    m_storage.supportAutoAssign(conversationId, candidates, m_config.supportAgentCapacity,
+    m_support.supportAutoAssign(conversationId, candidates, m_config.supportAgentCapacity,
                                 [this](Result<ConversationInfo> r) {
                                     if (r)
                                         announce(r.value());
@@ -99,7 +100,7 @@ void SupportService::queue(const UserInfo &caller, Reply done)
 {
     if (!caller.isStaff())
         return done(staffOnly());
-    m_storage.supportQueue(caller.id, [this, done = std::move(done)](Result<QList<ConversationInfo>> r) {
+    m_support.supportQueue(caller.id, [this, done = std::move(done)](Result<QList<ConversationInfo>> r) {
         if (!r)
             return done(r.error());
         QJsonArray list;
@@ -116,7 +117,7 @@ void SupportService::claim(const UserInfo &caller, const QJsonObject &fields, Re
         return done(id.error());
     if (!caller.isStaff())
         return done(staffOnly());
-    m_storage.supportAssign(SupportAssignment{id.value(), caller.id, true, QDateTime::currentMSecsSinceEpoch()},
+    m_support.supportAssign(SupportAssignment{id.value(), caller.id, true, QDateTime::currentMSecsSinceEpoch()},
                             [this, done = std::move(done)](Result<ConversationInfo> r) {
                                 if (!r)
                                     return done(r.error());
@@ -136,7 +137,7 @@ void SupportService::transfer(const UserInfo &caller, const QJsonObject &fields,
         return done(agent.error());
     if (!caller.isStaff())
         return done(staffOnly());
-    m_storage.supportAssign(SupportAssignment{id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch()},
+    m_support.supportAssign(SupportAssignment{id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch()},
                             [this, done = std::move(done)](Result<ConversationInfo> r) {
                                 if (!r)
                                     return done(r.error());
@@ -155,7 +156,7 @@ void SupportService::close(const UserInfo &caller, const QJsonObject &fields, Re
     // The user who opened the chat may end it too.
     const qint64 callerId = caller.id;
     const qint64 cid = id.value();
-    m_storage.conversation(callerId, cid, [this, callerId, cid, done = std::move(done)](Result<ConversationInfo> r) {
+    m_messages.conversation(callerId, cid, [this, callerId, cid, done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
         if (r->type != u"support"_s || r->requesterId != callerId)
@@ -166,7 +167,7 @@ void SupportService::close(const UserInfo &caller, const QJsonObject &fields, Re
 
 void SupportService::closeNow(qint64 conversationId, Reply done)
 {
-    m_storage.supportClose(conversationId, [this, done = std::move(done)](Result<ConversationInfo> r) {
+    m_support.supportClose(conversationId, [this, done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
         announce(r.value());
@@ -192,7 +193,7 @@ void SupportService::onUserOffline(qint64 userId, qint64)
 
 void SupportService::requeue(qint64 agentId)
 {
-    m_storage.supportRequeue(agentId, [this](Result<QList<ConversationInfo>> r) {
+    m_support.supportRequeue(agentId, [this](Result<QList<ConversationInfo>> r) {
         if (!r)
             return;
         for (const ConversationInfo &c : r.value()) {

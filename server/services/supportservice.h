@@ -17,7 +17,8 @@ namespace Switchboard::Server {
 class ChatService;
 class PresenceService;
 class SessionRegistry;
-class Storage;
+class SupportStore;
+class MessageStore;
 struct ServerConfig;
 
 // Customer service (PROTOCOL.md section 10): users and guests open support chats, agents and
@@ -32,7 +33,7 @@ class SupportService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    SupportService(Storage &storage, SessionRegistry &registry, PresenceService &presence, const ChatService &chat,
+    SupportService(SupportStore &support, MessageStore &messages, SessionRegistry &registry, PresenceService &presence, const ChatService &chat,
                    const ServerConfig &config, QObject *parent = nullptr);
 
     void open(const UserInfo &caller, const QJsonObject &fields, Reply done);
@@ -49,7 +50,8 @@ private:
     void requeue(qint64 agentId);
     void closeNow(qint64 conversationId, Reply done);
 
-    Storage &m_storage;
+    SupportStore &m_support;
+    MessageStore &m_messages;
     SessionRegistry &m_registry;
     PresenceService &m_presence;
     const ChatService &m_chat;

@@ -4,13 +4,19 @@
 #include <QHash>
 #include <QList>
 #include <QString>
+#include <functional>
 #include <optional>
 
 #include "shared/protocol/chatmessage.h"
 #include "shared/protocol/conversationinfo.h"
+#include "shared/protocol/result.h"
 #include "shared/protocol/userinfo.h"
 
 namespace Switchboard::Server {
+
+// The callback of every storage operation: runs on the caller's thread after the commit.
+template<typename T>
+using StorageCallback = std::function<void(Result<T>)>;
 
 struct StoredUser
 {

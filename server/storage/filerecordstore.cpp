@@ -1,0 +1,7 @@
+#include "server/storage/filerecordstore.h"
+
+namespace Switchboard::Server {
+
+FileRecordStore::~FileRecordStore() = default;
+
+} // namespace Switchboard::Server

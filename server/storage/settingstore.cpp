@@ -1,0 +1,7 @@
+#include "server/storage/settingstore.h"
+
+namespace Switchboard::Server {
+
+SettingStore::~SettingStore() = default;
+
+} // namespace Switchboard::Server

@@ -1,0 +1,7 @@
+#include "server/storage/storagehealth.h"
+
+namespace Switchboard::Server {
+
+StorageHealth::~StorageHealth() = default;
+
+} // namespace Switchboard::Server
