@@ -23,6 +23,7 @@
 #include "server/services/authservice.h"
 #include "server/services/adminservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/domainrules.h"
 #include "server/services/fileservice.h"
 #include "server/storage/filestore.h"
 #include "server/services/pushdispatcher.h"
@@ -56,7 +57,7 @@ Result<T> waitFor(Call call)
 }
 
 std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *error,
-                                        std::function<bool(qint64)> isOnline = {})
+                                        const OnlineUsers *online = nullptr)
 {
     SqlStorageOptions options;
     options.url = DatabaseUrl::parse(config.database, error);
@@ -65,8 +66,8 @@ std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *err
     options.sqliteFullSync = config.sqliteFullSync;
     options.queueLimit = config.storageQueueLimit;
     options.commitWindow = std::chrono::milliseconds(config.commitWindowMs);
+    options.rules = std::make_shared<DomainRules>(online, config.pushPreviewChars);
     auto storage = std::make_unique<SqlStorage>(options);
-    storage->setOnlineCheck(std::move(isOnline));
     if (!storage->start(error))
         return nullptr;
     return storage;
@@ -96,7 +97,7 @@ bool ServerApplication::start(QString *error)
     }
     m_metrics.startedAtMs = QDateTime::currentMSecsSinceEpoch();
     m_online = std::make_unique<OnlineUsers>();
-    m_storage = makeStorage(m_config, error, [online = m_online.get()](qint64 id) { return online->isOnline(id); });
+    m_storage = makeStorage(m_config, error, m_online.get());
     if (!m_storage)
         return false;
     qCInfo(lcApp).noquote() << "storage ready, schema version" << m_storage->schemaVersion();

@@ -150,7 +150,6 @@ void ChatService::send(const UserInfo &caller, Session *origin, const SendFields
     request.content = text;
     request.clientMsgId = cmid;
     request.fileId = fileId;
-    request.pushPreviewChars = m_config.pushPreviewChars;
     request.now = QDateTime::currentMSecsSinceEpoch();
     QPointer<Session> originGuard(origin);
     m_messages.appendMessage(request, [this, originGuard, done = std::move(done)](Result<AppendResult> r) {

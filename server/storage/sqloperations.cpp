@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "server/storage/logging.h"
-#include "shared/protocol/mediatypes.h"
 #include "server/storage/sqlitestatement.h"
 
 #include <QSqlDriver>
@@ -86,8 +85,8 @@ const QString &lastActivitySql(Migrations::Dialect dialect)
 }
 } // namespace
 
-SqlOperations::SqlOperations(QSqlDatabase db, Migrations::Dialect dialect)
-    : m_db(std::move(db)), m_dialect(dialect)
+SqlOperations::SqlOperations(QSqlDatabase db, Migrations::Dialect dialect, const StorageRules &rules)
+    : m_db(std::move(db)), m_dialect(dialect), m_rules(rules)
 {
     // Qt's SQLite driver on Debian uses the system libsqlite3, the library this target links, so
     // its connection handle can be used directly.
@@ -374,11 +373,11 @@ Result<SqlOperations::Membership> SqlOperations::membership(qint64 userId, qint6
     m.participant = !q->value(4).isNull();
     m.deliveredSeq = q->value(2).toLongLong();
     m.readSeq = q->value(3).toLongLong();
-    if (!m.participant && m.type == u"support"_s) {
-        auto staff = isStaff(userId);
-        if (!staff)
-            return staff.error();
-        m.participant = staff.value();
+    if (!m.participant) {
+        auto role = roleOf(userId);
+        if (!role)
+            return role.error();
+        m.participant = m_rules.outsiderMayAccess(m.type, role.value());
     }
     return m;
 }
@@ -463,8 +462,8 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
             auto f = fileForUser(r.senderId, r.fileId);
             if (!f)
                 return f.error();
-            if (r.type == u"image"_s && !MediaTypes::isInlineImage(f->mime))
-                return ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
+            if (auto refused = m_rules.attachmentRefusal(r.type, f.value()))
+                return *refused;
         }
         // privateConversation() checks that the peer exists when it creates the pair.
         auto id = privateConversation(r.senderId, *r.toUserId, r.now);
@@ -482,10 +481,10 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         if (!members)
             return members.error();
         if (!members->contains(r.senderId)) {
-            auto staff = kind == u"support"_s ? isStaff(r.senderId) : Result<bool>(false);
-            if (!staff)
-                return staff.error();
-            if (!staff.value())
+            auto role = roleOf(r.senderId);
+            if (!role)
+                return role.error();
+            if (!m_rules.outsiderMayAccess(kind, role.value()))
                 return forbidden();
         }
     }
@@ -525,8 +524,8 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
         std::optional<ProtocolError> refused;
         if (!f)
             refused = f.error();
-        else if (r.type == u"image"_s && !MediaTypes::isInlineImage(f->mime))
-            refused = ProtocolError::make(ErrorCode::ValidationFailed, u"An image message needs an image file"_s);
+        else
+            refused = m_rules.attachmentRefusal(r.type, f.value());
         if (refused) {
             // A duplicate is answered before the file is checked (as PostgreSQL did above), so a
             // retry gets its original back even if it would be refused now.
@@ -576,7 +575,7 @@ Result<AppendResult> SqlOperations::appendMessage(const AppendRequest &r)
             return storageError();
     }
     result.message = *message.value();
-    auto queued = queuePush(result.message, result.participants, r.pushPreviewChars);
+    auto queued = queuePush(result.message, result.participants);
     if (!queued)
         return queued.error();
     result.pushQueued = queued.value();
@@ -720,12 +719,10 @@ Result<ConversationInfo> SqlOperations::conversation(qint64 userId, qint64 conve
         return notFound(u"Conversation not found"_s);
     const QString type = q->value(0).toString();
     if (q->value(5).isNull()) {
-        if (type != u"support"_s)
-            return forbidden();
-        auto staff = isStaff(userId);
-        if (!staff)
-            return staff.error();
-        if (!staff.value())
+        auto role = roleOf(userId);
+        if (!role)
+            return role.error();
+        if (!m_rules.outsiderMayAccess(type, role.value()))
             return forbidden();
         q = run(u"SELECT c.type, c.title, "_s + lastSeqSql(m_dialect) + u", 0, 0 FROM conversations c WHERE c.id = ?"_s,
             {conversationId});
@@ -1059,19 +1056,18 @@ Result<QHash<qint64, qint64>> SqlOperations::lastSeen(const QList<qint64> &userI
     return seen;
 }
 
-Result<bool> SqlOperations::isStaff(qint64 userId)
+Result<QString> SqlOperations::roleOf(qint64 userId)
 {
-    if (auto it = m_staff.constFind(userId); it != m_staff.constEnd())
+    if (auto it = m_roles.constFind(userId); it != m_roles.constEnd())
         return *it;
     QSqlQuery *q = run(u"SELECT role FROM users WHERE id = ?"_s, {userId});
     if (!q)
         return storageError();
     const QString role = q->next() ? q->value(0).toString() : QString();
-    const bool staff = UserInfo::isStaffRole(role);
-    if (m_staff.size() > 100000)
-        m_staff.clear();
-    m_staff.insert(userId, staff);
-    return staff;
+    if (m_roles.size() > 100000)
+        m_roles.clear();
+    m_roles.insert(userId, role);
+    return role;
 }
 
 Result<ConversationInfo> SqlOperations::supportView(qint64 viewerId, qint64 conversationId)
@@ -1171,10 +1167,10 @@ Result<ConversationInfo> SqlOperations::supportAssign(const SupportAssignment &a
         return ProtocolError::make(ErrorCode::Conflict, u"The support conversation is closed"_s);
     if (a.claim && current != 0 && current != a.agentId)
         return ProtocolError::make(ErrorCode::Conflict, u"Another agent already holds this conversation"_s);
-    auto staff = isStaff(a.agentId);
-    if (!staff)
-        return staff.error();
-    if (!staff.value())
+    auto role = roleOf(a.agentId);
+    if (!role)
+        return role.error();
+    if (!m_rules.mayHandleSupport(role.value()))
         return ProtocolError::make(ErrorCode::ValidationFailed, u"Support conversations go to agents or admins only"_s);
     if (current != a.agentId) {
         if (current != 0 && current != requester) {
@@ -1208,20 +1204,16 @@ Result<ConversationInfo> SqlOperations::supportClose(qint64 conversationId)
 Result<ConversationInfo> SqlOperations::supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates,
                                                          int capacity, qint64 now)
 {
-    qint64 best = 0;
-    qint64 bestLoad = std::numeric_limits<qint64>::max();
+    QList<StorageRules::AgentLoad> loads;
     for (qint64 agent : candidates) {
         QSqlQuery *q = run(u"SELECT COUNT(*) FROM conversations WHERE type = 'support' AND agent_id = ?"
                            " AND support_status = 'assigned'"_s,
                            {agent});
         if (!q || !q->next())
             return storageError();
-        const qint64 load = q->value(0).toLongLong();
-        if (load < capacity && load < bestLoad) {
-            best = agent;
-            bestLoad = load;
-        }
+        loads.append({agent, q->value(0).toLongLong()});
     }
+    const qint64 best = m_rules.chooseAgent(loads, capacity);
     if (best == 0)
         return notFound(u"No agent available"_s);
     return supportAssign(SupportAssignment{conversationId, best, true, now});
@@ -1308,12 +1300,12 @@ Result<FileRecord> SqlOperations::fileForUser(qint64 userId, qint64 fileId)
     return f;
 }
 
-Result<int> SqlOperations::queuePush(const ChatMessage &message, const QList<qint64> &participants, int previewChars)
+Result<int> SqlOperations::queuePush(const ChatMessage &message, const QList<qint64> &participants)
 {
     int queued = 0;
     QString senderName;
     for (qint64 userId : participants) {
-        if (userId == message.senderId || (m_isOnline && m_isOnline(userId)))
+        if (!m_rules.wantsPush(userId, message))
             continue;
         QSqlQuery *q = run(u"SELECT platform, token FROM push_registrations WHERE user_id = ? ORDER BY id"_s, {userId});
         if (!q)
@@ -1329,29 +1321,7 @@ Result<int> SqlOperations::queuePush(const ChatMessage &message, const QList<qin
                 return sender.error();
             senderName = sender->displayName;
         }
-        // No more of the message than configured: by default the sender and 80 characters.
-        QString preview;
-        if (previewChars > 0 && message.type == u"text"_s) {
-            qsizetype cut = 0;
-            int chars = 0;
-            while (cut < message.content.size() && chars < previewChars) {
-                cut += message.content.at(cut).isHighSurrogate() && cut + 1 < message.content.size() ? 2 : 1;
-                ++chars;
-            }
-            preview = message.content.left(cut);
-        } else if (previewChars > 0) {
-            preview = message.type == u"image"_s ? u"[image]"_s : u"[file]"_s;
-        }
-        const QJsonObject payload{{u"type"_s, u"new_message"_s},
-                                  {u"user_id"_s, double(userId)},
-                                  {u"conversation_id"_s, double(message.conversationId)},
-                                  {u"message_id"_s, double(message.id)},
-                                  {u"seq"_s, double(message.seq)},
-                                  {u"sender_id"_s, double(message.senderId)},
-                                  {u"sender_name"_s, senderName},
-                                  {u"preview"_s, preview},
-                                  {u"created_at"_s, double(message.createdAt)}};
-        const QString text = QString::fromUtf8(QJsonDocument(payload).toJson(QJsonDocument::Compact));
+        const QString text = m_rules.pushPayload(message, userId, senderName);
         for (const auto &[platform, token] : std::as_const(registrations)) {
             if (!run(u"INSERT INTO push_outbox (user_id, platform, token, message_id, payload, status, attempts,"
                      " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"_s,

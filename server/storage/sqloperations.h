@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "server/storage/migrations.h"
+#include "server/storage/storagerules.h"
 #include "server/storage/storagetypes.h"
 #include "shared/protocol/result.h"
 
@@ -27,7 +28,7 @@ class SqliteStatement;
 class SqlOperations
 {
 public:
-    SqlOperations(QSqlDatabase db, Migrations::Dialect dialect);
+    SqlOperations(QSqlDatabase db, Migrations::Dialect dialect, const StorageRules &rules);
     ~SqlOperations();
 
     Migrations::Dialect dialect() const { return m_dialect; }
@@ -77,7 +78,6 @@ public:
     Result<FileRecord> createFile(const FileRecord &file);
     Result<FileRecord> fileForUser(qint64 userId, qint64 fileId);
     Result<FileRecord> file(qint64 fileId);
-    void setOnlineCheck(std::function<bool(qint64)> isOnline) { m_isOnline = std::move(isOnline); }
     Result<Done> registerPush(qint64 userId, const QString &platform, const QString &token, qint64 now);
     Result<QList<PushJob>> claimPush(int limit, qint64 leaseMs, qint64 now);
     Result<Done> finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, qint64 now);
@@ -122,12 +122,12 @@ private:
                                       const QString &title, qint64 lastSeq, qint64 readSeq,
                                       qint64 deliveredSeq);
     Result<qint64> privateConversation(qint64 a, qint64 b, qint64 now);
-    // Agents and admins may read and write support conversations they are not part of.
-    Result<bool> isStaff(qint64 userId);
+    // A user's role (a fact for the rules; roles never change while the server runs).
+    Result<QString> roleOf(qint64 userId);
     Result<ConversationInfo> supportView(qint64 viewerId, qint64 conversationId);
     Result<Done> setParticipant(qint64 conversationId, qint64 userId, bool present, qint64 now);
-    // Outbox rows for every offline participant with a push registration.
-    Result<int> queuePush(const ChatMessage &message, const QList<qint64> &participants, int previewChars);
+    // Outbox rows for every participant the rules want notified who has a push registration.
+    Result<int> queuePush(const ChatMessage &message, const QList<qint64> &participants);
     static ChatMessage readMessage(const QSqlQuery &q, int first);
     // Appends one message at the next seq of the conversation. A message with a client_msg_id
     // takes part in dedup; on SQLite, when another message holds its (sender, client_msg_id),
@@ -139,18 +139,18 @@ private:
 
     QSqlDatabase m_db;
     Migrations::Dialect m_dialect;
+    const StorageRules &m_rules;
     bool m_failed = false;
     QHash<QString, QSqlQuery *> m_statements;
     QList<QSqlQuery *> m_used;
     // Membership only changes through this thread, so caching it here stays exact.
     QHash<qint64, QList<qint64>> m_participants;
     QHash<QString, qint64> m_privateConversations;
-    QHash<qint64, bool> m_staff; // roles never change while the server runs
+    QHash<qint64, QString> m_roles; // roles never change while the server runs
     QHash<qint64, QString> m_conversationTypes;
     QHash<qint64, qint64> m_lastSeq; // SQLite only: conversation -> last assigned seq
     sqlite3 *m_sqlite = nullptr;
     std::unique_ptr<SqliteStatement> m_nativeInsertMessage;
-    std::function<bool(qint64)> m_isOnline;
 };
 
 } // namespace Switchboard::Server

@@ -41,6 +41,10 @@ SqlStorage::~SqlStorage()
 
 bool SqlStorage::start(QString *error)
 {
+    if (!m_options.rules) {
+        *error = u"no storage rules given (SqlStorageOptions::rules)"_s;
+        return false;
+    }
     const QString driver = m_options.url.backend == DatabaseUrl::Backend::Sqlite ? u"QSQLITE"_s : u"QPSQL"_s;
     if (!QSqlDatabase::isDriverAvailable(driver)) {
         *error = u"the Qt SQL driver %1 is not installed (Debian: %2); available drivers: %3"_s.arg(
@@ -130,8 +134,7 @@ bool SqlStorage::openConnection(QString *error)
         return false;
     }
     const auto dialect = sqlite ? Migrations::Dialect::Sqlite : Migrations::Dialect::PostgreSql;
-    m_ops = std::make_unique<SqlOperations>(db, dialect);
-    m_ops->setOnlineCheck(m_isOnline);
+    m_ops = std::make_unique<SqlOperations>(db, dialect, *m_options.rules);
     if (sqlite) {
         // WAL lets readers run beside the writer; FULL fsyncs every commit (group commit makes it
         // cheap), NORMAL only at checkpoints (still safe against a killed process).
@@ -613,12 +616,6 @@ void SqlStorage::fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> 
 void SqlStorage::file(qint64 fileId, Callback<FileRecord> done)
 {
     submit<FileRecord>(false, [fileId](SqlOperations &ops) { return ops.file(fileId); }, std::move(done));
-}
-
-void SqlStorage::setOnlineCheck(std::function<bool(qint64)> isOnline)
-{
-    Q_ASSERT(!m_thread); // before start(): the storage thread reads it without locking
-    m_isOnline = std::move(isOnline);
 }
 
 void SqlStorage::registerPush(qint64 userId, const QString &platform, const QString &token, Callback<Done> done)

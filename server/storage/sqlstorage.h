@@ -12,6 +12,7 @@
 
 #include "server/storage/databaseurl.h"
 #include "server/storage/storage.h"
+#include "server/storage/storagerules.h"
 
 class QThread;
 
@@ -27,6 +28,8 @@ struct SqlStorageOptions
     int maxBatch = 512;         // jobs per transaction
     // How long a write that finds the storage thread idle waits for more jobs before it commits.
     std::chrono::microseconds commitWindow{0};
+    // The services' decisions inside a transaction (required; read by the storage thread).
+    std::shared_ptr<const StorageRules> rules;
 };
 
 // Storage over QSqlDatabase (SQLite or PostgreSQL) on a dedicated thread with its own connection.
@@ -84,9 +87,6 @@ public:
     void claimPush(int limit, qint64 leaseMs, Callback<QList<PushJob>> done) override;
     void finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, Callback<Done> done) override;
     void pushFailures(int limit, Callback<QList<PushJob>> done) override;
-    // Thread-safe predicate the storage thread asks while committing a message: users for whom it
-    // returns true get no offline push.
-    void setOnlineCheck(std::function<bool(qint64 userId)> isOnline);
 
 Q_SIGNALS:
     void availabilityChanged(bool available);
@@ -116,7 +116,6 @@ private:
     void setAvailable(bool available);
 
     SqlStorageOptions m_options;
-    std::function<bool(qint64)> m_isOnline;
     QString m_connectionName;
     std::unique_ptr<SqlOperations> m_ops; // storage thread only
     QThread *m_thread = nullptr;

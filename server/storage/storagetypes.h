@@ -43,7 +43,6 @@ struct AppendRequest
     QJsonObject attachment;
     QString clientMsgId; // empty: no dedup
     qint64 fileId = 0;   // image/file messages: the upload to attach (0 = none)
-    int pushPreviewChars = 80; // how much of the text an offline push may carry (0: none)
     qint64 now = 0;      // ms since the epoch
 };
 

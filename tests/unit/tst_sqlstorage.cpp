@@ -18,6 +18,7 @@
 #include <optional>
 #include <tuple>
 
+#include "server/services/domainrules.h"
 #include "server/storage/databaseurl.h"
 #include "server/storage/migrations.h"
 #include "server/storage/sqlstorage.h"
@@ -130,6 +131,9 @@ std::unique_ptr<SqlStorage> startStorage(const QString &url, SqlStorageOptions o
     options.url = DatabaseUrl::parse(url, error);
     if (options.url.backend == DatabaseUrl::Backend::Invalid)
         return nullptr;
+    // The server's own rules (nobody online: every participant but the sender gets a push).
+    if (!options.rules)
+        options.rules = std::make_shared<DomainRules>(nullptr, 80);
     auto storage = std::make_unique<SqlStorage>(std::move(options));
     if (!storage->start(error))
         return nullptr;
