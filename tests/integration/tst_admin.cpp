@@ -3,7 +3,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -36,7 +36,9 @@ private:
     }
 
 private slots:
-    void statsSubscribe_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void statsSubscribe()
     {
         SB_TEST_DATABASE(db);
@@ -98,7 +100,6 @@ private slots:
         QVERIFY2(log.staysAbsent(isStats, 2200, afterUnsubscribe), "stats after stats_unsubscribe");
     }
 
-    void adminConnections_data() { TestDatabase::backends(); }
     void adminConnections()
     {
         SB_TEST_DATABASE(db);
@@ -150,7 +151,6 @@ private slots:
         QCOMPARE(stringSet(annEntry.value(u"rooms"_s).toArray()), (QSet<QString>{u"alpha"_s, u"zeta"_s}));
     }
 
-    void adminKick_data() { TestDatabase::backends(); }
     void adminKick()
     {
         SB_TEST_DATABASE(db);
@@ -219,7 +219,6 @@ private slots:
         IT_OK(pong2, annBack->ping());
     }
 
-    void httpAdminRoutes_data() { TestDatabase::backends(); }
     void httpAdminRoutes()
     {
         SB_TEST_DATABASE(db);
@@ -269,7 +268,6 @@ private slots:
         IT_OK(pong, annC->ping());
     }
 
-    void metrics_data() { TestDatabase::backends(); }
     void metrics()
     {
         SB_TEST_DATABASE(db);

@@ -5,13 +5,13 @@
 #include <QTest>
 #include <QUrlQuery>
 
-#include "tests/integration/coresql.h"
-#include "tests/integration/coretest.h"
+#include "tests/support/sqlprobe.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 constexpr auto kB64 = QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
@@ -61,16 +61,18 @@ class TestAuthentication : public QObject
     Q_OBJECT
 
 private slots:
-    void registerValidatesAndRefusesTakenNames_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void registerValidatesAndRefusesTakenNames()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
+        IT_START_SERVER(server, db, {});
         RestClient rest(server.httpUrl());
         rest.setTimeout(30000);
 
         const QString name = uniqueUsername(u"ann"_s);
-        SB_HTTP(created, rest.registerUser(name, u"correct horse"_s, u"Ann A."_s));
+        IT_HTTP(created, rest.registerUser(name, u"correct horse"_s, u"Ann A."_s));
         QCOMPARE(created->status(), 201);
         const QJsonObject user = created->json().value(u"user"_s).toObject();
         QVERIFY(intOf(user, u"id"_s) > 0);
@@ -81,7 +83,7 @@ private slots:
                  created->body().constData());
 
         // The same name again: 409 conflict.
-        SB_HTTP(taken, rest.registerUser(name, u"another password"_s, u"Other"_s));
+        IT_HTTP(taken, rest.registerUser(name, u"another password"_s, u"Other"_s));
         QCOMPARE(taken->status(), 409);
         SB_COMPARE_CODE(taken->error().code, ErrorCode::Conflict);
         QCOMPARE(taken->json().value(u"error"_s).toObject().value(u"code"_s).toString(),
@@ -91,25 +93,25 @@ private slots:
         const QStringList badNames{u"ab"_s, QString(33, u'a'), u"Ann"_s, u"an n"_s, u"ann!"_s,
                                    u"änn"_s, u""_s, u"ann/x"_s};
         for (const QString &bad : badNames) {
-            SB_HTTP(r, rest.registerUser(bad, u"long enough"_s, u"X"_s));
+            IT_HTTP(r, rest.registerUser(bad, u"long enough"_s, u"X"_s));
             QVERIFY2(r->status() == 400, qPrintable(bad + u": "_s + describeReply(r)));
             SB_COMPARE_CODE(r->error().code, ErrorCode::ValidationFailed);
         }
         for (const QString &good : {u"a.b"_s, QString(32, u'z'), u"x_y-z.0"_s}) {
-            SB_HTTP(r, rest.registerUser(good, u"long enough"_s, u"X"_s));
+            IT_HTTP(r, rest.registerUser(good, u"long enough"_s, u"X"_s));
             QVERIFY2(r->status() == 201, qPrintable(good + u": "_s + describeReply(r)));
         }
         // Passwords: at least 8 characters, counted as code points.
-        SB_HTTP(shortPassword, rest.registerUser(uniqueUsername(u"p"_s), u"1234567"_s, u"X"_s));
+        IT_HTTP(shortPassword, rest.registerUser(uniqueUsername(u"p"_s), u"1234567"_s, u"X"_s));
         QCOMPARE(shortPassword->status(), 400);
         SB_COMPARE_CODE(shortPassword->error().code, ErrorCode::ValidationFailed);
         const QString emoji = u"😀"_s;
-        SB_HTTP(sevenEmoji, rest.registerUser(uniqueUsername(u"p"_s), emoji.repeated(7), u"X"_s));
+        IT_HTTP(sevenEmoji, rest.registerUser(uniqueUsername(u"p"_s), emoji.repeated(7), u"X"_s));
         QCOMPARE(sevenEmoji->status(), 400); // 14 UTF-16 units, still 7 characters
-        SB_HTTP(eightEmoji, rest.registerUser(uniqueUsername(u"p"_s), emoji.repeated(8), u"X"_s));
+        IT_HTTP(eightEmoji, rest.registerUser(uniqueUsername(u"p"_s), emoji.repeated(8), u"X"_s));
         QCOMPARE(eightEmoji->status(), 201);
         // Display names with control characters are refused.
-        SB_HTTP(control, rest.registerUser(uniqueUsername(u"c"_s), u"long enough"_s, u"a\u0001b"_s));
+        IT_HTTP(control, rest.registerUser(uniqueUsername(u"c"_s), u"long enough"_s, u"a\u0001b"_s));
         QCOMPARE(control->status(), 400);
         SB_COMPARE_CODE(control->error().code, ErrorCode::ValidationFailed);
 
@@ -125,27 +127,26 @@ private slots:
             "",
         };
         for (const QByteArray &body : badBodies) {
-            SB_HTTP(r, rest.sendRequest("POST", u"/api/v1/auth/register"_s, body, "application/json"));
+            IT_HTTP(r, rest.sendRequest("POST", u"/api/v1/auth/register"_s, body, "application/json"));
             QVERIFY2(r->status() == 400, qPrintable(QString::fromUtf8(body) + u": "_s + describeReply(r)));
             SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
         }
     }
 
-    void loginIssuesJwtAndStoresArgon2id_data() { TestDatabase::backends(); }
     void loginIssuesJwtAndStoresArgon2id()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
+        IT_START_SERVER(server, db, {});
         RestClient rest(server.httpUrl());
         rest.setTimeout(30000);
         const QString name = uniqueUsername(u"jwt"_s);
         const QString password = u"s3cret pässword 🔑"_s;
-        SB_HTTP(created, rest.registerUser(name, password, u"Jay"_s));
+        IT_HTTP(created, rest.registerUser(name, password, u"Jay"_s));
         QCOMPARE(created->status(), 201);
         const qint64 id = intOf(created->json().value(u"user"_s).toObject(), u"id"_s);
 
         const qint64 before = QDateTime::currentSecsSinceEpoch();
-        SB_HTTP(login, rest.login(name, password));
+        IT_HTTP(login, rest.login(name, password));
         QCOMPARE(login->status(), 200);
         const QJsonObject body = login->json();
         const QString token = body.value(u"token"_s).toString();
@@ -170,17 +171,17 @@ private slots:
         QCOMPARE(intOf(body, u"expires_at"_s), exp * 1000);
 
         // Wrong password and unknown user: 401 auth_failed, indistinguishable.
-        SB_HTTP(wrong, rest.login(name, u"not the password"_s));
+        IT_HTTP(wrong, rest.login(name, u"not the password"_s));
         QCOMPARE(wrong->status(), 401);
         SB_COMPARE_CODE(wrong->error().code, ErrorCode::AuthFailed);
-        SB_HTTP(unknown, rest.login(uniqueUsername(u"nobody"_s), u"not the password"_s));
+        IT_HTTP(unknown, rest.login(uniqueUsername(u"nobody"_s), u"not the password"_s));
         QCOMPARE(unknown->status(), 401);
         SB_COMPARE_CODE(unknown->error().code, ErrorCode::AuthFailed);
         QCOMPARE(unknown->error().message, wrong->error().message);
         // The password is case- and byte-exact.
-        SB_HTTP(upper, rest.login(name, password.toUpper()));
+        IT_HTTP(upper, rest.login(name, password.toUpper()));
         QCOMPARE(upper->status(), 401);
-        SB_HTTP(badBody, rest.sendRequest("POST", u"/api/v1/auth/login"_s,
+        IT_HTTP(badBody, rest.sendRequest("POST", u"/api/v1/auth/login"_s,
                                           R"({"username":"x","password":5})", "application/json"));
         QCOMPARE(badBody->status(), 400);
         SB_COMPARE_CODE(badBody->error().code, ErrorCode::BadRequest);
@@ -196,7 +197,7 @@ private slots:
         QVERIFY(!hash.contains(password));
 
         // Guests: role guest, a token that works, the display name as given.
-        SB_HTTP(guest, rest.guest(u"Visitor ✈"_s));
+        IT_HTTP(guest, rest.guest(u"Visitor ✈"_s));
         QCOMPARE(guest->status(), 200);
         const QJsonObject guestUser = guest->json().value(u"user"_s).toObject();
         QCOMPARE(guestUser.value(u"role"_s).toString(), u"guest"_s);
@@ -204,10 +205,10 @@ private slots:
         const QString guestToken = guest->json().value(u"token"_s).toString();
         QCOMPARE(jwtPart(guestToken, 1).value(u"role"_s).toString(), u"guest"_s);
         QCOMPARE(intOf(guest->json(), u"expires_at"_s), intOf(jwtPart(guestToken, 1), u"exp"_s) * 1000);
-        SB_HTTP(anonymous, rest.guest());
+        IT_HTTP(anonymous, rest.guest());
         QCOMPARE(anonymous->status(), 200);
         QVERIFY(!anonymous->json().value(u"user"_s).toObject().value(u"display_name"_s).toString().isEmpty());
-        SB_HTTP(badGuest, rest.guest(u"bell\u0007"_s));
+        IT_HTTP(badGuest, rest.guest(u"bell\u0007"_s));
         QCOMPARE(badGuest->status(), 400);
         SB_COMPARE_CODE(badGuest->error().code, ErrorCode::ValidationFailed);
 
@@ -215,27 +216,26 @@ private slots:
         g.id = intOf(guestUser, u"id"_s);
         g.username = guestUser.value(u"username"_s).toString();
         g.token = guestToken;
-        SB_CONNECT(guestConnection, server, g);
+        IT_CONNECT(guestConnection, server, g);
         QCOMPARE(guestConnection->user().role, u"guest"_s);
     }
 
-    void webSocketTransports_data() { TestDatabase::backends(); }
     void webSocketTransports()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_USER(ann, server, "ann");
-        SB_GUEST(bob, server, "Bob");
+        IT_START_SERVER(server, db, {});
+        IT_USER(ann, server, "ann");
+        IT_GUEST(bob, server, "Bob");
         // Something waiting for ann, so offline delivery has a frame to follow the session.
         {
-            SB_CONNECT(bobConnection, server, bob);
-            SB_OK(sent, bobConnection->sendTextTo(ann.id, u"waiting"_s));
+            IT_CONNECT(bobConnection, server, bob);
+            IT_OK(sent, bobConnection->sendTextTo(ann.id, u"waiting"_s));
         }
 
         // Auth frame: a reply with the session data, then offline delivery, then sync_complete.
         {
             ClientConnection connection;
-            FrameRecorder frames(&connection);
+            FrameLog frames(&connection);
             QSignalSpy synced(&connection, &ClientConnection::syncCompleted);
             connection.openWithToken(server.wsUrl(), ann.token);
             QVERIFY(synced.wait(kWaitMs));
@@ -251,7 +251,7 @@ private slots:
         // Header and query: the `session` event first (no id, no success), then the same.
         for (auto via : {ClientConnection::TokenTransport::Header, ClientConnection::TokenTransport::Query}) {
             ClientConnection connection;
-            FrameRecorder frames(&connection);
+            FrameLog frames(&connection);
             QSignalSpy synced(&connection, &ClientConnection::syncCompleted);
             connection.openWithToken(server.wsUrl(), ann.token, via);
             QVERIFY(synced.wait(kWaitMs));
@@ -265,7 +265,7 @@ private slots:
             QCOMPARE(frames.frames().at(1).value(u"type"_s).toString(), u"new_message"_s);
             QCOMPARE(frames.frames().at(2).value(u"type"_s).toString(), u"sync_complete"_s);
             QVERIFY(connection.isAuthenticated());
-            SB_OK(list, connection.conversations());
+            IT_OK(list, connection.conversations());
         }
 
         // Forged tokens: signed with the real secret (read from the database) but expired, or
@@ -304,7 +304,7 @@ private slots:
         {
             TestUser forged = ann;
             forged.token = selfSigned;
-            SB_CONNECT(ok, server, forged);
+            IT_CONNECT(ok, server, forged);
         }
         const QStringList badTokens{expired, wrongRole, noSuchUser, tampered, badSignature,
                                     u"not-a-jwt"_s, u""_s};
@@ -321,9 +321,9 @@ private slots:
             // for "", every real token must be auth_failed.
             if (!bad.isEmpty())
                 SB_COMPARE_CODE(auth->error().code, ErrorCode::AuthFailed);
-            SB_OK(pong, connection.ping());
-            SB_FAILS(connection.conversations(), NotAuthenticated);
-            SB_OK(retry, connection.authenticate(ann.token));
+            IT_OK(pong, connection.ping());
+            IT_FAILS(connection.conversations(), NotAuthenticated);
+            IT_OK(retry, connection.authenticate(ann.token));
             QVERIFY(connection.isAuthenticated());
 
             if (bad.isEmpty())
@@ -340,12 +340,11 @@ private slots:
         }
     }
 
-    void authTimeoutClosesWith4001_data() { TestDatabase::backends(); }
     void authTimeoutClosesWith4001()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, (QMap<QString, QString>{{u"auth_timeout"_s, u"1"_s}}));
-        SB_GUEST(ann, server, "Ann");
+        IT_START_SERVER(server, db, (QMap<QString, QString>{{u"auth_timeout"_s, u"1"_s}}));
+        IT_GUEST(ann, server, "Ann");
 
         // Silent connection.
         ClientConnection idle;
@@ -371,32 +370,31 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(failedClosed.size(), 1, 5000);
         QCOMPARE(failed.closeCode(), 4001);
         QVERIFY(goodClosed.isEmpty());
-        SB_OK(pong, good.ping());
+        IT_OK(pong, good.ping());
         QVERIFY(good.isAuthenticated());
     }
 
-    void loginThrottlePerUsername_data() { TestDatabase::backends(); }
     void loginThrottlePerUsername()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_USER(ann, server, "ann");
-        SB_USER(bob, server, "bob");
+        IT_START_SERVER(server, db, {});
+        IT_USER(ann, server, "ann");
+        IT_USER(bob, server, "bob");
         RestClient rest(server.httpUrl());
         rest.setTimeout(30000);
 
         // Nine failures: still below the limit, the right password works.
         for (int i = 0; i < 9; ++i) {
-            SB_HTTP(r, rest.login(ann.username, u"wrong password %1"_s.arg(i)));
+            IT_HTTP(r, rest.login(ann.username, u"wrong password %1"_s.arg(i)));
             QCOMPARE(r->status(), 401);
         }
-        SB_HTTP(stillOk, rest.login(ann.username, ann.password));
+        IT_HTTP(stillOk, rest.login(ann.username, ann.password));
         QCOMPARE(stillOk->status(), 200);
         // The tenth failure reaches it: now even the right password is refused with 429.
-        SB_HTTP(tenth, rest.login(ann.username, u"wrong password 9"_s));
+        IT_HTTP(tenth, rest.login(ann.username, u"wrong password 9"_s));
         QCOMPARE(tenth->status(), 401);
         for (const QString &password : {ann.password, u"wrong again"_s}) {
-            SB_HTTP(r, rest.login(ann.username, password));
+            IT_HTTP(r, rest.login(ann.username, password));
             QVERIFY2(r->status() == 429, qPrintable(describeReply(r)));
             SB_COMPARE_CODE(r->error().code, ErrorCode::RateLimited);
             const QJsonValue retry = r->json().value(u"error"_s).toObject().value(u"retry_after_ms"_s);
@@ -404,18 +402,17 @@ private slots:
             QVERIFY(retry.toDouble() > 0 && retry.toDouble() <= 15 * 60 * 1000);
         }
         // Another name from the same address is not affected.
-        SB_HTTP(other, rest.login(bob.username, bob.password));
+        IT_HTTP(other, rest.login(bob.username, bob.password));
         QCOMPARE(other->status(), 200);
         // Tokens issued before keep working on the WebSocket.
-        SB_CONNECT(connection, server, ann);
+        IT_CONNECT(connection, server, ann);
     }
 
-    void loginThrottlePerAddress_data() { TestDatabase::backends(); }
     void loginThrottlePerAddress()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_USER(ann, server, "ann");
+        IT_START_SERVER(server, db, {});
+        IT_USER(ann, server, "ann");
         RestClient rest(server.httpUrl());
         rest.setTimeout(60000);
 
@@ -431,13 +428,13 @@ private slots:
             QVERIFY(waitForFinished(r, 60000));
             QVERIFY2(r->status() == 401, qPrintable(describeReply(r)));
         }
-        SB_HTTP(stillOk, rest.login(ann.username, ann.password));
+        IT_HTTP(stillOk, rest.login(ann.username, ann.password));
         QCOMPARE(stillOk->status(), 200);
         // The 30th failure from this address: every login from it is now refused.
         const QList<RestReply *> thirtieth = failMany(1, 100);
         QVERIFY(waitForFinished(thirtieth.first(), 60000));
         QCOMPARE(thirtieth.first()->status(), 401);
-        SB_HTTP(refused, rest.login(ann.username, ann.password));
+        IT_HTTP(refused, rest.login(ann.username, ann.password));
         QVERIFY2(refused->status() == 429, qPrintable(describeReply(refused)));
         SB_COMPARE_CODE(refused->error().code, ErrorCode::RateLimited);
         QVERIFY(refused->error().retryAfterMs > 0);
@@ -447,15 +444,14 @@ private slots:
         QCOMPARE(fresh.first()->status(), 429);
     }
 
-    void tooManyConnectionsCloseTheNewOne_data() { TestDatabase::backends(); }
     void tooManyConnectionsCloseTheNewOne()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, (QMap<QString, QString>{{u"max_connections_per_user"_s, u"2"_s}}));
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(first, server, ann);
-        SB_CONNECT(second, server, ann);
+        IT_START_SERVER(server, db, (QMap<QString, QString>{{u"max_connections_per_user"_s, u"2"_s}}));
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(first, server, ann);
+        IT_CONNECT(second, server, ann);
         QString why;
         auto third = connectAs(server, ann, &why);
         QVERIFY(!third);
@@ -464,13 +460,13 @@ private slots:
         QVERIFY(!thirdViaHeader);
         QVERIFY2(why.contains(u"4029"_s), qPrintable(why));
         // The older ones stay usable.
-        SB_OK(a, first->sendTextTo(bob.id, u"still here"_s));
-        SB_OK(b, second->ping());
+        IT_OK(a, first->sendTextTo(bob.id, u"still here"_s));
+        IT_OK(b, second->ping());
         // Once one closes, a new one is accepted again.
         QSignalSpy closed(second.get(), &ClientConnection::disconnected);
         second->close();
         QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, kWaitMs);
-        SB_OK(c, first->ping()); // the server has processed the close by now (ordered socket)
+        IT_OK(c, first->ping()); // the server has processed the close by now (ordered socket)
         std::unique_ptr<ClientConnection> again;
         QTRY_VERIFY_WITH_TIMEOUT((again = connectAs(server, ann, &why)) != nullptr, kWaitMs);
     }

@@ -9,12 +9,12 @@
 #include <csignal>
 #include <sys/types.h>
 
-#include "tests/integration/coretest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 // The server binary run exactly as given (no arguments added), for the command-line contract.
@@ -128,16 +128,16 @@ private slots:
     void listeningLine_data() { TestDatabase::backends(); }
     void listeningLine()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         Launched server;
         QString why;
         QVERIFY2(server.start({u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why), qPrintable(why));
         QCOMPARE(server.host, u"127.0.0.1"_s);
         // Accepting connections right away.
         RestClient rest(server.httpUrl());
-        SB_HTTP(health, rest.get(u"/healthz"_s));
+        IT_HTTP(health, rest.get(u"/healthz"_s));
         QCOMPARE(health->status(), 200);
-        SB_GUEST(ann, server, "Ann");
+        IT_GUEST(ann, server, "Ann");
         QString error;
         auto connection = connectAs(server.wsUrl(), ann, &error);
         QVERIFY2(connection, qPrintable(error));
@@ -155,8 +155,8 @@ private slots:
     void createUserFromStdin_data() { TestDatabase::backends(); }
     void createUserFromStdin()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
         auto create = [&](const QString &name, const QString &role, const QByteArray &stdinBytes) {
             return server.runCommand({u"--create-user"_s, name, u"--role"_s, role}, stdinBytes);
         };
@@ -218,7 +218,7 @@ private slots:
     void configFileAndCommandLinePrecedence_data() { TestDatabase::backends(); }
     void configFileAndCommandLinePrecedence()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const QString ini = dir.filePath(u"switchboard.ini"_s);
@@ -234,18 +234,18 @@ private slots:
             QVERIFY2(server.start({u"--config"_s, ini}, &why), qPrintable(why));
             QCOMPARE(server.port, port);
             RestClient rest(server.httpUrl());
-            SB_HTTP(registration, rest.registerUser(uniqueUsername(u"r"_s), u"long enough"_s, u"R"_s));
+            IT_HTTP(registration, rest.registerUser(uniqueUsername(u"r"_s), u"long enough"_s, u"R"_s));
             QCOMPARE(registration->status(), 403);
             SB_COMPARE_CODE(registration->error().code, ErrorCode::Forbidden);
-            SB_GUEST(ann, server, "Ann");
-            SB_GUEST(bob, server, "Bob");
+            IT_GUEST(ann, server, "Ann");
+            IT_GUEST(bob, server, "Bob");
             QString error;
             auto connection = connectAs(server.wsUrl(), ann, &error);
             QVERIFY2(connection, qPrintable(error));
-            SB_OK(ten, connection->sendTextTo(bob.id, u"0123456789"_s));
-            SB_FAILS(connection->sendTextTo(bob.id, u"0123456789a"_s), ValidationFailed);
-            SB_FAILS(connection->sendTextTo(bob.id, u"😀😀😀😀😀😀😀😀😀😀😀"_s), ValidationFailed);
-            SB_OK(tenEmoji, connection->sendTextTo(bob.id, u"😀😀😀😀😀😀😀😀😀😀"_s));
+            IT_OK(ten, connection->sendTextTo(bob.id, u"0123456789"_s));
+            IT_FAILS(connection->sendTextTo(bob.id, u"0123456789a"_s), ValidationFailed);
+            IT_FAILS(connection->sendTextTo(bob.id, u"😀😀😀😀😀😀😀😀😀😀😀"_s), ValidationFailed);
+            IT_OK(tenEmoji, connection->sendTextTo(bob.id, u"😀😀😀😀😀😀😀😀😀😀"_s));
             QCOMPARE(connection->heartbeatInterval(), 17);
             QCOMPARE(connection->sessionData().value(u"heartbeat_interval"_s).toInt(), 17);
             // max_frame_bytes=4096: a frame of exactly 4096 bytes passes, 4097 closes with 1009.
@@ -253,7 +253,7 @@ private slots:
                 const QString head = u"{\"type\":\"ping\",\"id\":\"%1\",\"pad\":\""_s.arg(id);
                 return head + QString(bytes - head.size() - 2, u'x') + u"\"}"_s;
             };
-            FrameRecorder frames(connection.get());
+            FrameLog frames(connection.get());
             QVERIFY(connection->sendRawText(ping(4096, u"fits"_s)));
             QVERIFY(frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"fits"_s); }) >= 0);
             QSignalSpy closed(connection.get(), &ClientConnection::disconnected);
@@ -275,14 +275,14 @@ private slots:
             QVERIFY(server.port != 0);
             // Same database as before (registration is allowed again: the file says nothing).
             RestClient rest(server.httpUrl());
-            SB_HTTP(registration, rest.registerUser(uniqueUsername(u"r"_s), u"long enough"_s, u"R"_s));
+            IT_HTTP(registration, rest.registerUser(uniqueUsername(u"r"_s), u"long enough"_s, u"R"_s));
             QCOMPARE(registration->status(), 201);
-            SB_GUEST(carol, server, "Carol");
+            IT_GUEST(carol, server, "Carol");
             QString error;
             auto connection = connectAs(server.wsUrl(), carol, &error);
             QVERIFY2(connection, qPrintable(error));
-            SB_FAILS(connection->sendTextTo(carol.id, u"eleven char"_s), ValidationFailed); // [limits] still applies
-            SB_OK(conversations, connection->conversations());
+            IT_FAILS(connection->sendTextTo(carol.id, u"eleven char"_s), ValidationFailed); // [limits] still applies
+            IT_OK(conversations, connection->conversations());
         }
         // Without the command-line override that file cannot start.
         {
@@ -346,20 +346,20 @@ private slots:
         const QUrl wss(u"wss://127.0.0.1:%1/ws"_s.arg(server.port()));
         RestClient rest(https);
         rest.setIgnoreSslErrors(true);
-        SB_HTTP(health, rest.get(u"/healthz"_s));
+        IT_HTTP(health, rest.get(u"/healthz"_s));
         QVERIFY2(health->status() == 200, qPrintable(describeReply(health)));
-        SB_HTTP(guest, rest.guest(u"Secure"_s));
+        IT_HTTP(guest, rest.guest(u"Secure"_s));
         QCOMPARE(guest->status(), 200);
         ClientConnection connection;
         connection.setIgnoreSslErrors(true);
         QSignalSpy synced(&connection, &ClientConnection::syncCompleted);
         connection.openWithToken(wss, guest->json().value(u"token"_s).toString());
         QVERIFY(synced.wait(kWaitMs));
-        SB_OK(sent, connection.sendTextTo(intOf(guest->json().value(u"user"_s).toObject(), u"id"_s), u"over TLS"_s));
+        IT_OK(sent, connection.sendTextTo(intOf(guest->json().value(u"user"_s).toObject(), u"id"_s), u"over TLS"_s));
         // Plain HTTP on the TLS port gets no API answer.
         RestClient plain(server.httpUrl());
         plain.setTimeout(5000);
-        SB_HTTP(cleartext, plain.get(u"/healthz"_s));
+        IT_HTTP(cleartext, plain.get(u"/healthz"_s));
         QVERIFY(cleartext->status() != 200);
 
         // A certificate without its key is a configuration error.
@@ -382,12 +382,12 @@ private slots:
     void signalsCloseClientsWith1001AndExitZero()
     {
         QFETCH(int, signal);
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         Launched server;
         QString why;
         QVERIFY2(server.start({u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why), qPrintable(why));
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
         QString error;
         auto a = connectAs(server.wsUrl(), ann, &error);
         QVERIFY2(a, qPrintable(error));
@@ -397,7 +397,7 @@ private slots:
         QSignalSpy anonymousConnected(&anonymous, &ClientConnection::connected);
         anonymous.open(server.wsUrl());
         QVERIFY(anonymousConnected.wait(kWaitMs));
-        SB_OK(sent, a->sendTextTo(bob.id, u"before shutdown"_s));
+        IT_OK(sent, a->sendTextTo(bob.id, u"before shutdown"_s));
 
         QSignalSpy aClosed(a.get(), &ClientConnection::disconnected);
         QSignalSpy bClosed(b.get(), &ClientConnection::disconnected);
@@ -421,7 +421,7 @@ private slots:
         QVERIFY2(again.start({u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why), qPrintable(why));
         auto b2 = connectAs(again.wsUrl(), bob, &error);
         QVERIFY2(b2, qPrintable(error));
-        SB_OK(history, b2->history(intOf(sent->data(), u"conversation_id"_s)));
+        IT_OK(history, b2->history(intOf(sent->data(), u"conversation_id"_s)));
         QCOMPARE(history->data().value(u"messages"_s).toArray().size(), 1);
     }
 };

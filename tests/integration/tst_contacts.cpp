@@ -1,7 +1,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -31,7 +31,9 @@ private:
     }
 
 private slots:
-    void addListRemoveOverWebSocket_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void addListRemoveOverWebSocket()
     {
         SB_TEST_DATABASE(db);
@@ -84,7 +86,6 @@ private slots:
         IT_FAILS(annC->request(u"contact_remove"_s, {{u"user_id"_s, double(bob.id)}}), NotFound);
     }
 
-    void httpAndWebSocketShareTheList_data() { TestDatabase::backends(); }
     void httpAndWebSocketShareTheList()
     {
         SB_TEST_DATABASE(db);
@@ -131,7 +132,6 @@ private slots:
         QCOMPARE(carolList->json().value(u"contacts"_s).toArray().size(), 0);
     }
 
-    void presenceFollowsTheContactList_data() { TestDatabase::backends(); }
     void presenceFollowsTheContactList()
     {
         SB_TEST_DATABASE(db);

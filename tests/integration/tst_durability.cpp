@@ -4,13 +4,13 @@
 #include <csignal>
 #include <sys/types.h>
 
-#include "tests/integration/coresql.h"
-#include "tests/integration/coretest.h"
+#include "tests/support/sqlprobe.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 // PROTOCOL.md section 4 "Durability" (a success reply only after commit; an acknowledged message
 // is never lost, even if the server is killed right after), section 12 (SIGTERM finishes
@@ -33,13 +33,13 @@ private slots:
     void acknowledgedMessagesSurviveSigkill()
     {
         QFETCH(int, killAfterAcks);
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         constexpr int kBurst = 300;
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(a, server, ann);
-        SB_OK(first, a->sendTextTo(bob.id, u"before the burst"_s, u"burst-start"_s));
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        IT_OK(first, a->sendTextTo(bob.id, u"before the burst"_s, u"burst-start"_s));
         const qint64 cid = intOf(first->data(), u"conversation_id"_s);
         const qint64 pid = server.processId();
         QVERIFY(pid > 0);
@@ -75,7 +75,7 @@ private slots:
         a.reset();
 
         QVERIFY2(server.restart(), qPrintable(server.errorString()));
-        SB_CONNECT(b, server, bob);
+        IT_CONNECT(b, server, bob);
         QList<QJsonObject> history;
         QString error;
         QVERIFY2(fetchAllHistory(b.get(), cid, &history, &error), qPrintable(error));
@@ -96,7 +96,7 @@ private slots:
 
         // The client retries everything not acknowledged, with the same client_msg_id: what
         // had been committed comes back as a duplicate with the stored ids, the rest is new.
-        SB_CONNECT(retry, server, ann);
+        IT_CONNECT(retry, server, ann);
         QList<PendingRequest *> retries;
         QList<int> retried;
         for (int i = 0; i < kBurst; ++i) {
@@ -131,12 +131,12 @@ private slots:
     void pipelinedBurstIsAnsweredWithDefaultSettings_data() { TestDatabase::backends(); }
     void pipelinedBurstIsAnsweredWithDefaultSettings()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(a, server, ann);
-        SB_OK(first, a->sendTextTo(bob.id, u"start"_s));
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        IT_OK(first, a->sendTextTo(bob.id, u"start"_s));
         const qint64 cid = intOf(first->data(), u"conversation_id"_s);
         QSignalSpy closed(a.get(), &ClientConnection::disconnected);
         const QList<PendingRequest *> burst = sendBurst(a.get(), cid, 300, u"pipelined"_s);
@@ -150,13 +150,13 @@ private slots:
     void sigtermKeepsAcknowledgedWritesAndExitsCleanly_data() { TestDatabase::backends(); }
     void sigtermKeepsAcknowledgedWritesAndExitsCleanly()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         constexpr int kBurst = 200;
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(a, server, ann);
-        SB_OK(first, a->sendTextTo(bob.id, u"start"_s));
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        IT_OK(first, a->sendTextTo(bob.id, u"start"_s));
         const qint64 cid = intOf(first->data(), u"conversation_id"_s);
         const qint64 pid = server.processId();
         int acked = 0;
@@ -180,7 +180,7 @@ private slots:
         QCOMPARE(server.exitCode(), 0);
 
         QVERIFY2(server.restart(), qPrintable(server.errorString()));
-        SB_CONNECT(b, server, bob);
+        IT_CONNECT(b, server, bob);
         QList<QJsonObject> history;
         QString error;
         QVERIFY2(fetchAllHistory(b.get(), cid, &history, &error), qPrintable(error));
@@ -204,32 +204,32 @@ private slots:
     void healthzWhileServing_data() { TestDatabase::backends(); }
     void healthzWhileServing()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
         RestClient rest(server.httpUrl());
-        SB_HTTP(health, rest.get(u"/healthz"_s));
+        IT_HTTP(health, rest.get(u"/healthz"_s));
         QCOMPARE(health->status(), 200);
         QVERIFY(health->isJson());
         // Also after a crash and restart on the same database.
         QVERIFY(server.kill());
         QVERIFY2(server.restart(), qPrintable(server.errorString()));
         rest.setBaseUrl(server.httpUrl());
-        SB_HTTP(again, rest.get(u"/healthz"_s));
+        IT_HTTP(again, rest.get(u"/healthz"_s));
         QCOMPARE(again->status(), 200);
     }
 
     void storageOutageIsUnavailable_data() { TestDatabase::backends(); }
     void storageOutageIsUnavailable()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         if (db.backend() != TestDatabase::Backend::PostgreSql)
             QSKIP("a storage outage is simulated with PostgreSQL only (an unwritable SQLite file cannot be arranged as root)");
-        SB_START_SERVER(server, db, bulkLimits());
+        IT_START_SERVER(server, db, noRateLimit());
         RestClient rest(server.httpUrl());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(a, server, ann);
-        SB_OK(first, a->sendTextTo(bob.id, u"before"_s));
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        IT_OK(first, a->sendTextTo(bob.id, u"before"_s));
         const qint64 cid = intOf(first->data(), u"conversation_id"_s);
 
         // Take the database away: refuse new connections and end the server's.
@@ -250,7 +250,7 @@ private slots:
         RestReply *down = nullptr;
         QTRY_VERIFY_WITH_TIMEOUT((down = rest.get(u"/healthz"_s), waitForFinished(down) && down->status() == 503),
                                  15000);
-        SB_OK(pong, a->ping()); // the server itself keeps serving
+        IT_OK(pong, a->ping()); // the server itself keeps serving
         QVERIFY(server.isRunning());
 
         // Bring it back: the server reconnects by itself and nothing was stored meanwhile.
@@ -259,9 +259,9 @@ private slots:
         RestReply *up = nullptr;
         QTRY_VERIFY_WITH_TIMEOUT((up = rest.get(u"/healthz"_s), waitForFinished(up) && up->status() == 200),
                                  20000);
-        SB_OK(after, a->sendText(cid, u"after"_s));
+        IT_OK(after, a->sendText(cid, u"after"_s));
         QCOMPARE(intOf(after->data(), u"seq"_s), 2); // the refused send took no seq
-        SB_OK(history, a->history(cid));
+        IT_OK(history, a->history(cid));
         const QJsonArray messages = history->data().value(u"messages"_s).toArray();
         QCOMPARE(messages.size(), 2);
         QCOMPARE(messages.at(0).toObject().value(u"content"_s).toString(), u"before"_s);

@@ -6,12 +6,12 @@
 #include <QTimer>
 #include <QWebSocket>
 
-#include "tests/integration/coretest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 // PROTOCOL.md sections 2 and 13 (envelope and errors) against the real server on both storage
 // backends: one reply per request in request order, `id` echoed exactly, reply/event shapes,
@@ -25,12 +25,12 @@ private slots:
     void repliesInRequestOrderWithIdsEchoed_data() { TestDatabase::backends(); }
     void repliesInRequestOrderWithIdsEchoed()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(annConnection, server, ann);
-        SB_OK(first, annConnection->sendTextTo(bob.id, u"first"_s));
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(annConnection, server, ann);
+        IT_OK(first, annConnection->sendTextTo(bob.id, u"first"_s));
         const double conversationId = first->data().value(u"conversation_id"_s).toDouble();
 
         // Slow (durable storage round trip) and instant requests interleaved, with every kind of
@@ -72,7 +72,7 @@ private slots:
                                    u"validation_failed"_s, u"ok"_s,  u"ok"_s,
                                    u"ok"_s,          u"pong"_s};
 
-        FrameRecorder recorder(annConnection.get());
+        FrameLog recorder(annConnection.get());
         for (qsizetype i = 0; i < requests.size(); ++i) {
             QJsonObject frame = requests.at(i);
             frame.insert(u"id"_s, ids.at(i));
@@ -153,13 +153,13 @@ private slots:
     void requestsPipelinedBehindAuthentication_data() { TestDatabase::backends(); }
     void requestsPipelinedBehindAuthentication()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
         {
-            SB_CONNECT(bobConnection, server, bob);
-            SB_OK(waiting, bobConnection->sendTextTo(ann.id, u"for ann"_s));
+            IT_CONNECT(bobConnection, server, bob);
+            IT_OK(waiting, bobConnection->sendTextTo(ann.id, u"for ann"_s));
         }
         const QList<QJsonObject> behind{
             {{u"type"_s, u"conversations"_s}, {u"id"_s, u"c"_s}},
@@ -175,7 +175,7 @@ private slots:
         };
         for (const bool good : {true, false}) {
             ClientConnection connection;
-            FrameRecorder frames(&connection);
+            FrameLog frames(&connection);
             QSignalSpy connected(&connection, &ClientConnection::connected);
             connection.open(server.wsUrl());
             QVERIFY(connected.wait(kWaitMs));
@@ -232,11 +232,11 @@ private slots:
     void framesWithoutUsableTypeAreBadRequest_data() { TestDatabase::backends(); }
     void framesWithoutUsableTypeAreBadRequest()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
-        SB_CONNECT(connection, server, ann);
-        FrameRecorder recorder(connection.get());
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
+        IT_CONNECT(connection, server, ann);
+        FrameLog recorder(connection.get());
 
         // type missing or not a string, with an id: bad_request, type "error", id echoed.
         const QList<QPair<QString, QJsonValue>> cases{
@@ -265,16 +265,16 @@ private slots:
         QCOMPARE(errorCodeOf(unknown), u"unknown_type"_s);
         QCOMPARE(unknown.value(u"error"_s).toObject().value(u"message"_s).toString(),
                  u"Unknown message type"_s);
-        SB_OK(pong, connection->ping());
+        IT_OK(pong, connection->ping());
         QVERIFY(server.isRunning());
     }
 
     void onlyAuthReconnectPingBeforeAuthentication_data() { TestDatabase::backends(); }
     void onlyAuthReconnectPingBeforeAuthentication()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
         ClientConnection connection;
         QSignalSpy connected(&connection, &ClientConnection::connected);
         connection.open(server.wsUrl());
@@ -300,12 +300,12 @@ private slots:
             QCOMPARE(r->reply().value(u"id"_s).toInteger(), r->id());
             SB_COMPARE_CODE(r->error().code, ErrorCode::NotAuthenticated);
         }
-        SB_OK(pong, connection.ping());
+        IT_OK(pong, connection.ping());
         QCOMPARE(pong->data().value(u"type"_s).toString(), u"pong"_s);
         QCOMPARE(connection.state(), ClientConnection::State::Connected);
 
         const qint64 before = QDateTime::currentMSecsSinceEpoch();
-        SB_OK(auth, connection.authenticate(ann.token));
+        IT_OK(auth, connection.authenticate(ann.token));
         const qint64 after = QDateTime::currentMSecsSinceEpoch();
         const QJsonObject data = auth->data();
         QCOMPARE(intOf(data.value(u"user"_s).toObject(), u"id"_s), ann.id);
@@ -317,23 +317,23 @@ private slots:
                  qPrintable(QString::number(serverTime)));
 
         // Now the same unknown type is unknown_type, and a second auth is bad_request.
-        SB_FAILS(connection.request(u"frobnicate"_s), UnknownType);
-        SB_FAILS(connection.authenticate(ann.token), BadRequest);
-        SB_FAILS(connection.request(u"reconnect"_s, {{u"token"_s, u"whatever"_s}}), BadRequest);
-        SB_OK(list, connection.conversations());
+        IT_FAILS(connection.request(u"frobnicate"_s), UnknownType);
+        IT_FAILS(connection.authenticate(ann.token), BadRequest);
+        IT_FAILS(connection.request(u"reconnect"_s, {{u"token"_s, u"whatever"_s}}), BadRequest);
+        IT_OK(list, connection.conversations());
     }
 
     void fieldTypesAreCheckedBeforeLookups_data() { TestDatabase::backends(); }
     void fieldTypesAreCheckedBeforeLookups()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits()); // many sends: keep the token bucket away
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(eve, server, "Eve");
-        SB_CONNECT(annConnection, server, ann);
-        SB_CONNECT(eveConnection, server, eve);
-        SB_OK(first, annConnection->sendTextTo(bob.id, u"hi"_s));
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, noRateLimit()); // many sends: keep the token bucket away
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(eve, server, "Eve");
+        IT_CONNECT(annConnection, server, ann);
+        IT_CONNECT(eveConnection, server, eve);
+        IT_OK(first, annConnection->sendTextTo(bob.id, u"hi"_s));
         const double cid = first->data().value(u"conversation_id"_s).toDouble();
         const double missing = 987654321.0;
 
@@ -368,72 +368,72 @@ private slots:
             SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
         }
         // Wrong type beats not_found and forbidden.
-        SB_FAILS(eveConnection->request(u"message"_s,
+        IT_FAILS(eveConnection->request(u"message"_s,
                                         {{u"conversation_id"_s, missing}, {u"content"_s, 5}}),
                  BadRequest);
-        SB_FAILS(eveConnection->request(u"message"_s,
+        IT_FAILS(eveConnection->request(u"message"_s,
                                         {{u"conversation_id"_s, cid}, {u"content"_s, true}}),
                  BadRequest);
-        SB_FAILS(eveConnection->request(u"message"_s, {{u"conversation_id"_s, cid},
+        IT_FAILS(eveConnection->request(u"message"_s, {{u"conversation_id"_s, cid},
                                                        {u"content"_s, u"x"_s},
                                                        {u"client_msg_id"_s, 17}}),
                  BadRequest);
-        SB_FAILS(eveConnection->request(u"history"_s,
+        IT_FAILS(eveConnection->request(u"history"_s,
                                         {{u"conversation_id"_s, cid}, {u"limit"_s, u"10"_s}}),
                  BadRequest);
-        SB_FAILS(eveConnection->request(u"history"_s,
+        IT_FAILS(eveConnection->request(u"history"_s,
                                         {{u"conversation_id"_s, missing}, {u"before_seq"_s, u"3"_s}}),
                  BadRequest);
-        SB_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}, {u"seq"_s, u"1"_s}}),
+        IT_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}, {u"seq"_s, u"1"_s}}),
                  BadRequest);
-        SB_FAILS(eveConnection->request(u"received"_s,
+        IT_FAILS(eveConnection->request(u"received"_s,
                                         {{u"conversation_id"_s, missing}, {u"seq"_s, -1}}),
                  BadRequest);
         // Missing required fields.
-        SB_FAILS(eveConnection->request(u"history"_s), BadRequest);
-        SB_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}}), BadRequest);
-        SB_FAILS(eveConnection->request(u"message"_s, {{u"content"_s, u"x"_s}}), BadRequest);
-        SB_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)}}), BadRequest);
-        SB_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)},
+        IT_FAILS(eveConnection->request(u"history"_s), BadRequest);
+        IT_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}}), BadRequest);
+        IT_FAILS(eveConnection->request(u"message"_s, {{u"content"_s, u"x"_s}}), BadRequest);
+        IT_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)}}), BadRequest);
+        IT_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)},
                                                        {u"conversation_id"_s, cid},
                                                        {u"content"_s, u"x"_s}}),
                  BadRequest);
-        SB_FAILS(eveConnection->request(u"auth"_s), BadRequest);
+        IT_FAILS(eveConnection->request(u"auth"_s), BadRequest);
 
         // Well-typed: now the lookups decide.
-        SB_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, missing}}), NotFound);
-        SB_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, cid}}), Forbidden);
-        SB_FAILS(eveConnection->sendText(qint64(cid), u"intrusion"_s), Forbidden);
-        SB_FAILS(eveConnection->sendText(qint64(missing), u"void"_s), NotFound);
-        SB_FAILS(eveConnection->sendTextTo(qint64(missing), u"nobody"_s), NotFound);
-        SB_FAILS(eveConnection->markRead(qint64(cid), 1), Forbidden);
-        SB_FAILS(eveConnection->markReceived(qint64(missing), 1), NotFound);
-        SB_FAILS(eveConnection->sendTyping(qint64(cid)), Forbidden);
-        SB_FAILS(eveConnection->sendTyping(qint64(missing)), NotFound);
+        IT_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, missing}}), NotFound);
+        IT_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, cid}}), Forbidden);
+        IT_FAILS(eveConnection->sendText(qint64(cid), u"intrusion"_s), Forbidden);
+        IT_FAILS(eveConnection->sendText(qint64(missing), u"void"_s), NotFound);
+        IT_FAILS(eveConnection->sendTextTo(qint64(missing), u"nobody"_s), NotFound);
+        IT_FAILS(eveConnection->markRead(qint64(cid), 1), Forbidden);
+        IT_FAILS(eveConnection->markReceived(qint64(missing), 1), NotFound);
+        IT_FAILS(eveConnection->sendTyping(qint64(cid)), Forbidden);
+        IT_FAILS(eveConnection->sendTyping(qint64(missing)), NotFound);
 
         // Nothing of that reached the conversation.
-        SB_OK(history, annConnection->history(qint64(cid)));
+        IT_OK(history, annConnection->history(qint64(cid)));
         QCOMPARE(history->data().value(u"messages"_s).toArray().size(), 1);
-        SB_OK(pong, eveConnection->ping());
+        IT_OK(pong, eveConnection->ping());
     }
 
     void successRepliesAndEventsHaveTheirShape_data() { TestDatabase::backends(); }
     void successRepliesAndEventsHaveTheirShape()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(annConnection, server, ann);
-        SB_CONNECT(bobConnection, server, bob);
-        FrameRecorder bobFrames(bobConnection.get());
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(annConnection, server, ann);
+        IT_CONNECT(bobConnection, server, bob);
+        FrameLog bobFrames(bobConnection.get());
         // Section 1: every frame from the server is a JSON object in a text frame (the client
         // reports anything else through errorOccurred).
         QSignalSpy annOddFrames(annConnection.get(), &ClientConnection::errorOccurred);
         QSignalSpy bobOddFrames(bobConnection.get(), &ClientConnection::errorOccurred);
 
         const qint64 before = QDateTime::currentMSecsSinceEpoch();
-        SB_OK(sent, annConnection->sendTextTo(bob.id, u"shape"_s));
+        IT_OK(sent, annConnection->sendTextTo(bob.id, u"shape"_s));
         const qint64 after = QDateTime::currentMSecsSinceEpoch();
         const QJsonObject data = sent->data();
         for (const char *key : {"message_id", "conversation_id", "seq", "timestamp", "duplicate"})
@@ -469,13 +469,13 @@ private slots:
         QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
             return f.value(u"type"_s) == QJsonValue(u"new_message"_s);
         }) >= 0);
-        SB_OK(typing, annConnection->sendTyping(cid));
+        IT_OK(typing, annConnection->sendTyping(cid));
         QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
             return f.value(u"type"_s) == QJsonValue(u"typing"_s);
         }) >= 0);
-        SB_OK(read, bobConnection->markRead(cid, 1));
-        FrameRecorder annFrames(annConnection.get());
-        SB_OK(annRead, annConnection->markRead(cid, 1)); // her own message: read_seq still moves
+        IT_OK(read, bobConnection->markRead(cid, 1));
+        FrameLog annFrames(annConnection.get());
+        IT_OK(annRead, annConnection->markRead(cid, 1)); // her own message: read_seq still moves
         QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
             return f.value(u"type"_s) == QJsonValue(u"receipt"_s);
         }) >= 0);
@@ -508,12 +508,12 @@ private slots:
     void heartbeatTimeoutCloses4008_data() { TestDatabase::backends(); }
     void heartbeatTimeoutCloses4008()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, (QMap<QString, QString>{{u"heartbeat_timeout"_s, u"2"_s}}));
-        SB_GUEST(ann, server, "Ann");
-        SB_CONNECT(silent, server, ann);
-        SB_CONNECT(pinging, server, ann);
-        SB_CONNECT(talking, server, ann);
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, (QMap<QString, QString>{{u"heartbeat_timeout"_s, u"2"_s}}));
+        IT_GUEST(ann, server, "Ann");
+        IT_CONNECT(silent, server, ann);
+        IT_CONNECT(pinging, server, ann);
+        IT_CONNECT(talking, server, ann);
         QSignalSpy silentClosed(silent.get(), &ClientConnection::disconnected);
         QSignalSpy pingingClosed(pinging.get(), &ClientConnection::disconnected);
         QSignalSpy talkingClosed(talking.get(), &ClientConnection::disconnected);

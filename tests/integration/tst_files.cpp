@@ -9,7 +9,7 @@
 #include <QTest>
 #include <QUrlQuery>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -90,7 +90,9 @@ private:
     }
 
 private slots:
-    void uploadAndDownload_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void uploadAndDownload()
     {
         SB_TEST_DATABASE(db);
@@ -152,7 +154,6 @@ private slots:
             QVERIFY2(QRegularExpression(u"^[0-9a-f]{32}$"_s).match(name).hasMatch(), qPrintable(name));
     }
 
-    void maxUploadBytes_data() { TestDatabase::backends(); }
     void maxUploadBytes()
     {
         SB_TEST_DATABASE(db);
@@ -183,7 +184,6 @@ private slots:
         IT_HTTP_STATUS(health, rest->get(u"/healthz"_s), 200);
     }
 
-    void imageMessagesNeedRealImages_data() { TestDatabase::backends(); }
     void imageMessagesNeedRealImages()
     {
         SB_TEST_DATABASE(db);
@@ -259,7 +259,6 @@ private slots:
         QCOMPARE(catList->data().value(u"conversations"_s).toArray().size(), 0);
     }
 
-    void namesCannotEscapeTheStore_data() { TestDatabase::backends(); }
     void namesCannotEscapeTheStore()
     {
         SB_TEST_DATABASE(db);
@@ -332,7 +331,6 @@ private slots:
             QVERIFY2(QRegularExpression(u"^[0-9a-f]{32}$"_s).match(name).hasMatch(), qPrintable(name));
     }
 
-    void signedUrls_data() { TestDatabase::backends(); }
     void signedUrls()
     {
         SB_TEST_DATABASE(db);
@@ -373,7 +371,6 @@ private slots:
         QCOMPARE(fetch(server, urlB).status, 200);
     }
 
-    void expiredUrlsAreRefused_data() { TestDatabase::backends(); }
     void expiredUrlsAreRefused()
     {
         SB_TEST_DATABASE(db);
@@ -397,7 +394,6 @@ private slots:
         IT_HTTP_STATUS(bearer, rest->get(u"/api/v1/files/%1"_s.arg(intOf(up->json(), u"file_id"_s))), 200);
     }
 
-    void accessForParticipantsOnly_data() { TestDatabase::backends(); }
     void accessForParticipantsOnly()
     {
         SB_TEST_DATABASE(db);

@@ -1,7 +1,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -50,7 +50,9 @@ private:
     }
 
 private slots:
-    void createAddRemoveLeave_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void createAddRemoveLeave()
     {
         SB_TEST_DATABASE(db);
@@ -184,7 +186,6 @@ private slots:
         QVERIFY2(!addToPrivate->isSuccess(), "a third member was added to a private conversation");
     }
 
-    void adminsMayChangeMembers_data() { TestDatabase::backends(); }
     void adminsMayChangeMembers()
     {
         SB_TEST_DATABASE(db);
@@ -210,7 +211,6 @@ private slots:
         QCOMPARE(intOf(removed->data().value(u"message"_s).toObject(), u"seq"_s), 2);
     }
 
-    void maxGroupMembers_data() { TestDatabase::backends(); }
     void maxGroupMembers()
     {
         SB_TEST_DATABASE(db);
@@ -256,7 +256,6 @@ private slots:
         QCOMPARE(intOf(fourth->data().value(u"message"_s).toObject(), u"seq"_s), 3);
     }
 
-    void nonParticipantsAreForbidden_data() { TestDatabase::backends(); }
     void nonParticipantsAreForbidden()
     {
         SB_TEST_DATABASE(db);

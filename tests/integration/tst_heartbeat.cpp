@@ -3,7 +3,7 @@
 #include <QTest>
 #include <QTimer>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -19,7 +19,9 @@ class TestHeartbeat : public QObject
     Q_OBJECT
 
 private slots:
-    void silentConnectionClosedWith4008_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void silentConnectionClosedWith4008()
     {
         SB_TEST_DATABASE(db);
@@ -36,7 +38,6 @@ private slots:
         QVERIFY2(silence.elapsed() <= 8000, qPrintable(QString::number(silence.elapsed())));
     }
 
-    void pingFramesAndRequestsKeepAlive_data() { TestDatabase::backends(); }
     void pingFramesAndRequestsKeepAlive()
     {
         SB_TEST_DATABASE(db);
@@ -77,7 +78,6 @@ private slots:
         QCOMPARE(waitClosed(requester.get(), 10000), 4008);
     }
 
-    void authTimeout_data() { TestDatabase::backends(); }
     void authTimeout()
     {
         SB_TEST_DATABASE(db);

@@ -1,12 +1,12 @@
 #include <QJsonArray>
 #include <QTest>
 
-#include "tests/integration/coretest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 struct PageCase
@@ -30,20 +30,22 @@ class TestHistory : public QObject
     Q_OBJECT
 
 private slots:
-    void paging_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void paging()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(eve, server, "Eve");
-        SB_CONNECT(annConnection, server, ann);
-        SB_CONNECT(bobConnection, server, bob);
-        SB_CONNECT(eveConnection, server, eve);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(eve, server, "Eve");
+        IT_CONNECT(annConnection, server, ann);
+        IT_CONNECT(bobConnection, server, bob);
+        IT_CONNECT(eveConnection, server, eve);
 
         constexpr int kCount = 120;
-        SB_OK(first, annConnection->sendTextTo(bob.id, u"msg 0"_s, u"cm-0"_s));
+        IT_OK(first, annConnection->sendTextTo(bob.id, u"msg 0"_s, u"cm-0"_s));
         const qint64 cid = intOf(first->data(), u"conversation_id"_s);
         QList<PendingRequest *> sends{first};
         for (int i = 1; i < kCount; ++i) {
@@ -128,18 +130,18 @@ private slots:
                 fields.insert(it.key(), it.value());
             return annConnection->request(u"history"_s, fields);
         };
-        SB_FAILS(history({{u"limit"_s, 0}}), ValidationFailed);
-        SB_FAILS(history({{u"limit"_s, -1}}), BadRequest);
-        SB_FAILS(history({{u"limit"_s, 1.5}}), BadRequest);
-        SB_FAILS(history({{u"limit"_s, u"10"_s}}), BadRequest);
-        SB_FAILS(history({{u"before_seq"_s, -1}}), BadRequest);
-        SB_FAILS(history({{u"after_seq"_s, u"5"_s}}), BadRequest);
-        SB_FAILS(history({{u"after_seq"_s, true}}), BadRequest);
+        IT_FAILS(history({{u"limit"_s, 0}}), ValidationFailed);
+        IT_FAILS(history({{u"limit"_s, -1}}), BadRequest);
+        IT_FAILS(history({{u"limit"_s, 1.5}}), BadRequest);
+        IT_FAILS(history({{u"limit"_s, u"10"_s}}), BadRequest);
+        IT_FAILS(history({{u"before_seq"_s, -1}}), BadRequest);
+        IT_FAILS(history({{u"after_seq"_s, u"5"_s}}), BadRequest);
+        IT_FAILS(history({{u"after_seq"_s, true}}), BadRequest);
         // Only participants read.
-        SB_FAILS(eveConnection->history(cid), Forbidden);
-        SB_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, double(cid)}, {u"limit"_s, u"1"_s}}),
+        IT_FAILS(eveConnection->history(cid), Forbidden);
+        IT_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, double(cid)}, {u"limit"_s, u"1"_s}}),
                  BadRequest); // types before the lookup
-        SB_FAILS(eveConnection->history(cid + 1000), NotFound);
+        IT_FAILS(eveConnection->history(cid + 1000), NotFound);
 
         // Paging backwards from the newest with before_seq walks the whole conversation.
         QList<qint64> seqs;
@@ -148,7 +150,7 @@ private slots:
             QJsonObject fields{{u"conversation_id"_s, double(cid)}, {u"limit"_s, 35}};
             if (before > 0)
                 fields.insert(u"before_seq"_s, double(before));
-            SB_OK(r, bobConnection->request(u"history"_s, fields));
+            IT_OK(r, bobConnection->request(u"history"_s, fields));
             const QJsonArray messages = r->data().value(u"messages"_s).toArray();
             QList<qint64> pageSeqs;
             for (const QJsonValue &m : messages)

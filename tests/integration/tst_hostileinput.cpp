@@ -4,12 +4,12 @@
 #include <QUrlQuery>
 #include <QWebSocket>
 
-#include "tests/integration/coretest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 // Hostile but legal text: it must come back byte for byte.
@@ -44,14 +44,16 @@ class TestHostileInput : public QObject
     Q_OBJECT
 
 private slots:
-    void framesThatAreNotRequests_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void framesThatAreNotRequests()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
-        SB_CONNECT(connection, server, ann);
-        FrameRecorder frames(connection.get());
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
+        IT_CONNECT(connection, server, ann);
+        FrameLog frames(connection.get());
 
         const QString deepArray = u"["_s.repeated(10000);
         const QString deepObject = u"{\"a\":"_s.repeated(10000);
@@ -71,7 +73,7 @@ private slots:
             const QString shown = text.left(40);
             const qsizetype before = frames.size();
             connection->sendRawText(text);
-            SB_OK(pong, connection->ping());
+            IT_OK(pong, connection->ping());
             // Exactly one answer to the junk, before the pong (replies keep request order).
             QList<QJsonObject> answers;
             for (qsizetype i = before; i < frames.size(); ++i) {
@@ -98,25 +100,24 @@ private slots:
             QVERIFY(i >= 0);
             QCOMPARE(errorCodeOf(frames.frames().at(i)), u"bad_request"_s);
             QVERIFY(!frames.frames().at(i).contains(u"id"_s));
-            SB_OK(pong, connection->ping());
+            IT_OK(pong, connection->ping());
         }
         // WebSocket-level pings are fine too.
         connection->sendWebSocketPing("hello");
-        SB_OK(pong, connection->ping());
+        IT_OK(pong, connection->ping());
         QVERIFY(server.isRunning());
         QCOMPARE(connection->state(), ClientConnection::State::Authenticated);
     }
 
-    void frameSizeLimit_data() { TestDatabase::backends(); }
     void frameSizeLimit()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {}); // default max_frame_bytes 65536
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(connection, server, ann);
-        SB_CONNECT(other, server, bob);
-        FrameRecorder frames(connection.get());
+        IT_START_SERVER(server, db, {}); // default max_frame_bytes 65536
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(connection, server, ann);
+        IT_CONNECT(other, server, bob);
+        FrameLog frames(connection.get());
 
         // A ping padded to exactly 65536 bytes of UTF-8 (multi-byte characters included).
         auto padded = [](qsizetype bytes, const QString &id) {
@@ -131,7 +132,7 @@ private slots:
         QVERIFY2(frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"at-limit"_s); }) >= 0,
                  qPrintable(u"a frame of exactly max_frame_bytes was not answered; close %1"_s.arg(connection->closeCode())));
         // The connection goes on as usual.
-        SB_OK(big, connection->sendTextTo(bob.id, QString(4900, u'z')));
+        IT_OK(big, connection->sendTextTo(bob.id, QString(4900, u'z')));
 
         // One byte more: closed with 1009.
         QSignalSpy closed(connection.get(), &ClientConnection::disconnected);
@@ -161,7 +162,7 @@ private slots:
         }
 
         // A huge message send (well over the limit) closes as well; the server lives on.
-        SB_CONNECT(second, server, ann);
+        IT_CONNECT(second, server, ann);
         QSignalSpy secondClosed(second.get(), &ClientConnection::disconnected);
         PendingRequest *huge = second->sendTextTo(bob.id, QString(200000, u'h'));
         QVERIFY(waitForFinished(huge));
@@ -169,20 +170,19 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(secondClosed.size(), 1, kWaitMs);
         QCOMPARE(second->closeCode(), 1009);
         QVERIFY(server.isRunning());
-        SB_OK(pong, other->ping());
-        SB_OK(history, other->history(intOf(big->data(), u"conversation_id"_s)));
+        IT_OK(pong, other->ping());
+        IT_OK(history, other->history(intOf(big->data(), u"conversation_id"_s)));
         QCOMPARE(history->data().value(u"messages"_s).toArray().size(), 1);
     }
 
-    void hostileTextRoundTrips_data() { TestDatabase::backends(); }
     void hostileTextRoundTrips()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(b, server, bob);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(b, server, bob);
         QSignalSpy live(b.get(), &ClientConnection::messageReceived);
 
         const QStringList texts = hostileTexts();
@@ -197,16 +197,16 @@ private slots:
                     cmid.append(ch);
             }
             cmid = u"%1:"_s.arg(i) + cmid.left(100);
-            SB_OK(sent, a->sendTextTo(bob.id, text, cmid));
+            IT_OK(sent, a->sendTextTo(bob.id, text, cmid));
             QVERIFY2(sent->data().value(u"duplicate"_s) == QJsonValue(false), qPrintable(cmid));
             cid = intOf(sent->data(), u"conversation_id"_s);
             QTRY_COMPARE_WITH_TIMEOUT(live.size(), i + 1, kWaitMs);
             const auto m = live.at(i).at(0).value<ChatMessage>();
             QVERIFY2(m.content == text, qPrintable(u"live content %1 differs: %2"_s.arg(i).arg(QString::fromLatin1(m.content.toUtf8().toHex()))));
             QCOMPARE(m.clientMsgId, cmid);
-            SB_OK(pong, a->ping());
+            IT_OK(pong, a->ping());
         }
-        SB_OK(history, b->history(cid, 0, 0, 100));
+        IT_OK(history, b->history(cid, 0, 0, 100));
         const QJsonArray stored = history->data().value(u"messages"_s).toArray();
         QCOMPARE(stored.size(), texts.size());
         for (int i = 0; i < texts.size(); ++i) {
@@ -217,7 +217,7 @@ private slots:
         }
         // The same client_msg_ids again are duplicates (the stored key matches byte for byte).
         for (int i = 0; i < texts.size(); ++i) {
-            SB_OK(again, a->sendText(cid, u"again"_s, stored.at(i).toObject().value(u"client_msg_id"_s).toString()));
+            IT_OK(again, a->sendText(cid, u"again"_s, stored.at(i).toObject().value(u"client_msg_id"_s).toString()));
             const QString cmid = stored.at(i).toObject().value(u"client_msg_id"_s).toString();
             QVERIFY2(again->data().value(u"duplicate"_s) == QJsonValue(true),
                      qPrintable(u"client_msg_id %1 (%2) not recognised: %3"_s.arg(i).arg(QString::fromLatin1(cmid.toUtf8().toHex()), compact(again->data()))));
@@ -230,64 +230,62 @@ private slots:
             QVERIFY(waitForFinished(r));
             QVERIFY2(!r->isSuccess(), qPrintable(QString::fromLatin1(bad.toUtf8().toHex())));
             SB_COMPARE_CODE(r->error().code, ErrorCode::ValidationFailed);
-            SB_OK(pong, a->ping());
+            IT_OK(pong, a->ping());
         }
-        SB_OK(after, b->history(cid, 0, 0, 100));
+        IT_OK(after, b->history(cid, 0, 0, 100));
         QCOMPARE(after->data().value(u"messages"_s).toArray().size(), texts.size());
 
         // The users table survived the SQL in the texts: logins and registrations still work.
-        SB_USER(carol, server, "carol");
-        SB_CONNECT(c, server, carol);
+        IT_USER(carol, server, "carol");
+        IT_CONNECT(c, server, carol);
         QVERIFY(server.isRunning());
     }
 
     // U+FFFE and U+FFFF are Unicode noncharacters but legal in JSON strings and in UTF-8; the
     // contract stores and returns what the client sent. (SQLite maps them to U+FFFD when it
     // reads UTF-8 text as UTF-16; fixed in 10dee52 with a UTF-16 database encoding.)
-    void noncharactersRoundTrip_data() { TestDatabase::backends(); }
     void noncharactersRoundTrip()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
+        IT_START_SERVER(server, db, noRateLimit());
         const QString odd = u"nc \uFFFE\uFFFF \U0010FFFF end"_s;
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(b, server, bob);
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(b, server, bob);
         QSignalSpy live(b.get(), &ClientConnection::messageReceived);
-        SB_OK(sent, a->sendTextTo(bob.id, odd, odd));
+        IT_OK(sent, a->sendTextTo(bob.id, odd, odd));
         QTRY_COMPARE_WITH_TIMEOUT(live.size(), 1, kWaitMs);
         QCOMPARE(live.first().at(0).value<ChatMessage>().content, odd);
         QCOMPARE(live.first().at(0).value<ChatMessage>().clientMsgId, odd);
-        SB_OK(history, b->history(intOf(sent->data(), u"conversation_id"_s)));
+        IT_OK(history, b->history(intOf(sent->data(), u"conversation_id"_s)));
         const QJsonObject stored = history->data().value(u"messages"_s).toArray().first().toObject();
         QCOMPARE(stored.value(u"content"_s).toString(), odd);
         auto hex = [](const QString &text) { return QString::fromLatin1(text.toUtf8().toHex(' ')); };
         QStringList problems;
         if (stored.value(u"client_msg_id"_s).toString() != odd)
             problems.append(u"history client_msg_id %1"_s.arg(hex(stored.value(u"client_msg_id"_s).toString())));
-        SB_OK(again, a->sendTextTo(bob.id, odd, odd));
+        IT_OK(again, a->sendTextTo(bob.id, odd, odd));
         if (again->data().value(u"duplicate"_s) != QJsonValue(true))
             problems.append(u"resending the client_msg_id is not a duplicate"_s);
 
         RestClient rest(server.httpUrl());
-        SB_HTTP(guest, rest.guest(odd));
+        IT_HTTP(guest, rest.guest(odd));
         QCOMPARE(guest->status(), 200);
         if (guest->json().value(u"user"_s).toObject().value(u"display_name"_s).toString() != odd)
             problems.append(u"guest reply display_name differs"_s);
         rest.setToken(guest->json().value(u"token"_s).toString());
-        SB_HTTP(me, rest.me());
+        IT_HTTP(me, rest.me());
         const QString name = me->json().value(u"user"_s).toObject().value(u"display_name"_s).toString();
         if (name != odd)
             problems.append(u"/me display_name %1"_s.arg(hex(name)));
         QVERIFY2(problems.isEmpty(), qPrintable(u"sent %1; "_s.arg(hex(odd)) + problems.join(u"; "_s)));
     }
 
-    void hostileDisplayNames_data() { TestDatabase::backends(); }
     void hostileDisplayNames()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
+        IT_START_SERVER(server, db, {});
         RestClient rest(server.httpUrl());
         rest.setTimeout(30000);
         const QStringList names{
@@ -300,7 +298,7 @@ private slots:
         };
         for (const QString &name : names) {
             // As a guest (WebSocket auth reply) ...
-            SB_HTTP(guest, rest.guest(name));
+            IT_HTTP(guest, rest.guest(name));
             QVERIFY2(guest->status() == 200, qPrintable(describeReply(guest)));
             const QJsonObject user = guest->json().value(u"user"_s).toObject();
             QCOMPARE(user.value(u"display_name"_s).toString(), name);
@@ -308,22 +306,22 @@ private slots:
             g.id = intOf(user, u"id"_s);
             g.username = user.value(u"username"_s).toString();
             g.token = guest->json().value(u"token"_s).toString();
-            SB_CONNECT(connection, server, g);
+            IT_CONNECT(connection, server, g);
             QCOMPARE(connection->sessionData().value(u"user"_s).toObject().value(u"display_name"_s).toString(), name);
             QCOMPARE(connection->user().displayName, name);
         }
         // ... and registered: register reply, /me, user search.
         const QString name = names.first();
         const QString username = uniqueUsername(u"sql"_s);
-        SB_HTTP(registered, rest.registerUser(username, u"long enough"_s, name));
+        IT_HTTP(registered, rest.registerUser(username, u"long enough"_s, name));
         QCOMPARE(registered->status(), 201);
         QCOMPARE(registered->json().value(u"user"_s).toObject().value(u"display_name"_s).toString(), name);
-        SB_HTTP(login, rest.login(username, u"long enough"_s));
+        IT_HTTP(login, rest.login(username, u"long enough"_s));
         QCOMPARE(login->status(), 200);
         rest.setToken(login->json().value(u"token"_s).toString());
-        SB_HTTP(me, rest.me());
+        IT_HTTP(me, rest.me());
         QCOMPARE(me->json().value(u"user"_s).toObject().value(u"display_name"_s).toString(), name);
-        SB_HTTP(search, rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, u"DROP TABLE"_s}}));
+        IT_HTTP(search, rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, u"DROP TABLE"_s}}));
         QCOMPARE(search->status(), 200);
         const QJsonArray found = search->json().value(u"users"_s).toArray();
         QCOMPARE(found.size(), 1);
@@ -331,18 +329,18 @@ private slots:
 
         // Control characters are refused, on both doors.
         for (const QString &bad : {u"nul\u0000"_s, u"new\nline"_s, u"tab\there"_s, u"\u001b[2J"_s, u"del\u007f"_s}) {
-            SB_HTTP(g, rest.guest(bad));
+            IT_HTTP(g, rest.guest(bad));
             QVERIFY2(g->status() == 400, qPrintable(describeReply(g)));
             SB_COMPARE_CODE(g->error().code, ErrorCode::ValidationFailed);
-            SB_HTTP(r, rest.registerUser(uniqueUsername(u"ctl"_s), u"long enough"_s, bad));
+            IT_HTTP(r, rest.registerUser(uniqueUsername(u"ctl"_s), u"long enough"_s, bad));
             QVERIFY2(r->status() == 400, qPrintable(describeReply(r)));
             SB_COMPARE_CODE(r->error().code, ErrorCode::ValidationFailed);
         }
         // SQL in a username is simply not a valid username.
-        SB_HTTP(sqlName, rest.registerUser(u"a'--"_s, u"long enough"_s, u"x"_s));
+        IT_HTTP(sqlName, rest.registerUser(u"a'--"_s, u"long enough"_s, u"x"_s));
         QCOMPARE(sqlName->status(), 400);
         SB_COMPARE_CODE(sqlName->error().code, ErrorCode::ValidationFailed);
-        SB_HTTP(sqlLogin, rest.login(u"' OR '1'='1"_s, u"' OR '1'='1"_s));
+        IT_HTTP(sqlLogin, rest.login(u"' OR '1'='1"_s, u"' OR '1'='1"_s));
         QCOMPARE(sqlLogin->status(), 401);
         QVERIFY(server.isRunning());
     }

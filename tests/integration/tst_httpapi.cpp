@@ -5,13 +5,13 @@
 #include <QTest>
 #include <QUrlQuery>
 
-#include "tests/integration/coresql.h"
-#include "tests/integration/coretest.h"
+#include "tests/support/sqlprobe.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 // A 4-letter tag that keeps this test's users apart in searches.
@@ -40,16 +40,18 @@ class TestHttpApi : public QObject
     Q_OBJECT
 
 private slots:
-    void meAndAuthorization_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void meAndAuthorization()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_USER(ann, server, "ann");
+        IT_START_SERVER(server, db, {});
+        IT_USER(ann, server, "ann");
         RestClient rest(server.httpUrl());
 
         rest.setToken(ann.token);
-        SB_HTTP(me, rest.me());
+        IT_HTTP(me, rest.me());
         QCOMPARE(me->status(), 200);
         QVERIFY2(me->contentType().startsWith("application/json"), me->contentType().constData());
         const QJsonObject user = me->json().value(u"user"_s).toObject();
@@ -63,19 +65,19 @@ private slots:
         // No Authorization header: 401 not_authenticated.
         rest.setToken(QString());
         for (const QString &path : paths) {
-            SB_HTTP(r, rest.get(path));
+            IT_HTTP(r, rest.get(path));
             QVERIFY2(r->status() == 401, qPrintable(describeReply(r)));
             QVERIFY2(isErrorBody(r, u"not_authenticated"_s), qPrintable(describeReply(r)));
         }
         for (const QString &path : {u"/api/v1/conversations/1/messages"_s, u"/api/v1/conversations/1/read"_s}) {
-            SB_HTTP(r, rest.post(path, {{u"content"_s, u"x"_s}, {u"seq"_s, 1}}));
+            IT_HTTP(r, rest.post(path, {{u"content"_s, u"x"_s}, {u"seq"_s, 1}}));
             QVERIFY2(r->status() == 401, qPrintable(describeReply(r)));
         }
         // A bad token, or not a Bearer one: 401 auth_failed.
         for (const QString &token : {u"garbage"_s, ann.token + u"x"_s, ann.token.left(ann.token.size() - 3)}) {
             rest.setToken(token);
             for (const QString &path : paths) {
-                SB_HTTP(r, rest.get(path));
+                IT_HTTP(r, rest.get(path));
                 QVERIFY2(r->status() == 401, qPrintable(describeReply(r)));
                 QVERIFY2(isErrorBody(r, u"auth_failed"_s), qPrintable(describeReply(r)));
             }
@@ -90,19 +92,18 @@ private slots:
         raw->deleteLater();
 
         // /healthz needs no token.
-        SB_HTTP(health, rest.get(u"/healthz"_s));
+        IT_HTTP(health, rest.get(u"/healthz"_s));
         QCOMPARE(health->status(), 200);
         // Unknown paths: 404 with an error body.
-        SB_HTTP(unknown, rest.get(u"/api/v1/nothing-here"_s));
+        IT_HTTP(unknown, rest.get(u"/api/v1/nothing-here"_s));
         QCOMPARE(unknown->status(), 404);
         QVERIFY(isErrorBody(unknown, u"not_found"_s));
     }
 
-    void userSearchIsLiteral_data() { TestDatabase::backends(); }
     void userSearchIsLiteral()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
+        IT_START_SERVER(server, db, {});
         RestClient rest(server.httpUrl());
         rest.setTimeout(60000);
         const QString tag = randomTag();
@@ -130,7 +131,7 @@ private slots:
             QVERIFY2(error.isEmpty(), qPrintable(error));
         }
         // Guests may search (and are not found themselves).
-        SB_GUEST(searcher, server, "Searcher");
+        IT_GUEST(searcher, server, "Searcher");
         rest.setToken(searcher.token);
 
         auto search = [&](const QString &query, QStringList *usernames) {
@@ -182,21 +183,20 @@ private slots:
 
     // "Case-insensitive" and "literal" hold for all of Unicode, not just ASCII: a display name
     // with a non-ASCII capital must be found by its own spelling and by either case.
-    void userSearchIsCaseInsensitiveBeyondAscii_data() { TestDatabase::backends(); }
     void userSearchIsCaseInsensitiveBeyondAscii()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
+        IT_START_SERVER(server, db, {});
         RestClient rest(server.httpUrl());
         rest.setTimeout(30000);
         const QString username = uniqueUsername(u"emile"_s);
-        SB_HTTP(registered, rest.registerUser(username, u"long enough"_s, u"Émile Zoë"_s));
+        IT_HTTP(registered, rest.registerUser(username, u"long enough"_s, u"Émile Zoë"_s));
         QCOMPARE(registered->status(), 201);
-        SB_GUEST(searcher, server, "Searcher");
+        IT_GUEST(searcher, server, "Searcher");
         rest.setToken(searcher.token);
         QStringList notFound;
         for (const QString &query : {u"Émile Zoë"_s, u"Émile"_s, u"émile"_s, u"ÉMILE"_s, u"zoë"_s, u"ZOË"_s, u"mile"_s}) {
-            SB_HTTP(r, rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, QString::fromLatin1(QUrl::toPercentEncoding(query))}}));
+            IT_HTTP(r, rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, QString::fromLatin1(QUrl::toPercentEncoding(query))}}));
             QCOMPARE(r->status(), 200);
             QStringList usernames;
             for (const QJsonValue &v : r->json().value(u"users"_s).toArray())
@@ -207,18 +207,17 @@ private slots:
         QVERIFY2(notFound.isEmpty(), qPrintable(u"display name \"Émile Zoë\" not found by: "_s + notFound.join(u", "_s)));
     }
 
-    void conversationsMessagesAndRead_data() { TestDatabase::backends(); }
     void conversationsMessagesAndRead()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(eve, server, "Eve");
-        SB_CONNECT(annWs, server, ann);
-        SB_CONNECT(bobWs, server, bob);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(eve, server, "Eve");
+        IT_CONNECT(annWs, server, ann);
+        IT_CONNECT(bobWs, server, bob);
         QSignalSpy bobLive(bobWs.get(), &ClientConnection::messageReceived);
-        SB_OK(first, annWs->sendTextTo(bob.id, u"over the websocket"_s));
+        IT_OK(first, annWs->sendTextTo(bob.id, u"over the websocket"_s));
         QTRY_COMPARE_WITH_TIMEOUT(bobLive.size(), 1, kWaitMs);
         bobLive.clear();
         const qint64 cid = intOf(first->data(), u"conversation_id"_s);
@@ -230,7 +229,7 @@ private slots:
         QSignalSpy annLive(annWs.get(), &ClientConnection::messageReceived);
 
         // Send over HTTP: the WebSocket reply object, delivered live to both sides' sockets.
-        SB_HTTP(posted, rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
+        IT_HTTP(posted, rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
         QVERIFY2(posted->status() == 200, qPrintable(describeReply(posted)));
         const QJsonObject data = posted->json();
         for (const char *key : {"message_id", "conversation_id", "seq", "timestamp", "duplicate"})
@@ -242,7 +241,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(annLive.size(), 1, kWaitMs);
         QCOMPARE(bobLive.first().at(0).value<ChatMessage>().id, intOf(data, u"message_id"_s));
         QCOMPARE(bobLive.first().at(0).value<ChatMessage>().clientMsgId, u"h-1"_s);
-        SB_HTTP(duplicate, rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
+        IT_HTTP(duplicate, rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
         QCOMPARE(duplicate->status(), 200);
         QCOMPARE(duplicate->json().value(u"duplicate"_s), QJsonValue(true));
         QCOMPARE(duplicate->json().value(u"message_id"_s), data.value(u"message_id"_s));
@@ -269,23 +268,23 @@ private slots:
             {"content=x", 400, "bad_request"},
         };
         for (const Bad &b : bad) {
-            SB_HTTP(r, rest.sendRequest("POST", base + u"/messages"_s, b.body, "application/json"));
+            IT_HTTP(r, rest.sendRequest("POST", base + u"/messages"_s, b.body, "application/json"));
             QVERIFY2(r->status() == b.status && isErrorBody(r, QLatin1StringView(b.code)),
                      qPrintable(QString::fromUtf8(b.body.left(60)) + u" -> "_s + describeReply(r)));
         }
         const QString emoji = u"😀"_s;
-        SB_HTTP(fiveThousand, rest.post(base + u"/messages"_s, {{u"content"_s, emoji.repeated(5000)}}));
+        IT_HTTP(fiveThousand, rest.post(base + u"/messages"_s, {{u"content"_s, emoji.repeated(5000)}}));
         QCOMPARE(fiveThousand->status(), 200);
         QCOMPARE(intOf(fiveThousand->json(), u"seq"_s), 3);
-        SB_HTTP(outsider, eveRest.post(base + u"/messages"_s, {{u"content"_s, u"let me in"_s}}));
+        IT_HTTP(outsider, eveRest.post(base + u"/messages"_s, {{u"content"_s, u"let me in"_s}}));
         QCOMPARE(outsider->status(), 403);
         QVERIFY(isErrorBody(outsider, u"forbidden"_s));
-        SB_HTTP(missing, rest.post(u"/api/v1/conversations/987654321/messages"_s, {{u"content"_s, u"void"_s}}));
+        IT_HTTP(missing, rest.post(u"/api/v1/conversations/987654321/messages"_s, {{u"content"_s, u"void"_s}}));
         QCOMPARE(missing->status(), 404);
         QVERIFY(isErrorBody(missing, u"not_found"_s));
 
         // Lists and single conversations.
-        SB_HTTP(list, rest.get(u"/api/v1/conversations"_s));
+        IT_HTTP(list, rest.get(u"/api/v1/conversations"_s));
         QCOMPARE(list->status(), 200);
         const QJsonArray conversations = list->json().value(u"conversations"_s).toArray();
         QCOMPARE(conversations.size(), 1);
@@ -293,17 +292,17 @@ private slots:
         QCOMPARE(intOf(conversations.first().toObject(), u"last_seq"_s), 3);
         RestClient bobRest(server.httpUrl());
         bobRest.setToken(bob.token);
-        SB_HTTP(single, bobRest.get(base));
+        IT_HTTP(single, bobRest.get(base));
         QCOMPARE(single->status(), 200);
         const QJsonObject conversation = single->json().value(u"conversation"_s).toObject();
         QCOMPARE(conversation.value(u"type"_s).toString(), u"private"_s);
         QCOMPARE(intOf(conversation, u"unread"_s), 3);
         QCOMPARE(intOf(conversation.value(u"last_message"_s).toObject(), u"seq"_s), 3);
-        SB_HTTP(eveSingle, eveRest.get(base));
+        IT_HTTP(eveSingle, eveRest.get(base));
         QCOMPARE(eveSingle->status(), 403);
-        SB_HTTP(noSuch, rest.get(u"/api/v1/conversations/987654321"_s));
+        IT_HTTP(noSuch, rest.get(u"/api/v1/conversations/987654321"_s));
         QCOMPARE(noSuch->status(), 404);
-        SB_HTTP(eveList, eveRest.get(u"/api/v1/conversations"_s));
+        IT_HTTP(eveList, eveRest.get(u"/api/v1/conversations"_s));
         QCOMPARE(eveList->json().value(u"conversations"_s).toArray().size(), 0);
 
         // History over HTTP.
@@ -347,37 +346,36 @@ private slots:
             r = page(QUrlQuery{{key, value}}, &seqs, &hasMore);
             QVERIFY2(r->status() == 400 && isErrorBody(r, code), qPrintable(key + u"="_s + value + u" -> "_s + describeReply(r)));
         }
-        SB_HTTP(eveHistory, eveRest.get(base + u"/messages"_s));
+        IT_HTTP(eveHistory, eveRest.get(base + u"/messages"_s));
         QCOMPARE(eveHistory->status(), 403);
 
         // Read watermark over HTTP.
-        SB_HTTP(read, bobRest.post(base + u"/read"_s, {{u"seq"_s, 2}}));
+        IT_HTTP(read, bobRest.post(base + u"/read"_s, {{u"seq"_s, 2}}));
         QVERIFY2(read->status() == 200, qPrintable(describeReply(read)));
-        SB_HTTP(afterRead, bobRest.get(base));
+        IT_HTTP(afterRead, bobRest.get(base));
         QCOMPARE(intOf(afterRead->json().value(u"conversation"_s).toObject(), u"read_seq"_s), 2);
         QCOMPARE(intOf(afterRead->json().value(u"conversation"_s).toObject(), u"unread"_s), 1);
-        SB_HTTP(backwards, bobRest.post(base + u"/read"_s, {{u"seq"_s, 1}}));
+        IT_HTTP(backwards, bobRest.post(base + u"/read"_s, {{u"seq"_s, 1}}));
         QCOMPARE(backwards->status(), 200);
-        SB_HTTP(beyond, bobRest.post(base + u"/read"_s, {{u"seq"_s, 1000}}));
+        IT_HTTP(beyond, bobRest.post(base + u"/read"_s, {{u"seq"_s, 1000}}));
         QCOMPARE(beyond->status(), 200);
-        SB_HTTP(clamped, bobRest.get(base));
+        IT_HTTP(clamped, bobRest.get(base));
         QCOMPARE(intOf(clamped->json().value(u"conversation"_s).toObject(), u"read_seq"_s), 3);
         QCOMPARE(intOf(clamped->json().value(u"conversation"_s).toObject(), u"unread"_s), 0);
-        SB_HTTP(stringSeq, bobRest.post(base + u"/read"_s, {{u"seq"_s, u"2"_s}}));
+        IT_HTTP(stringSeq, bobRest.post(base + u"/read"_s, {{u"seq"_s, u"2"_s}}));
         QCOMPARE(stringSeq->status(), 400);
         QVERIFY(isErrorBody(stringSeq, u"bad_request"_s));
-        SB_HTTP(noSeq, bobRest.post(base + u"/read"_s, {}));
+        IT_HTTP(noSeq, bobRest.post(base + u"/read"_s, {}));
         QCOMPARE(noSeq->status(), 400);
-        SB_HTTP(eveRead, eveRest.post(base + u"/read"_s, {{u"seq"_s, 1}}));
+        IT_HTTP(eveRead, eveRest.post(base + u"/read"_s, {{u"seq"_s, 1}}));
         QCOMPARE(eveRead->status(), 403);
     }
 
-    void malformedPathIdsAreNever500_data() { TestDatabase::backends(); }
     void malformedPathIdsAreNever500()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
         RestClient rest(server.httpUrl());
         rest.setToken(ann.token);
         const QStringList ids{u"abc"_s, u"0"_s, u"-1"_s, u"1.5"_s, u"1e3"_s, u"0x10"_s, u"99999999999999999999"_s,
@@ -387,7 +385,7 @@ private slots:
             for (const QString &suffix : {u""_s, u"/messages"_s, u"/read"_s}) {
                 const QString path = u"/api/v1/conversations/"_s + id + suffix;
                 for (const QByteArray &verb : {QByteArray("GET"), QByteArray("POST")}) {
-                    SB_HTTP(r, rest.sendRequest(verb, path, verb == "POST" ? QByteArray(R"({"content":"x","seq":1})") : QByteArray(),
+                    IT_HTTP(r, rest.sendRequest(verb, path, verb == "POST" ? QByteArray(R"({"content":"x","seq":1})") : QByteArray(),
                                                 verb == "POST" ? QByteArray("application/json") : QByteArray()));
                     QVERIFY2(r->status() != 0 && r->status() < 500, qPrintable(describeReply(r)));
                     if (suffix != u""_s || verb == "GET")
@@ -396,7 +394,7 @@ private slots:
                 }
             }
         }
-        SB_HTTP(health, rest.get(u"/healthz"_s));
+        IT_HTTP(health, rest.get(u"/healthz"_s));
         QCOMPARE(health->status(), 200);
         QVERIFY(server.isRunning());
     }

@@ -3,13 +3,13 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/coresql.h"
-#include "tests/integration/coretest.h"
+#include "tests/support/sqlprobe.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 struct Received
@@ -46,23 +46,23 @@ private slots:
     void deliveryToEveryConnectionButTheSendingOne_data() { TestDatabase::backends(); }
     void deliveryToEveryConnectionButTheSendingOne()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(eve, server, "Eve");
-        SB_CONNECT(a1, server, ann);
-        SB_CONNECT(a2, server, ann);
-        SB_CONNECT(b1, server, bob);
-        SB_CONNECT(b2, server, bob);
-        SB_CONNECT(e1, server, eve);
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(eve, server, "Eve");
+        IT_CONNECT(a1, server, ann);
+        IT_CONNECT(a2, server, ann);
+        IT_CONNECT(b1, server, bob);
+        IT_CONNECT(b2, server, bob);
+        IT_CONNECT(e1, server, eve);
         QSignalSpy a1Got(a1.get(), &ClientConnection::messageReceived);
         QSignalSpy a2Got(a2.get(), &ClientConnection::messageReceived);
         QSignalSpy b1Got(b1.get(), &ClientConnection::messageReceived);
         QSignalSpy b2Got(b2.get(), &ClientConnection::messageReceived);
         QSignalSpy e1Got(e1.get(), &ClientConnection::messageReceived);
 
-        SB_OK(sent, a1->sendTextTo(bob.id, u"to every device"_s, u"m-1"_s));
+        IT_OK(sent, a1->sendTextTo(bob.id, u"to every device"_s, u"m-1"_s));
         const QJsonObject reply = sent->data();
         QTRY_COMPARE_WITH_TIMEOUT(b1Got.size(), 1, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(b2Got.size(), 1, kWaitMs);
@@ -86,17 +86,17 @@ private slots:
 
         // `to` finds the same private conversation again, from either side.
         const qint64 cid = intOf(reply, u"conversation_id"_s);
-        SB_OK(again, a2->sendTextTo(bob.id, u"again"_s));
+        IT_OK(again, a2->sendTextTo(bob.id, u"again"_s));
         QCOMPARE(intOf(again->data(), u"conversation_id"_s), cid);
         QCOMPARE(intOf(again->data(), u"seq"_s), 2);
-        SB_OK(back, b2->sendTextTo(ann.id, u"back"_s));
+        IT_OK(back, b2->sendTextTo(ann.id, u"back"_s));
         QCOMPARE(intOf(back->data(), u"conversation_id"_s), cid);
         QCOMPARE(intOf(back->data(), u"seq"_s), 3);
         // ... and conversation_id works the same way.
-        SB_OK(byId, b1->sendText(cid, u"by id"_s));
+        IT_OK(byId, b1->sendText(cid, u"by id"_s));
         QCOMPARE(intOf(byId->data(), u"seq"_s), 4);
         // Eve talking to Bob gets a different conversation, which Ann does not see.
-        SB_OK(other, e1->sendTextTo(bob.id, u"hi bob, eve here"_s));
+        IT_OK(other, e1->sendTextTo(bob.id, u"hi bob, eve here"_s));
         QVERIFY(intOf(other->data(), u"conversation_id"_s) != cid);
         QCOMPARE(intOf(other->data(), u"seq"_s), 1);
 
@@ -139,13 +139,13 @@ private slots:
     void gaplessSeqWithFiftyConcurrentSenders_data() { TestDatabase::backends(); }
     void gaplessSeqWithFiftyConcurrentSenders()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         constexpr int kUsers = 25;
         constexpr int kConnectionsPerUser = 2;
         constexpr int kMessagesPerConnection = 10;
         constexpr int kTotal = kUsers * kConnectionsPerUser * kMessagesPerConnection;
-        SB_START_SERVER(server, db,
-                        bulkLimits({{u"max_group_members"_s, QString::number(kUsers)}}));
+        IT_START_SERVER(server, db,
+                        noRateLimit({{u"max_group_members"_s, QString::number(kUsers)}}));
 
         QList<TestUser> users;
         for (int i = 0; i < kUsers; ++i) {
@@ -170,10 +170,10 @@ private slots:
         QVERIFY2(extra.isValid(), qPrintable(extraError));
         QJsonArray tooMany = members;
         tooMany.append(double(extra.id));
-        SB_FAILS(connections.front()->request(u"conversation_create"_s,
+        IT_FAILS(connections.front()->request(u"conversation_create"_s,
                                               {{u"title"_s, u"too big"_s}, {u"members"_s, tooMany}}),
                  LimitExceeded);
-        SB_OK(created, connections.front()->request(u"conversation_create"_s,
+        IT_OK(created, connections.front()->request(u"conversation_create"_s,
                                                     {{u"title"_s, u"all hands"_s}, {u"members"_s, members}}));
         const qint64 cid = intOf(created->data().value(u"conversation"_s).toObject(), u"id"_s);
         QVERIFY(cid > 0);
@@ -249,18 +249,18 @@ private slots:
     void dedupByClientMessageId_data() { TestDatabase::backends(); }
     void dedupByClientMessageId()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(carol, server, "Carol");
-        SB_CONNECT(annConnection, server, ann);
-        SB_CONNECT(annOther, server, ann);
-        SB_CONNECT(bobConnection, server, bob);
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(carol, server, "Carol");
+        IT_CONNECT(annConnection, server, ann);
+        IT_CONNECT(annOther, server, ann);
+        IT_CONNECT(bobConnection, server, bob);
         QSignalSpy bobGot(bobConnection.get(), &ClientConnection::messageReceived);
         QSignalSpy annOtherGot(annOther.get(), &ClientConnection::messageReceived);
 
-        SB_OK(original, annConnection->sendTextTo(bob.id, u"once"_s, u"dup-1"_s));
+        IT_OK(original, annConnection->sendTextTo(bob.id, u"once"_s, u"dup-1"_s));
         QCOMPARE(original->data().value(u"duplicate"_s), QJsonValue(false));
         QTRY_COMPARE_WITH_TIMEOUT(bobGot.size(), 1, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(annOtherGot.size(), 1, kWaitMs);
@@ -292,12 +292,12 @@ private slots:
         QCOMPARE(annOtherGot.size(), 1);
 
         // Another sender may use the same client_msg_id.
-        SB_OK(bobs, bobConnection->sendTextTo(ann.id, u"mine"_s, u"dup-1"_s));
+        IT_OK(bobs, bobConnection->sendTextTo(ann.id, u"mine"_s, u"dup-1"_s));
         QCOMPARE(bobs->data().value(u"duplicate"_s), QJsonValue(false));
         QCOMPARE(intOf(bobs->data(), u"seq"_s), 2);
         // Without client_msg_id there is no dedup.
-        SB_OK(plain1, annConnection->sendText(cid, u"same"_s));
-        SB_OK(plain2, annConnection->sendText(cid, u"same"_s));
+        IT_OK(plain1, annConnection->sendText(cid, u"same"_s));
+        IT_OK(plain2, annConnection->sendText(cid, u"same"_s));
         QCOMPARE(intOf(plain1->data(), u"seq"_s), 3);
         QCOMPARE(intOf(plain2->data(), u"seq"_s), 4);
         QCOMPARE(plain2->data().value(u"duplicate"_s), QJsonValue(false));
@@ -330,13 +330,13 @@ private slots:
         bobConnection.reset();
         QVERIFY(server.kill());
         QVERIFY2(server.restart(), qPrintable(server.errorString()));
-        SB_CONNECT(afterRestart, server, ann);
+        IT_CONNECT(afterRestart, server, ann);
         CHECK_DUPLICATE(afterRestart->sendTextTo(bob.id, u"once"_s, u"dup-1"_s));
 #undef CHECK_DUPLICATE
-        SB_OK(raceAgain, afterRestart->sendText(cid, u"race"_s, u"dup-2"_s));
+        IT_OK(raceAgain, afterRestart->sendText(cid, u"race"_s, u"dup-2"_s));
         QCOMPARE(raceAgain->data().value(u"duplicate"_s), QJsonValue(true));
         QCOMPARE(raceAgain->data().value(u"message_id"_s), raceId);
-        SB_OK(fresh, afterRestart->sendText(cid, u"new"_s, u"dup-3"_s));
+        IT_OK(fresh, afterRestart->sendText(cid, u"new"_s, u"dup-3"_s));
         QCOMPARE(fresh->data().value(u"duplicate"_s), QJsonValue(false));
         QCOMPARE(intOf(fresh->data(), u"seq"_s), 6);
     }
@@ -347,15 +347,15 @@ private slots:
     void dedupEndsAfterTheWindow_data() { TestDatabase::backends(); }
     void dedupEndsAfterTheWindow()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(annConnection, server, ann);
-        SB_CONNECT(bobConnection, server, bob);
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(annConnection, server, ann);
+        IT_CONNECT(bobConnection, server, bob);
         QSignalSpy bobGot(bobConnection.get(), &ClientConnection::messageReceived);
 
-        SB_OK(original, annConnection->sendTextTo(bob.id, u"yesterday"_s, u"day-1"_s));
+        IT_OK(original, annConnection->sendTextTo(bob.id, u"yesterday"_s, u"day-1"_s));
         const QJsonObject originalData = original->data();
         const qint64 cid = intOf(originalData, u"conversation_id"_s);
         QTRY_COMPARE_WITH_TIMEOUT(bobGot.size(), 1, kWaitMs);
@@ -368,7 +368,7 @@ private slots:
         };
         QTRY_VERIFY2_WITH_TIMEOUT(ageOriginal(), qPrintable(error), kWaitMs);
 
-        SB_OK(today, annConnection->sendText(cid, u"today"_s, u"day-1"_s));
+        IT_OK(today, annConnection->sendText(cid, u"today"_s, u"day-1"_s));
         const QJsonObject todayData = today->data();
         QCOMPARE(todayData.value(u"duplicate"_s), QJsonValue(false));
         QCOMPARE(intOf(todayData, u"seq"_s), 2);
@@ -379,7 +379,7 @@ private slots:
         QCOMPARE(delivered.content, u"today"_s);
         QCOMPARE(delivered.clientMsgId, u"day-1"_s);
 
-        SB_OK(retry, annConnection->sendTextTo(bob.id, u"today, again"_s, u"day-1"_s));
+        IT_OK(retry, annConnection->sendTextTo(bob.id, u"today, again"_s, u"day-1"_s));
         QCOMPARE(retry->data().value(u"duplicate"_s), QJsonValue(true));
         for (const char *key : {"message_id", "conversation_id", "seq", "timestamp"})
             QCOMPARE(retry->data().value(QLatin1StringView(key)), todayData.value(QLatin1StringView(key)));
@@ -404,12 +404,12 @@ private slots:
     void textLengthCountsCodePoints()
     {
         QFETCH(QString, unit);
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(annConnection, server, ann);
-        SB_CONNECT(bobConnection, server, bob);
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(annConnection, server, ann);
+        IT_CONNECT(bobConnection, server, bob);
         QSignalSpy bobGot(bobConnection.get(), &ClientConnection::messageReceived);
 
         // `unit` has 1 or 4 code points; build exactly 5000 and 5001.
@@ -421,7 +421,7 @@ private slots:
         const QString over = exact + unit.left(unit.at(0).isHighSurrogate() ? 2 : 1);
         QCOMPARE(over.toUcs4().size(), 5001);
 
-        SB_OK(accepted, annConnection->sendTextTo(bob.id, exact));
+        IT_OK(accepted, annConnection->sendTextTo(bob.id, exact));
         PendingRequest *refused = annConnection->sendTextTo(bob.id, over);
         QVERIFY(waitForFinished(refused));
         QVERIFY2(!refused->isSuccess(), qPrintable(u"%1 UTF-16 units accepted"_s.arg(over.size())));
@@ -431,7 +431,7 @@ private slots:
         // Round trip: live and from history, character for character.
         QTRY_COMPARE_WITH_TIMEOUT(bobGot.size(), 1, kWaitMs);
         QCOMPARE(bobGot.first().at(0).value<ChatMessage>().content, exact);
-        SB_OK(history, bobConnection->history(intOf(accepted->data(), u"conversation_id"_s)));
+        IT_OK(history, bobConnection->history(intOf(accepted->data(), u"conversation_id"_s)));
         const QJsonArray messages = history->data().value(u"messages"_s).toArray();
         QCOMPARE(messages.size(), 1); // the refused one was not stored
         QCOMPARE(messages.first().toObject().value(u"content"_s).toString(), exact);
@@ -446,37 +446,37 @@ private slots:
     void messageTypeValidation_data() { TestDatabase::backends(); }
     void messageTypeValidation()
     {
-        SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(annConnection, server, ann);
+        SB_TEST_DATABASE_FROM_ROW(db);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(annConnection, server, ann);
         auto send = [&](const QJsonObject &extra) {
             QJsonObject fields{{u"to"_s, double(bob.id)}, {u"content"_s, u"x"_s}};
             for (auto it = extra.begin(); it != extra.end(); ++it)
                 fields.insert(it.key(), it.value());
             return annConnection->request(u"message"_s, fields);
         };
-        SB_FAILS(send({{u"message_type"_s, u"system"_s}}), ValidationFailed);
-        SB_FAILS(send({{u"message_type"_s, u"video"_s}}), ValidationFailed);
-        SB_FAILS(send({{u"message_type"_s, u"TEXT"_s}}), ValidationFailed);
-        SB_FAILS(send({{u"message_type"_s, u"image"_s}}), ValidationFailed);
-        SB_FAILS(send({{u"message_type"_s, u"file"_s}}), ValidationFailed);
-        SB_FAILS(send({{u"message_type"_s, 1}}), BadRequest);
-        SB_FAILS(send({{u"attachment"_s, u"file-1"_s}, {u"message_type"_s, u"image"_s}}), BadRequest);
-        SB_OK(text, send({{u"message_type"_s, u"text"_s}}));
+        IT_FAILS(send({{u"message_type"_s, u"system"_s}}), ValidationFailed);
+        IT_FAILS(send({{u"message_type"_s, u"video"_s}}), ValidationFailed);
+        IT_FAILS(send({{u"message_type"_s, u"TEXT"_s}}), ValidationFailed);
+        IT_FAILS(send({{u"message_type"_s, u"image"_s}}), ValidationFailed);
+        IT_FAILS(send({{u"message_type"_s, u"file"_s}}), ValidationFailed);
+        IT_FAILS(send({{u"message_type"_s, 1}}), BadRequest);
+        IT_FAILS(send({{u"attachment"_s, u"file-1"_s}, {u"message_type"_s, u"image"_s}}), BadRequest);
+        IT_OK(text, send({{u"message_type"_s, u"text"_s}}));
         QCOMPARE(intOf(text->data(), u"seq"_s), 1); // nothing refused was stored
     }
 
     void tokenBucketLimitsSends_data() { TestDatabase::backends(); }
     void tokenBucketLimitsSends()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         // Default limits: 10 per second, burst 20.
-        SB_START_SERVER(server, db, {});
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(annConnection, server, ann);
+        IT_START_SERVER(server, db, {});
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(annConnection, server, ann);
         QList<PendingRequest *> sends;
         QList<PendingRequest *> pings;
         for (int i = 0; i < 30; ++i) {
@@ -510,13 +510,13 @@ private slots:
         QCOMPARE(intOf(history.last(), u"seq"_s), qint64(ok));
 
         // More than 40 rate_limited replies within 5 s: closed with 1008.
-        SB_CONNECT(flooder, server, ann);
+        IT_CONNECT(flooder, server, ann);
         QSignalSpy closed(flooder.get(), &ClientConnection::disconnected);
         for (int i = 0; i < 80; ++i)
             flooder->sendTextTo(bob.id, u"flood"_s);
         QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, kWaitMs);
         QCOMPARE(flooder->closeCode(), 1008);
-        SB_OK(stillThere, annConnection->ping());
+        IT_OK(stillThere, annConnection->ping());
     }
 };
 

@@ -2,12 +2,12 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/coretest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 // One connect of `user`: the frames up to and including sync_complete.
@@ -65,7 +65,7 @@ private:
                                std::unique_ptr<ClientConnection> *keep = nullptr)
     {
         auto connection = std::make_unique<ClientConnection>();
-        FrameRecorder frames(connection.get());
+        FrameLog frames(connection.get());
         connection->openWithToken(server.wsUrl(), user.token);
         if (frames.waitFor([](const QJsonObject &f) { return isType(f, u"sync_complete"_s); }, 30000) < 0)
             return false;
@@ -82,27 +82,29 @@ private:
     }
 
 private slots:
-    void pushedUntilAcknowledged_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void pushedUntilAcknowledged()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(carol, server, "Carol");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(c, server, carol);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(carol, server, "Carol");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(c, server, carol);
 
         // Bob is offline: ann 3, carol 2, ann 1 more, interleaved across two conversations.
         QList<QJsonObject> acks;
-        SB_OK(s1, a->sendTextTo(bob.id, u"a1"_s));
+        IT_OK(s1, a->sendTextTo(bob.id, u"a1"_s));
         const qint64 annBob = intOf(s1->data(), u"conversation_id"_s);
-        SB_OK(s2, c->sendTextTo(bob.id, u"c1"_s));
+        IT_OK(s2, c->sendTextTo(bob.id, u"c1"_s));
         const qint64 carolBob = intOf(s2->data(), u"conversation_id"_s);
-        SB_OK(s3, a->sendText(annBob, u"a2"_s));
-        SB_OK(s4, c->sendText(carolBob, u"c2"_s));
-        SB_OK(s5, a->sendText(annBob, u"a3"_s, u"with-id"_s));
-        SB_OK(s6, a->sendText(annBob, u"a4"_s));
+        IT_OK(s3, a->sendText(annBob, u"a2"_s));
+        IT_OK(s4, c->sendText(carolBob, u"c2"_s));
+        IT_OK(s5, a->sendText(annBob, u"a3"_s, u"with-id"_s));
+        IT_OK(s6, a->sendText(annBob, u"a4"_s));
         for (PendingRequest *r : {s1, s2, s3, s4, s5, s6})
             acks.append(r->data());
 
@@ -137,13 +139,13 @@ private slots:
         QVERIFY(connectAndSync(server, bob, &second, &b));
         QCOMPARE(second.messages.size(), 6);
         QCOMPARE(second.syncComplete.value(u"count"_s).toInt(), 6);
-        SB_OK(list, b->conversations());
+        IT_OK(list, b->conversations());
         for (const QJsonValue &v : list->data().value(u"conversations"_s).toArray())
             QCOMPARE(intOf(v.toObject(), u"delivered_seq"_s), 0);
 
         // received up to 2 in ann's conversation, read everything of carol's.
-        SB_OK(received, b->markReceived(annBob, 2));
-        SB_OK(read, b->markRead(carolBob, 2));
+        IT_OK(received, b->markReceived(annBob, 2));
+        IT_OK(read, b->markRead(carolBob, 2));
         Sync third;
         QVERIFY(connectAndSync(server, bob, &third));
         QCOMPARE(third.messages.size(), 2);
@@ -155,7 +157,7 @@ private slots:
 
         // A live message while connected is unacknowledged too: it comes again, offline.
         QSignalSpy live(b.get(), &ClientConnection::messageReceived);
-        SB_OK(s7, a->sendText(annBob, u"a5 live"_s));
+        IT_OK(s7, a->sendText(annBob, u"a5 live"_s));
         QTRY_COMPARE_WITH_TIMEOUT(live.size(), 1, kWaitMs);
         QCOMPARE(live.first().at(1).toBool(), false);
         Sync fourth;
@@ -166,7 +168,7 @@ private slots:
         QCOMPARE(fourth.messages.last().value(u"offline"_s), QJsonValue(true));
 
         // All acknowledged: nothing pushed, sync_complete with count 0.
-        SB_OK(readAll, b->markRead(annBob, 5));
+        IT_OK(readAll, b->markRead(annBob, 5));
         Sync fifth;
         QVERIFY(connectAndSync(server, bob, &fifth));
         QCOMPARE(fifth.messages.size(), 0);
@@ -175,7 +177,7 @@ private slots:
 
         // Ann never acknowledged anything, but her own messages are not pushed back to her;
         // bob's reply is.
-        SB_OK(reply, b->sendText(annBob, u"b1"_s));
+        IT_OK(reply, b->sendText(annBob, u"b1"_s));
         Sync annSync;
         QVERIFY(connectAndSync(server, ann, &annSync));
         QCOMPARE(annSync.messages.size(), 1);
@@ -185,28 +187,27 @@ private slots:
         QCOMPARE(carolSync.messages.size(), 0);
     }
 
-    void offlineDeliveryAfterReconnect_data() { TestDatabase::backends(); }
     void offlineDeliveryAfterReconnect()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(b, server, bob);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(b, server, bob);
         const QString resumeToken = b->resumeToken();
         QVERIFY(!resumeToken.isEmpty());
         QSignalSpy closed(b.get(), &ClientConnection::disconnected);
         b->abort(); // network failure
         QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, kWaitMs);
-        SB_OK(missed, a->sendTextTo(bob.id, u"while you were away"_s));
+        IT_OK(missed, a->sendTextTo(bob.id, u"while you were away"_s));
 
         ClientConnection again;
-        FrameRecorder frames(&again);
+        FrameLog frames(&again);
         QSignalSpy connected(&again, &ClientConnection::connected);
         again.open(server.wsUrl());
         QVERIFY(connected.wait(kWaitMs));
-        SB_OK(resumed, again.resumeSession(resumeToken));
+        IT_OK(resumed, again.resumeSession(resumeToken));
         QVERIFY(frames.waitFor([](const QJsonObject &f) { return isType(f, u"sync_complete"_s); }) >= 0);
         const QList<QJsonObject> messages = frames.ofType(u"new_message"_s);
         QCOMPARE(messages.size(), 1);
@@ -218,25 +219,24 @@ private slots:
         QCOMPARE(frames.frames().first().value(u"type"_s).toString(), u"reconnect"_s);
     }
 
-    void atMostThousandPerConnect_data() { TestDatabase::backends(); }
     void atMostThousandPerConnect()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(carol, server, "Carol");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(c, server, carol);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(carol, server, "Carol");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(c, server, carol);
 
         // The oldest pending messages are carol's three; then ann's 1005.
         QList<QJsonObject> carolAcks;
         QString error;
-        SB_OK(c0, c->sendTextTo(bob.id, u"carol 0"_s));
+        IT_OK(c0, c->sendTextTo(bob.id, u"carol 0"_s));
         const qint64 carolBob = intOf(c0->data(), u"conversation_id"_s);
         carolAcks.append(c0->data());
         QVERIFY2(sendMany(c.get(), carolBob, 2, u"carol more"_s, &carolAcks, &error), qPrintable(error));
-        SB_OK(a0, a->sendTextTo(bob.id, u"ann 0"_s));
+        IT_OK(a0, a->sendTextTo(bob.id, u"ann 0"_s));
         const qint64 annBob = intOf(a0->data(), u"conversation_id"_s);
         QList<QJsonObject> annAcks{a0->data()};
         QVERIFY2(sendMany(a.get(), annBob, 1004, u"ann"_s, &annAcks, &error), qPrintable(error));
@@ -263,7 +263,7 @@ private slots:
         QCOMPARE(lastSeq.value(annBob), 997);
 
         // The rest through history.
-        SB_OK(rest, b->request(u"history"_s, {{u"conversation_id"_s, double(annBob)}, {u"after_seq"_s, 997}}));
+        IT_OK(rest, b->request(u"history"_s, {{u"conversation_id"_s, double(annBob)}, {u"after_seq"_s, 997}}));
         const QJsonArray remaining = rest->data().value(u"messages"_s).toArray();
         QCOMPARE(remaining.size(), 8);
         QCOMPARE(intOf(remaining.first().toObject(), u"seq"_s), 998);
@@ -271,7 +271,7 @@ private slots:
         QCOMPARE(intOf(remaining.last().toObject(), u"id"_s), intOf(annAcks.last(), u"message_id"_s));
 
         // Exactly 1000 pending: all of them, has_more false.
-        SB_OK(r0, b->markReceived(annBob, 8));
+        IT_OK(r0, b->markReceived(annBob, 8));
         Sync exact;
         QVERIFY(connectAndSync(server, bob, &exact));
         QCOMPARE(exact.messages.size(), 1000);
@@ -280,8 +280,8 @@ private slots:
         QCOMPARE(intOf(exact.messages.last().value(u"message"_s).toObject(), u"seq"_s), 1005);
 
         // Acknowledge what arrived: the next connect brings the remaining 8 and has_more false.
-        SB_OK(r1, b->markReceived(carolBob, 3));
-        SB_OK(r2, b->markReceived(annBob, 997));
+        IT_OK(r1, b->markReceived(carolBob, 3));
+        IT_OK(r2, b->markReceived(annBob, 997));
         Sync second;
         QVERIFY(connectAndSync(server, bob, &second));
         QCOMPARE(second.messages.size(), 8);

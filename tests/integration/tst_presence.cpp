@@ -2,7 +2,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -49,7 +49,9 @@ private:
     }
 
 private slots:
-    void peersAndContactsSeePresenceStrangersDoNot_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void peersAndContactsSeePresenceStrangersDoNot()
     {
         SB_TEST_DATABASE(db);
@@ -113,7 +115,6 @@ private slots:
         QVERIFY(daveLog.staysAbsent(FrameLog::presenceOf(ann.id)));
     }
 
-    void offlineOnlyAfterTheLastConnectionCloses_data() { TestDatabase::backends(); }
     void offlineOnlyAfterTheLastConnectionCloses()
     {
         SB_TEST_DATABASE(db);
@@ -169,7 +170,6 @@ private slots:
         QCOMPARE(intOf(entry, u"last_seen_at"_s), lastSeen);
     }
 
-    void statusAwayAndOnline_data() { TestDatabase::backends(); }
     void statusAwayAndOnline()
     {
         SB_TEST_DATABASE(db);
@@ -213,7 +213,6 @@ private slots:
         QCOMPARE(entry.value(u"status"_s).toString(), u"online"_s);
     }
 
-    void presenceQueryAndLastSeenAcrossRestart_data() { TestDatabase::backends(); }
     void presenceQueryAndLastSeenAcrossRestart()
     {
         SB_TEST_DATABASE(db);
@@ -273,7 +272,6 @@ private slots:
         QCOMPARE(intOf(after, u"last_seen_at"_s), lastSeen);
     }
 
-    void maxConnectionsPerUser_data() { TestDatabase::backends(); }
     void maxConnectionsPerUser()
     {
         SB_TEST_DATABASE(db);

@@ -5,7 +5,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -156,7 +156,9 @@ private:
     }
 
 private slots:
-    void webhookOncePerMessageToOfflineUsers_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void webhookOncePerMessageToOfflineUsers()
     {
         SB_TEST_DATABASE(db);
@@ -246,7 +248,6 @@ private slots:
         QVERIFY(receiver.noMoreThan(3, 1000));
     }
 
-    void previewCharsIsConfigurable_data() { TestDatabase::backends(); }
     void previewCharsIsConfigurable()
     {
         SB_TEST_DATABASE(db);
@@ -269,7 +270,6 @@ private slots:
         QVERIFY(!receiver.hits().first().body.contains("klmnop"));
     }
 
-    void retriesUntilDeliveredAndAdminSeesFailures_data() { TestDatabase::backends(); }
     void retriesUntilDeliveredAndAdminSeesFailures()
     {
         SB_TEST_DATABASE(db);
@@ -332,7 +332,6 @@ private slots:
         IT_HTTP_STATUS(anonymous, nobody->get(u"/api/v1/admin/push/failures"_s), 401);
     }
 
-    void pendingNotificationsSurviveSigkill_data() { TestDatabase::backends(); }
     void pendingNotificationsSurviveSigkill()
     {
         SB_TEST_DATABASE(db);
@@ -388,7 +387,6 @@ private slots:
         }
     }
 
-    void fcmRequestShape_data() { TestDatabase::backends(); }
     void fcmRequestShape()
     {
         SB_TEST_DATABASE(db);

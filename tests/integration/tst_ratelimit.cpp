@@ -3,7 +3,7 @@
 #include <QTest>
 #include <QTimer>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -47,7 +47,9 @@ private:
     }
 
 private slots:
-    void burstThenRateLimited_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void burstThenRateLimited()
     {
         SB_TEST_DATABASE(db);
@@ -93,7 +95,6 @@ private slots:
         IT_OK(fromPhone, annPhone->sendText(cid, u"from the phone"_s));
     }
 
-    void otherRequestsAreNotLimited_data() { TestDatabase::backends(); }
     void otherRequestsAreNotLimited()
     {
         SB_TEST_DATABASE(db);
@@ -148,7 +149,6 @@ private slots:
                        200);
     }
 
-    void floodIsClosedOthersKeepWorking_data() { TestDatabase::backends(); }
     void floodIsClosedOthersKeepWorking()
     {
         SB_TEST_DATABASE(db);
@@ -226,7 +226,6 @@ private slots:
     // A flooder that is still writing when the server closes it must get the 1008 close frame,
     // not a connection reset (which clients report as 1006): the server lingers on the closed
     // connection, draining it, instead of closing the descriptor under the client's writes.
-    void closedWhileStillWriting_data() { TestDatabase::backends(); }
     void closedWhileStillWriting()
     {
         SB_TEST_DATABASE(db);

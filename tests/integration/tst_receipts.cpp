@@ -2,12 +2,12 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/coretest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
 using namespace Switchboard::Test;
-using namespace Switchboard::Test::Core;
+using namespace Switchboard::Test::It;
 
 namespace {
 // The `conversations` entry with this id, or an empty object.
@@ -39,35 +39,37 @@ class TestReceipts : public QObject
     Q_OBJECT
 
 private slots:
-    void conversationList_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void conversationList()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(carol, server, "Carol");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(b, server, bob);
-        SB_CONNECT(c, server, carol);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(carol, server, "Carol");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(b, server, bob);
+        IT_CONNECT(c, server, carol);
 
         // Private ann-bob: ann 3, bob 2. Group "Team": ann, bob, carol; carol 1.
-        SB_OK(p1, a->sendTextTo(bob.id, u"a1"_s));
+        IT_OK(p1, a->sendTextTo(bob.id, u"a1"_s));
         const qint64 privateId = intOf(p1->data(), u"conversation_id"_s);
-        SB_OK(p2, a->sendText(privateId, u"a2"_s));
-        SB_OK(p3, b->sendText(privateId, u"b1"_s));
-        SB_OK(p4, a->sendText(privateId, u"a3"_s));
-        SB_OK(p5, b->sendText(privateId, u"b2"_s, u"last-one"_s));
-        SB_OK(group, a->request(u"conversation_create"_s,
+        IT_OK(p2, a->sendText(privateId, u"a2"_s));
+        IT_OK(p3, b->sendText(privateId, u"b1"_s));
+        IT_OK(p4, a->sendText(privateId, u"a3"_s));
+        IT_OK(p5, b->sendText(privateId, u"b2"_s, u"last-one"_s));
+        IT_OK(group, a->request(u"conversation_create"_s,
                                 {{u"title"_s, u"Team"_s},
                                  {u"members"_s, QJsonArray{double(bob.id), double(carol.id)}}}));
         const qint64 groupId = intOf(group->data().value(u"conversation"_s).toObject(), u"id"_s);
-        SB_OK(g1, c->sendText(groupId, u"hello team"_s));
-        SB_OK(empty, c->request(u"conversation_create"_s, {{u"title"_s, u"Quiet"_s},
+        IT_OK(g1, c->sendText(groupId, u"hello team"_s));
+        IT_OK(empty, c->request(u"conversation_create"_s, {{u"title"_s, u"Quiet"_s},
                                                            {u"members"_s, QJsonArray{double(ann.id)}}}));
         const qint64 emptyId = intOf(empty->data().value(u"conversation"_s).toObject(), u"id"_s);
 
-        SB_OK(annList, a->conversations());
+        IT_OK(annList, a->conversations());
         const QJsonObject annPrivate = findConversation(annList->data(), privateId);
         QVERIFY2(!annPrivate.isEmpty(), qPrintable(compact(annList->data())));
         for (const char *key : {"id", "type", "title", "participants", "last_seq", "read_seq",
@@ -97,40 +99,39 @@ private slots:
         QCOMPARE(intOf(annEmpty, u"unread"_s), 0);
         QCOMPARE(annEmpty.value(u"last_message"_s), QJsonValue(QJsonValue::Null));
 
-        SB_OK(bobList, b->conversations());
+        IT_OK(bobList, b->conversations());
         QCOMPARE(intOf(findConversation(bobList->data(), privateId), u"unread"_s), 3);
         QCOMPARE(intOf(findConversation(bobList->data(), groupId), u"unread"_s), 1);
         QVERIFY(findConversation(bobList->data(), emptyId).isEmpty()); // not a member
-        SB_OK(carolList, c->conversations());
+        IT_OK(carolList, c->conversations());
         QVERIFY(findConversation(carolList->data(), privateId).isEmpty());
         QCOMPARE(intOf(findConversation(carolList->data(), groupId), u"unread"_s), 0); // her own
         QCOMPARE(carolList->data().value(u"conversations"_s).toArray().size(), 2);
 
         // Reading moves unread; new messages from others raise it again.
-        SB_OK(read, a->markRead(privateId, 5));
-        SB_OK(after, a->conversations());
+        IT_OK(read, a->markRead(privateId, 5));
+        IT_OK(after, a->conversations());
         QCOMPARE(intOf(findConversation(after->data(), privateId), u"unread"_s), 0);
         QCOMPARE(intOf(findConversation(after->data(), privateId), u"read_seq"_s), 5);
-        SB_OK(more, b->sendText(privateId, u"b3"_s));
-        SB_OK(own, a->sendText(privateId, u"a4"_s));
-        SB_OK(again, a->conversations());
+        IT_OK(more, b->sendText(privateId, u"b3"_s));
+        IT_OK(own, a->sendText(privateId, u"a4"_s));
+        IT_OK(again, a->conversations());
         QCOMPARE(intOf(findConversation(again->data(), privateId), u"unread"_s), 1);
         QCOMPARE(intOf(findConversation(again->data(), privateId), u"last_seq"_s), 7);
     }
 
-    void watermarksAndReceipts_data() { TestDatabase::backends(); }
     void watermarksAndReceipts()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(eve, server, "Eve");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(b, server, bob);
-        SB_CONNECT(e, server, eve);
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(eve, server, "Eve");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(b, server, bob);
+        IT_CONNECT(e, server, eve);
         QList<PendingRequest *> sends;
-        SB_OK(firstSend, a->sendTextTo(bob.id, u"m1"_s));
+        IT_OK(firstSend, a->sendTextTo(bob.id, u"m1"_s));
         const qint64 cid = intOf(firstSend->data(), u"conversation_id"_s);
         for (int i = 2; i <= 5; ++i)
             sends.append(a->sendText(cid, u"m%1"_s.arg(i)));
@@ -139,7 +140,7 @@ private slots:
         QSignalSpy annReceipts(a.get(), &ClientConnection::receiptReceived);
         QSignalSpy bobReceipts(b.get(), &ClientConnection::receiptReceived);
         QSignalSpy eveReceipts(e.get(), &ClientConnection::receiptReceived);
-        FrameRecorder annFrames(a.get());
+        FrameLog annFrames(a.get());
         auto state = [&](qint64 *delivered, qint64 *read, qint64 *unread) {
             PendingRequest *r = b->conversations();
             if (!waitForFinished(r) || !r->isSuccess())
@@ -153,7 +154,7 @@ private slots:
         qint64 delivered = -1, read = -1, unread = -1;
 
         // received 2: delivered moves, read does not; ann hears "delivered 2".
-        SB_OK(r1, b->markReceived(cid, 2));
+        IT_OK(r1, b->markReceived(cid, 2));
         QVERIFY(r1->data().isEmpty() || r1->data().value(u"delivered_seq"_s).toInteger() == 2);
         QTRY_COMPARE_WITH_TIMEOUT(annReceipts.size(), 1, kWaitMs);
         QCOMPARE(annReceipts.at(0).at(0).toLongLong(), cid);
@@ -171,7 +172,7 @@ private slots:
         QCOMPARE(intOf(receiptFrame, u"conversation_id"_s), cid);
 
         // read 3 implies received 3.
-        SB_OK(r2, b->markRead(cid, 3));
+        IT_OK(r2, b->markRead(cid, 3));
         QTRY_VERIFY_WITH_TIMEOUT(!annFrames.ofType(u"receipt"_s).isEmpty()
                                      && annFrames.ofType(u"receipt"_s).last().value(u"kind"_s) == QJsonValue(u"read"_s),
                                  kWaitMs);
@@ -183,9 +184,9 @@ private slots:
 
         // Backwards: success, nothing changes, no receipt.
         const qsizetype receiptsBefore = annReceipts.size();
-        SB_OK(r3, b->markRead(cid, 1));
-        SB_OK(r4, b->markReceived(cid, 2));
-        SB_OK(r5, b->markReceived(cid, 0));
+        IT_OK(r3, b->markRead(cid, 1));
+        IT_OK(r4, b->markReceived(cid, 2));
+        IT_OK(r5, b->markReceived(cid, 0));
         QVERIFY(!annReceipts.wait(kAbsenceMs));
         QCOMPARE(annReceipts.size(), receiptsBefore);
         QVERIFY(state(&delivered, &read, &unread));
@@ -193,7 +194,7 @@ private slots:
         QCOMPARE(delivered, 3);
 
         // Beyond last_seq: clamped to it (5), and the receipt says 5.
-        SB_OK(r6, b->markRead(cid, 999999));
+        IT_OK(r6, b->markRead(cid, 999999));
         QTRY_VERIFY_WITH_TIMEOUT(annFrames.ofType(u"receipt"_s).last().value(u"kind"_s) == QJsonValue(u"read"_s)
                                      && intOf(annFrames.ofType(u"receipt"_s).last(), u"seq"_s) != 3,
                                  kWaitMs);
@@ -206,10 +207,10 @@ private slots:
         QCOMPARE(unread, 0);
 
         // The clamp did not swallow the future: a new message is unread.
-        SB_OK(sixth, a->sendText(cid, u"m6"_s));
+        IT_OK(sixth, a->sendText(cid, u"m6"_s));
         QVERIFY(state(&delivered, &read, &unread));
         QCOMPARE(unread, 1);
-        SB_OK(r7, b->markReceived(cid, 100));
+        IT_OK(r7, b->markReceived(cid, 100));
         QVERIFY(state(&delivered, &read, &unread));
         QCOMPARE(delivered, 6);
         QCOMPARE(read, 5);
@@ -232,7 +233,7 @@ private slots:
         b.reset();
         e.reset();
         QVERIFY2(server.restart(), qPrintable(server.errorString()));
-        SB_CONNECT(b2, server, bob);
+        IT_CONNECT(b2, server, bob);
         b = std::move(b2);
         QVERIFY(state(&delivered, &read, &unread));
         QCOMPARE(delivered, 6);
@@ -240,21 +241,20 @@ private slots:
         QCOMPARE(unread, 1);
     }
 
-    void typingReachesTheOthersAndIsNotStored_data() { TestDatabase::backends(); }
     void typingReachesTheOthersAndIsNotStored()
     {
         SB_TEST_DATABASE(db);
-        SB_START_SERVER(server, db, bulkLimits());
-        SB_GUEST(ann, server, "Ann");
-        SB_GUEST(bob, server, "Bob");
-        SB_GUEST(carol, server, "Carol");
-        SB_GUEST(eve, server, "Eve");
-        SB_CONNECT(a, server, ann);
-        SB_CONNECT(b1, server, bob);
-        SB_CONNECT(b2, server, bob);
-        SB_CONNECT(c, server, carol);
-        SB_CONNECT(e, server, eve);
-        SB_OK(group, a->request(u"conversation_create"_s,
+        IT_START_SERVER(server, db, noRateLimit());
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_GUEST(carol, server, "Carol");
+        IT_GUEST(eve, server, "Eve");
+        IT_CONNECT(a, server, ann);
+        IT_CONNECT(b1, server, bob);
+        IT_CONNECT(b2, server, bob);
+        IT_CONNECT(c, server, carol);
+        IT_CONNECT(e, server, eve);
+        IT_OK(group, a->request(u"conversation_create"_s,
                                 {{u"title"_s, u"typing"_s},
                                  {u"members"_s, QJsonArray{double(bob.id), double(carol.id)}}}));
         const qint64 gid = intOf(group->data().value(u"conversation"_s).toObject(), u"id"_s);
@@ -264,7 +264,7 @@ private slots:
         QSignalSpy cTyping(c.get(), &ClientConnection::typingReceived);
         QSignalSpy eTyping(e.get(), &ClientConnection::typingReceived);
 
-        SB_OK(typing, a->sendTyping(gid));
+        IT_OK(typing, a->sendTyping(gid));
         QVERIFY(typing->data().isEmpty());
         QTRY_COMPARE_WITH_TIMEOUT(b1Typing.size(), 1, kWaitMs);
         QTRY_COMPARE_WITH_TIMEOUT(b2Typing.size(), 1, kWaitMs);
@@ -276,13 +276,13 @@ private slots:
         QCOMPARE(aTyping.size(), 0);
 
         // Never stored.
-        SB_OK(history, b1->history(gid));
+        IT_OK(history, b1->history(gid));
         QCOMPARE(history->data().value(u"messages"_s).toArray().size(), 0);
-        SB_OK(list, c->conversations());
+        IT_OK(list, c->conversations());
         QCOMPARE(intOf(findConversation(list->data(), gid), u"last_seq"_s), 0);
-        SB_OK(sent, b1->sendText(gid, u"after typing"_s));
+        IT_OK(sent, b1->sendText(gid, u"after typing"_s));
         QCOMPARE(intOf(sent->data(), u"seq"_s), 1);
-        SB_FAILS(e->sendTyping(gid), Forbidden);
+        IT_FAILS(e->sendTyping(gid), Forbidden);
     }
 };
 

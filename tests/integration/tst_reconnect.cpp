@@ -1,7 +1,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -65,7 +65,9 @@ private:
     }
 
 private slots:
-    void resumeRestoresSessionAndRooms_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void resumeRestoresSessionAndRooms()
     {
         SB_TEST_DATABASE(db);
@@ -117,7 +119,6 @@ private slots:
                 >= 0);
     }
 
-    void resumeRestoresStatus_data() { TestDatabase::backends(); }
     void resumeRestoresStatus()
     {
         SB_TEST_DATABASE(db);
@@ -152,7 +153,6 @@ private slots:
         QCOMPARE(list.at(1).toObject().value(u"status"_s).toString(), u"away"_s);
     }
 
-    void missedBroadcastsReplayedThenOfflineMessages_data() { TestDatabase::backends(); }
     void missedBroadcastsReplayedThenOfflineMessages()
     {
         SB_TEST_DATABASE(db);
@@ -216,7 +216,6 @@ private slots:
         QCOMPARE(frames.at(syncAt).value(u"has_more"_s).toBool(), false);
     }
 
-    void usedTokenIsRefused_data() { TestDatabase::backends(); }
     void usedTokenIsRefused()
     {
         SB_TEST_DATABASE(db);
@@ -258,7 +257,6 @@ private slots:
                  first.data().value(u"session_id"_s).toString());
     }
 
-    void expiredTokenIsRefused_data() { TestDatabase::backends(); }
     void expiredTokenIsRefused()
     {
         SB_TEST_DATABASE(db);
@@ -289,7 +287,6 @@ private slots:
         SB_COMPARE_CODE(late.request->error().code, ErrorCode::AuthFailed);
     }
 
-    void failedAttemptsKillTheSession_data() { TestDatabase::backends(); }
     void failedAttemptsKillTheSession()
     {
         SB_TEST_DATABASE(db);
@@ -336,7 +333,6 @@ private slots:
         QVERIFY2(carolLate.ok(), qPrintable(describeRequest(carolLate.request)));
     }
 
-    void reconnectOnAuthenticatedConnectionIsBadRequest_data() { TestDatabase::backends(); }
     void reconnectOnAuthenticatedConnectionIsBadRequest()
     {
         SB_TEST_DATABASE(db);
@@ -361,7 +357,6 @@ private slots:
         QCOMPARE(r.data().value(u"session_id"_s).toString(), sessionId);
     }
 
-    void bufferOverflowReportedHonestly_data() { TestDatabase::backends(); }
     void bufferOverflowReportedHonestly()
     {
         SB_TEST_DATABASE(db);

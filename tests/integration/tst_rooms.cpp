@@ -1,7 +1,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -21,7 +21,9 @@ private:
     }
 
 private slots:
-    void joinBroadcastLeave_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void joinBroadcastLeave()
     {
         SB_TEST_DATABASE(db);
@@ -99,7 +101,6 @@ private slots:
         QVERIFY(daveLog.waitFor(isRoomMessage) >= 0);
     }
 
-    void roomNames_data() { TestDatabase::backends(); }
     void roomNames()
     {
         SB_TEST_DATABASE(db);
@@ -153,7 +154,6 @@ private slots:
         QCOMPARE(lonely->data().value(u"delivered"_s).toInt(), 0);
     }
 
-    void maxRoomsPerConnection_data() { TestDatabase::backends(); }
     void maxRoomsPerConnection()
     {
         SB_TEST_DATABASE(db);
@@ -182,7 +182,6 @@ private slots:
         IT_FAILS(c1->joinRoom(u"room5"_s), LimitExceeded);
     }
 
-    void maxConnectionsPerRoom_data() { TestDatabase::backends(); }
     void maxConnectionsPerRoom()
     {
         SB_TEST_DATABASE(db);
@@ -212,7 +211,6 @@ private slots:
         IT_FAILS(annPhone->joinRoom(u"small"_s), LimitExceeded);
     }
 
-    void membershipIsPerConnection_data() { TestDatabase::backends(); }
     void membershipIsPerConnection()
     {
         SB_TEST_DATABASE(db);

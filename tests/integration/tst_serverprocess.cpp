@@ -106,7 +106,7 @@ private slots:
 
     void usersChatEndToEnd()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         ServerProcess server;
         server.setDatabaseUrl(db.url());
         QVERIFY2(server.start(), qPrintable(server.errorString()));
@@ -168,7 +168,7 @@ private slots:
 
     void killAndRestartKeepsAcknowledgedMessages()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         ServerProcess server;
         server.setDatabaseUrl(db.url());
         QVERIFY2(server.start(), qPrintable(server.errorString()));

@@ -2,7 +2,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -56,7 +56,9 @@ private:
     }
 
 private slots:
-    void openQueueClaimTransferClose_data() { TestDatabase::backends(); }
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void openQueueClaimTransferClose()
     {
         SB_TEST_DATABASE(db);
@@ -214,7 +216,6 @@ private slots:
         IT_OK(adminCloses, adminC->request(u"support_close"_s, {{u"conversation_id"_s, double(guestChat)}}));
     }
 
-    void concurrentClaimsOneWins_data() { TestDatabase::backends(); }
     void concurrentClaimsOneWins()
     {
         SB_TEST_DATABASE(db);
@@ -252,7 +253,6 @@ private slots:
         QCOMPARE(winners.size(), 3);
     }
 
-    void automaticAssignment_data() { TestDatabase::backends(); }
     void automaticAssignment()
     {
         SB_TEST_DATABASE(db);
@@ -332,7 +332,6 @@ private slots:
         QCOMPARE(agent, firstPick == a1.id ? a2.id : a1.id);
     }
 
-    void graceRequeue_data() { TestDatabase::backends(); }
     void graceRequeue()
     {
         SB_TEST_DATABASE(db);

@@ -7,7 +7,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "tests/integration/ittest.h"
+#include "tests/support/integrationtest.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -35,6 +35,9 @@ private:
     }
 
 private slots:
+    // Every test function runs on SQLite and on PostgreSQL.
+    void initTestCase_data() { TestDatabase::backends(); }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
@@ -66,7 +69,6 @@ private slots:
             QSslConfiguration::setDefaultConfiguration(m_original);
     }
 
-    void httpsAndWssRoundTrip_data() { TestDatabase::backends(); }
     void httpsAndWssRoundTrip()
     {
         SB_TEST_DATABASE(db);

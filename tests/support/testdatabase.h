@@ -13,8 +13,8 @@ namespace Switchboard::Test {
 //   SB_TEST_POSTGRES_URL (postgresql://user:pass@127.0.0.1:PORT/dbname, a role with CREATEDB),
 //   dropped again by the destructor.
 //
-// Data-driven use, one row per backend:
-//     void TestFoo::send_data() { TestDatabase::backends(); }
+// Data-driven use, one row per backend, for every test function of the class:
+//     void TestFoo::initTestCase_data() { TestDatabase::backends(); }
 //     void TestFoo::send()
 //     {
 //         SB_TEST_DATABASE(db);            // QFETCH + QSKIP without PostgreSQL + create()
@@ -35,8 +35,9 @@ public:
     // Drops the PostgreSQL database (WITH (FORCE): a killed server may still hold connections).
     ~TestDatabase();
 
-    // Adds the column "backend" (QString) and the rows "sqlite" and "postgresql"; call it from a
-    // _data() function (after adding your own columns, the rows get only this column).
+    // Adds the column "backend" (QString) and the rows "sqlite" and "postgresql"; call it from
+    // initTestCase_data() (or a _data() function, after adding your own columns, the rows get
+    // only this column).
     static void backends();
     static Backend backendFromName(const QString &name);
     static QString backendName(Backend backend);
@@ -67,12 +68,21 @@ private:
 
 } // namespace Switchboard::Test
 
-// In a test function whose _data() called TestDatabase::backends(): fetches the backend, skips
-// when it is not available, creates the database (failing the test if that fails).
+// In a test function of a class whose initTestCase_data() called TestDatabase::backends():
+// fetches the backend, skips when it is not available, creates the database (failing the test if
+// that fails).
 #define SB_TEST_DATABASE(db)                                                                       \
+    QFETCH_GLOBAL(QString, backend);                                                               \
+    SB_TEST_DATABASE_ON(db, backend)
+
+// The same for a class whose test functions have rows of their own: the function's _data() adds
+// the "backend" column (TestDatabase::backends(), or its own rows with other columns too).
+#define SB_TEST_DATABASE_FROM_ROW(db)                                                              \
     QFETCH(QString, backend);                                                                      \
-    ::Switchboard::Test::TestDatabase db(                                                          \
-        ::Switchboard::Test::TestDatabase::backendFromName(backend));                              \
+    SB_TEST_DATABASE_ON(db, backend)
+
+#define SB_TEST_DATABASE_ON(db, backendName)                                                       \
+    ::Switchboard::Test::TestDatabase db(::Switchboard::Test::TestDatabase::backendFromName(backendName)); \
     if (!db.isAvailable())                                                                         \
         QSKIP(qPrintable(db.skipReason()));                                                        \
     QVERIFY2(db.create(), qPrintable(db.errorString()))

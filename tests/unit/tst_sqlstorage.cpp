@@ -584,7 +584,7 @@ private slots:
     void manyAppendsBackToBack_data() { TestDatabase::backends(); }
     void manyAppendsBackToBack()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         SB_START_STORAGE(storage, db.url(), withWindow(5ms)); // the server's default window
         auto alice = createUser(*storage, u"alice"_s);
         auto bob = createUser(*storage, u"bob"_s);
@@ -681,7 +681,7 @@ private slots:
     void failingJobInBatch_data() { TestDatabase::backends(); }
     void failingJobInBatch()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         const bool sqlite = db.backend() == TestDatabase::Backend::Sqlite;
         SB_START_STORAGE(storage, db.url(), withWindow(0us));
         auto alice = createUser(*storage, u"alice"_s);
@@ -854,7 +854,7 @@ private slots:
     void dedupByClientMsgId_data() { TestDatabase::backends(); }
     void dedupByClientMsgId()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         SB_START_STORAGE(storage, db.url(), withWindow(0us));
         BlockedBatch blocked;
         SB_STEP(blocked.open(*storage, db.url()));
@@ -949,7 +949,7 @@ private slots:
     void dedupWindow_data() { backendsAndSqliteModes(); }
     void dedupWindow()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         QFETCH(bool, nativeSqlite);
         ScopedEnvironment native("SB_SQLITE_NATIVE", nativeSqlite ? "1" : "0");
         constexpr qint64 kDay = 24LL * 3600 * 1000;
@@ -1051,7 +1051,7 @@ private slots:
     void dedupAndFiles_data() { TestDatabase::backends(); }
     void dedupAndFiles()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         SB_START_STORAGE(storage, db.url(), withWindow(0us));
         auto alice = createUser(*storage, u"alice"_s);
         auto bob = createUser(*storage, u"bob"_s);
@@ -1147,7 +1147,7 @@ private slots:
     void migrationFromVersion6_data() { TestDatabase::backends(); }
     void migrationFromVersion6()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         const bool sqlite = db.backend() == TestDatabase::Backend::Sqlite;
         constexpr qint64 kHour = 3600LL * 1000;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -1256,7 +1256,7 @@ private slots:
     void restart_data() { TestDatabase::backends(); }
     void restart()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         SB_START_STORAGE(storage, db.url(), withWindow(5ms));
         auto alice = createUser(*storage, u"alice"_s);
         auto bob = createUser(*storage, u"bob"_s);
@@ -1343,7 +1343,7 @@ private slots:
     void conversationSummaries_data() { backendsAndSqliteModes(); }
     void conversationSummaries()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         QFETCH(bool, nativeSqlite);
         ScopedEnvironment native("SB_SQLITE_NATIVE", nativeSqlite ? "1" : "0");
         SB_START_STORAGE(storage, db.url(), withWindow(0us));
@@ -1483,7 +1483,7 @@ private slots:
     void conversationSummariesOnOldRows_data() { backendsAndSqliteModes(); }
     void conversationSummariesOnOldRows()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         QFETCH(bool, nativeSqlite);
         ScopedEnvironment native("SB_SQLITE_NATIVE", nativeSqlite ? "1" : "0");
         const qint64 t0 = QDateTime::currentMSecsSinceEpoch() - 3600 * 1000;
@@ -1577,7 +1577,7 @@ private slots:
     void conversationSummariesAfterRollback_data() { backendsAndSqliteModes(); }
     void conversationSummariesAfterRollback()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         const bool sqlite = db.backend() == TestDatabase::Backend::Sqlite;
         QFETCH(bool, nativeSqlite);
         ScopedEnvironment native("SB_SQLITE_NATIVE", nativeSqlite ? "1" : "0");
@@ -1651,7 +1651,7 @@ private slots:
     void failedCommitAnswersEveryJob_data() { TestDatabase::backends(); }
     void failedCommitAnswersEveryJob()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         const bool sqlite = db.backend() == TestDatabase::Backend::Sqlite;
         SB_START_STORAGE(storage, db.url(), withWindow(0us));
         BlockedBatch blocked;
@@ -1720,7 +1720,7 @@ private slots:
     void queueLimit_data() { TestDatabase::backends(); }
     void queueLimit()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         SqlStorageOptions options;
         options.queueLimit = 4;
         options.maxBatch = 3;
@@ -1759,7 +1759,7 @@ private slots:
     void commitWindow_data() { TestDatabase::backends(); }
     void commitWindow()
     {
-        SB_TEST_DATABASE(db);
+        SB_TEST_DATABASE_FROM_ROW(db);
         qint64 conversation = 0;
         qint64 lastSeq = 0;
         qint64 aliceId = 0;

@@ -13,7 +13,7 @@
 #include <QUrl>
 #include <QVariant>
 
-namespace Switchboard::Test::Core {
+namespace Switchboard::Test::It {
 
 // Runs one statement on the database behind a server URL (sqlite:PATH or postgresql://...);
 // returns the rows (each a list of column values). On failure *error is set.
@@ -67,4 +67,4 @@ inline QList<QVariantList> sqlRows(const QString &databaseUrl, const QString &st
     return rows;
 }
 
-} // namespace Switchboard::Test::Core
+} // namespace Switchboard::Test::It

@@ -1,11 +1,15 @@
 #pragma once
 
-// Helpers shared by the feature integration tests (PROTOCOL.md sections 6-11: presence,
-// heartbeat, reconnect, rooms, groups, contacts, rate limits, support, administration, files,
-// push, TLS). Header-only and without Q_OBJECT. Everything waits event-driven with deadlines
-// (QSignalSpy::wait, QTest::qWaitFor); absence is checked with a short wait.
+// The one helper header of the integration tests, which start the real switchboard-server and
+// drive it through the client library or raw frames: frame logs, event-driven waiting, request
+// macros (IT_*), users, connections, history paging. Header-only and without Q_OBJECT.
+// Everything waits event-driven with deadlines (signals, QTest::qWaitFor); absence is checked
+// with a short wait. The database backends come from TestDatabase::backends() in each test's
+// _data() function (or initTestCase_data()).
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -14,6 +18,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 #include <functional>
 #include <memory>
 
@@ -34,6 +39,61 @@ inline constexpr int kWaitMs = 10000;
 // For asserting that something does NOT arrive.
 inline constexpr int kAbsenceMs = 300;
 
+// Spins the event loop until pred() holds, re-checking whenever `signal` of `sender` fires (and
+// once at the start), at most timeoutMs. Event driven: no sleeps.
+template<typename Sender, typename Signal, typename Predicate>
+bool waitUntil(const Sender *sender, Signal signal, Predicate pred, int timeoutMs = kWaitMs)
+{
+    if (pred())
+        return true;
+    QEventLoop loop;
+    QTimer deadline;
+    deadline.setSingleShot(true);
+    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
+    const auto connection = QObject::connect(sender, signal, &loop, [&] {
+        if (pred())
+            loop.quit();
+    });
+    deadline.start(timeoutMs);
+    loop.exec();
+    QObject::disconnect(connection);
+    return pred();
+}
+
+// Waits until every request has finished (reply, timeout or close).
+inline bool waitAll(const QList<PendingRequest *> &requests, int timeoutMs = 60000)
+{
+    qsizetype open = 0;
+    for (PendingRequest *r : requests)
+        open += r->isFinished() ? 0 : 1;
+    if (open == 0)
+        return true;
+    QEventLoop loop;
+    QTimer deadline;
+    deadline.setSingleShot(true);
+    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
+    QList<QMetaObject::Connection> connections;
+    for (PendingRequest *r : requests) {
+        if (r->isFinished())
+            continue;
+        connections.append(QObject::connect(r, &PendingRequest::finished, &loop, [&] {
+            if (--open == 0)
+                loop.quit();
+        }));
+    }
+    deadline.start(timeoutMs);
+    if (open > 0)
+        loop.exec();
+    for (const auto &c : connections)
+        QObject::disconnect(c);
+    for (PendingRequest *r : requests) {
+        if (!r->isFinished())
+            return false;
+    }
+    return true;
+}
+
+
 inline QString compact(const QJsonObject &o)
 {
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
@@ -42,6 +102,11 @@ inline QString compact(const QJsonObject &o)
 inline qint64 intOf(const QJsonObject &o, const QString &key)
 {
     return qint64(o.value(key).toDouble());
+}
+
+inline QString errorCodeOf(const QJsonObject &reply)
+{
+    return reply.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString();
 }
 
 inline QString describeRequest(const PendingRequest *r)
@@ -105,15 +170,48 @@ public:
     {
         return all(isEvent(type), from);
     }
-    // Waits for a matching frame at or after `from`; its index, or -1 after the deadline.
+    // Frames (events or replies) of one type.
+    QList<QJsonObject> ofType(const QString &type) const
+    {
+        return all([&type](const QJsonObject &f) { return f.value(QStringLiteral("type")).toString() == type; });
+    }
+    // Waits for a matching frame at or after `from`; its index, or -1 after the deadline or once
+    // the connection is closed (nothing can arrive then).
     qsizetype waitFor(const Match &match, int timeoutMs = kWaitMs, qsizetype from = 0)
     {
         qsizetype found = -1;
         (void)QTest::qWaitFor([&] {
             found = find(match, from);
-            return found >= 0;
+            return found >= 0 || m_connection->state() == ClientConnection::State::Disconnected;
         }, timeoutMs);
-        return found;
+        return found >= 0 ? found : find(match, from);
+    }
+    // Sends a raw frame and waits for the reply that echoes its `id` (the frame must carry one);
+    // an empty object when none came in time.
+    QJsonObject roundTrip(const QJsonObject &frame, int timeoutMs = kWaitMs)
+    {
+        const QJsonValue id = frame.value(QStringLiteral("id"));
+        const qsizetype from = m_frames.size();
+        if (!m_connection->sendFrame(frame))
+            return {};
+        const qsizetype i = waitFor(
+            [&](const QJsonObject &f) {
+                return f.contains(QStringLiteral("id")) && f.value(QStringLiteral("id")) == id
+                       && f.value(QStringLiteral("type")) == frame.value(QStringLiteral("type"));
+            },
+            timeoutMs, from);
+        return i >= 0 ? m_frames.at(i) : QJsonObject();
+    }
+    // Sends raw text (anything) and waits for the next `{"type":"error"}` frame.
+    QJsonObject rawError(const QString &text, int timeoutMs = kWaitMs)
+    {
+        const qsizetype from = m_frames.size();
+        if (!m_connection->sendRawText(text))
+            return {};
+        const qsizetype i = waitFor(
+            [](const QJsonObject &f) { return f.value(QStringLiteral("type")).toString() == QStringLiteral("error"); },
+            timeoutMs, from);
+        return i >= 0 ? m_frames.at(i) : QJsonObject();
     }
     // Waits until `count` matching frames are there; true when they are.
     bool waitForCount(const Match &match, qsizetype count, int timeoutMs = kWaitMs,
@@ -233,6 +331,48 @@ inline QList<qint64> idList(const QJsonArray &array)
     return out;
 }
 
+// Every message of a conversation, paged with after_seq (limit 100); false on any failure.
+inline bool fetchAllHistory(ClientConnection *connection, qint64 conversationId,
+                            QList<QJsonObject> *out, QString *error)
+{
+    out->clear();
+    qint64 after = 0;
+    for (int page = 0; page < 10000; ++page) {
+        const QJsonObject fields{{QStringLiteral("conversation_id"), double(conversationId)},
+                                 {QStringLiteral("after_seq"), double(after)},
+                                 {QStringLiteral("limit"), 100}};
+        PendingRequest *r = connection->request(QStringLiteral("history"), fields);
+        if (!waitForFinished(r, 30000) || !r->isSuccess()) {
+            *error = describeRequest(r);
+            return false;
+        }
+        const QJsonArray messages = r->data().value(QStringLiteral("messages")).toArray();
+        for (const QJsonValue &m : messages)
+            out->append(m.toObject());
+        const bool more = r->data().value(QStringLiteral("has_more")).toBool();
+        r->deleteLater();
+        if (messages.isEmpty() || !more)
+            return true;
+        after = intOf(messages.last().toObject(), QStringLiteral("seq"));
+    }
+    *error = QStringLiteral("history did not end");
+    return false;
+}
+
+// Sends `count` text messages pipelined (no waiting in between); returns the requests.
+inline QList<PendingRequest *> sendBurst(ClientConnection *connection, qint64 conversationId,
+                                         int count, const QString &prefix)
+{
+    QList<PendingRequest *> requests;
+    requests.reserve(count);
+    for (int i = 0; i < count; ++i) {
+        PendingRequest *r = connection->sendText(conversationId, QStringLiteral("%1 %2").arg(prefix).arg(i));
+        r->setTimeout(60000);
+        requests.append(r);
+    }
+    return requests;
+}
+
 } // namespace Switchboard::Test::It
 
 // A ServerProcess on the test's database (db from SB_TEST_DATABASE), not started yet; its log is
@@ -243,6 +383,12 @@ inline QList<qint64> idList(const QJsonArray &array)
     ::Switchboard::Test::It::LogOnFailure server##LogGuard_{server}
 
 #define IT_START(server) QVERIFY2(server.start(), qPrintable(server.errorString()))
+
+// IT_SERVER with limits (INI keys of [limits]), started.
+#define IT_START_SERVER(server, db, limits)                                                        \
+    IT_SERVER(server, db);                                                                         \
+    server.setLimits(limits);                                                                      \
+    IT_START(server)
 
 // Waits for a request and requires success; `var` is the PendingRequest.
 #define IT_OK(var, expr)                                                                           \
@@ -287,6 +433,12 @@ inline QList<qint64> idList(const QJsonArray &array)
     QString var##Error_;                                                                           \
     const ::Switchboard::Test::TestUser var = ::Switchboard::Test::createStaffUser(                \
         server, QStringLiteral(role), QStringLiteral(prefix), &var##Error_);                       \
+    QVERIFY2(var.isValid(), qPrintable(var##Error_))
+
+#define IT_GUEST(var, server, name)                                                                \
+    QString var##Error_;                                                                           \
+    const ::Switchboard::Test::TestUser var =                                                      \
+        ::Switchboard::Test::guestUser(server.httpUrl(), QStringLiteral(name), &var##Error_);      \
     QVERIFY2(var.isValid(), qPrintable(var##Error_))
 
 // Connects, authenticates with an auth frame and waits for sync_complete.
