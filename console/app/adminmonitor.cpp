@@ -9,6 +9,7 @@
 #include "shared/client/clientconnection.h"
 #include "shared/client/clientsession.h"
 #include "shared/client/pendingrequest.h"
+#include "shared/protocol/frametypes.h"
 #include "shared/protocol/jsoncodec.h"
 
 using namespace Qt::StringLiterals;
@@ -53,14 +54,14 @@ void AdminMonitor::stop()
     m_running = false;
     m_poll.stop();
     if (m_session->isOnline()) {
-        PendingRequest *request = m_session->connection()->request(u"stats_unsubscribe"_s);
+        PendingRequest *request = m_session->connection()->request(RequestType::StatsUnsubscribe);
         connect(request, &PendingRequest::finished, request, &QObject::deleteLater);
     }
 }
 
 void AdminMonitor::subscribe()
 {
-    PendingRequest *request = m_session->connection()->request(u"stats_subscribe"_s);
+    PendingRequest *request = m_session->connection()->request(RequestType::StatsSubscribe);
     connect(request, &PendingRequest::finished, request, &QObject::deleteLater);
     connect(request, &PendingRequest::failed, this,
         [this](const ProtocolError &error) { Q_EMIT errorOccurred(ErrorText::describe(error)); });
@@ -68,7 +69,7 @@ void AdminMonitor::subscribe()
 
 void AdminMonitor::onEvent(const QString &type, const QJsonObject &frame)
 {
-    if (type != u"stats"_s || !m_running)
+    if (type != EventType::Stats || !m_running)
         return;
     auto stats = JsonCodec::decodeStats(frame);
     if (!stats)
@@ -88,7 +89,7 @@ void AdminMonitor::refreshConnections()
     if (!m_session->isOnline() || m_connectionsInFlight)
         return;
     m_connectionsInFlight = true;
-    PendingRequest *request = m_session->connection()->request(u"admin_connections"_s);
+    PendingRequest *request = m_session->connection()->request(RequestType::AdminConnections);
     connect(request, &PendingRequest::finished, request, &QObject::deleteLater);
     connect(request, &PendingRequest::finished, this, [this] { m_connectionsInFlight = false; });
     connect(request, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
@@ -123,7 +124,7 @@ void AdminMonitor::kickUser(qint64 userId, const QString &reason)
 
 void AdminMonitor::kick(const QJsonObject &fields)
 {
-    PendingRequest *request = m_session->connection()->request(u"admin_kick"_s, fields);
+    PendingRequest *request = m_session->connection()->request(RequestType::AdminKick, fields);
     connect(request, &PendingRequest::finished, request, &QObject::deleteLater);
     connect(request, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
         Q_EMIT kicked(data.value(u"kicked"_s).toInt());

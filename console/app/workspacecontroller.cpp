@@ -13,6 +13,7 @@
 #include "shared/client/clientsession.h"
 #include "shared/client/pendingrequest.h"
 #include "shared/client/restclient.h"
+#include "shared/protocol/frametypes.h"
 #include "shared/protocol/jsoncodec.h"
 
 using namespace Qt::StringLiterals;
@@ -102,7 +103,7 @@ void WorkspaceController::refresh()
         return;
     ClientConnection *connection = m_session->connection();
     if (isStaff(m_me)) {
-        PendingRequest *queue = connection->request(u"support_queue"_s);
+        PendingRequest *queue = connection->request(RequestType::SupportQueue);
         connect(queue, &PendingRequest::finished, queue, &QObject::deleteLater);
         connect(queue, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
             QList<ConversationInfo> list;
@@ -144,7 +145,7 @@ void WorkspaceController::refresh()
         queryPresence(people);
         Q_EMIT refreshed();
     });
-    PendingRequest *contacts = connection->request(u"contacts"_s);
+    PendingRequest *contacts = connection->request(RequestType::Contacts);
     connect(contacts, &PendingRequest::finished, contacts, &QObject::deleteLater);
     connect(contacts, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
         const QJsonArray array = data.value(u"contacts"_s).toArray();
@@ -189,7 +190,7 @@ void WorkspaceController::queryPresence(const QList<qint64> &userIds)
     QJsonArray ids;
     for (qint64 id : userIds)
         ids.append(double(id));
-    PendingRequest *query = m_session->connection()->request(u"presence_query"_s, {{u"user_ids"_s, ids}});
+    PendingRequest *query = m_session->connection()->request(RequestType::PresenceQuery, {{u"user_ids"_s, ids}});
     connect(query, &PendingRequest::finished, query, &QObject::deleteLater);
     connect(query, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
         const QJsonArray array = data.value(u"presence"_s).toArray();
@@ -238,14 +239,14 @@ bool WorkspaceController::isTyping(qint64 conversationId) const
 
 void WorkspaceController::onEvent(const QString &type, const QJsonObject &frame)
 {
-    if (type != u"support_update"_s)
+    if (type != EventType::SupportUpdate)
         return;
-    auto conversation = JsonCodec::decodeConversation(frame.value(u"conversation"_s).toObject());
-    if (!conversation) {
+    auto update = JsonCodec::decodeSupportUpdate(frame);
+    if (!update) {
         qCWarning(lcConsole) << "malformed support_update";
         return;
     }
-    applySupportUpdate(conversation.value(), true);
+    applySupportUpdate(update->conversation, true);
 }
 
 void WorkspaceController::applySupportUpdate(const ConversationInfo &conversation, bool live)
@@ -563,7 +564,7 @@ void WorkspaceController::markActiveRead()
 void WorkspaceController::claim(qint64 conversationId)
 {
     PendingRequest *claim
-        = m_session->connection()->request(u"support_claim"_s, {{u"conversation_id"_s, double(conversationId)}});
+        = m_session->connection()->request(RequestType::SupportClaim, {{u"conversation_id"_s, double(conversationId)}});
     connect(claim, &PendingRequest::finished, claim, &QObject::deleteLater);
     connect(claim, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
         if (auto c = JsonCodec::decodeConversation(data.value(u"conversation"_s).toObject()))
@@ -592,7 +593,7 @@ void WorkspaceController::transfer(qint64 conversationId, qint64 agentId)
 void WorkspaceController::close(qint64 conversationId)
 {
     PendingRequest *close
-        = m_session->connection()->request(u"support_close"_s, {{u"conversation_id"_s, double(conversationId)}});
+        = m_session->connection()->request(RequestType::SupportClose, {{u"conversation_id"_s, double(conversationId)}});
     connect(close, &PendingRequest::finished, close, &QObject::deleteLater);
     connect(close, &PendingRequest::succeeded, this, [this](const QJsonObject &data) {
         if (auto c = JsonCodec::decodeConversation(data.value(u"conversation"_s).toObject()))

@@ -223,7 +223,7 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             if (auto refused = AdminService::refuseUnlessAdmin(u))
                 return respond(*refused);
             if (what == u"stats"_s)
-                return respond(m_admin.stats());
+                return respond(JsonCodec::encode(m_admin.stats()));
             if (what == u"connections"_s)
                 return respond(m_admin.connections());
             if (!body)

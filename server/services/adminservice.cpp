@@ -32,9 +32,7 @@ void AdminService::tick()
     m_subscribers.removeAll(nullptr);
     if (m_subscribers.isEmpty())
         return;
-    QJsonObject event = stats();
-    event.insert(u"type"_s, u"stats"_s);
-    const QByteArray frame = JsonCodec::serialize(event);
+    const QByteArray frame = JsonCodec::serialize(JsonCodec::encodeStatsEvent(stats()));
     const auto subscribers = m_subscribers;
     for (const QPointer<Session> &s : subscribers) {
         if (s)
@@ -54,19 +52,21 @@ bool AdminService::storageAvailable() const
     return m_health.isAvailable();
 }
 
-QJsonObject AdminService::stats() const
+ServerStats AdminService::stats() const
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    return QJsonObject{{u"connections"_s, m_registry.connectionCount()},
-                       {u"authenticated"_s, m_registry.authenticatedCount()},
-                       {u"users_online"_s, m_registry.usersOnline()},
-                       {u"rooms"_s, m_rooms.roomCount()},
-                       {u"messages_sent"_s, double(m_metrics.messagesSent)},
-                       {u"messages_received"_s, double(m_metrics.messagesReceived)},
-                       {u"messages_per_second"_s, m_rate},
-                       {u"uptime"_s, double((now - m_metrics.startedAtMs) / 1000)},
-                       {u"memory_usage"_s, double(ServerMetrics::residentMemoryBytes())},
-                       {u"storage"_s, m_health.isAvailable() ? u"ok"_s : u"down"_s}};
+    ServerStats s;
+    s.connections = m_registry.connectionCount();
+    s.authenticated = m_registry.authenticatedCount();
+    s.usersOnline = m_registry.usersOnline();
+    s.rooms = m_rooms.roomCount();
+    s.messagesSent = m_metrics.messagesSent;
+    s.messagesReceived = m_metrics.messagesReceived;
+    s.messagesPerSecond = m_rate;
+    s.uptime = (now - m_metrics.startedAtMs) / 1000;
+    s.memoryUsage = qint64(ServerMetrics::residentMemoryBytes());
+    s.storage = m_health.isAvailable() ? u"ok"_s : u"down"_s;
+    return s;
 }
 
 void AdminService::subscribe(Session *session, Reply done)

@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "shared/protocol/result.h"
+#include "shared/protocol/serverstats.h"
 #include "shared/protocol/userinfo.h"
 
 namespace Switchboard::Server {
@@ -40,7 +41,7 @@ public:
 
     void subscribe(Session *session, Reply done);
     void unsubscribe(Session *session, Reply done);
-    QJsonObject stats() const;
+    ServerStats stats() const;
     QJsonObject connections() const;
     void kick(const QJsonObject &fields, Reply done);
     QByteArray prometheusText() const;

@@ -57,10 +57,15 @@ QJsonObject ChatService::encode(const ChatMessage &message) const
 
 QJsonObject ChatService::encode(const ConversationInfo &conversation) const
 {
-    QJsonObject o = JsonCodec::encode(conversation);
-    if (conversation.lastMessage && !conversation.lastMessage->attachment.isEmpty())
-        o.insert(u"last_message"_s, encode(*conversation.lastMessage));
-    return o;
+    return JsonCodec::encode(withFileUrls(conversation));
+}
+
+ConversationInfo ChatService::withFileUrls(const ConversationInfo &conversation) const
+{
+    ConversationInfo c = conversation;
+    if (c.lastMessage && !c.lastMessage->attachment.isEmpty())
+        c.lastMessage = withFileUrl(*c.lastMessage);
+    return c;
 }
 
 Result<SendFields> ChatService::sendFields(const QJsonObject &fields)
@@ -277,11 +282,7 @@ void ChatService::markWatermark(const UserInfo &caller, const QJsonObject &field
         const WatermarkResult &w = r.value();
         auto receipt = [&](const QString &kind, qint64 value) {
             sendToUsers(w.participants, userId,
-                        JsonCodec::serialize(QJsonObject{{u"type"_s, u"receipt"_s},
-                                                         {u"conversation_id"_s, double(u.conversationId)},
-                                                         {u"user_id"_s, double(userId)},
-                                                         {u"kind"_s, kind},
-                                                         {u"seq"_s, double(value)}}));
+                        JsonCodec::serialize(JsonCodec::encode(ReceiptEvent{u.conversationId, userId, kind, value})));
         };
         if (w.deliveredChanged)
             receipt(u"delivered"_s, w.deliveredSeq);
@@ -303,10 +304,7 @@ void ChatService::typing(const UserInfo &caller, const QJsonObject &fields, Repl
     m_messages.participants(userId, cid, [this, userId, cid, done = std::move(done)](Result<QList<qint64>> r) {
         if (!r)
             return done(r.error());
-        sendToUsers(r.value(), userId,
-                    JsonCodec::serialize(QJsonObject{{u"type"_s, u"typing"_s},
-                                                     {u"conversation_id"_s, double(cid)},
-                                                     {u"user_id"_s, double(userId)}}));
+        sendToUsers(r.value(), userId, JsonCodec::serialize(JsonCodec::encode(TypingEvent{cid, userId})));
         done(QJsonObject{});
     });
 }
@@ -316,13 +314,10 @@ QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending) con
     QList<QByteArray> frames;
     frames.reserve(pending.messages.size() + 1);
     for (const ChatMessage &m : pending.messages) {
-        frames.append(JsonCodec::serialize(QJsonObject{{u"type"_s, u"new_message"_s},
-                                                       {u"message"_s, encode(m)},
-                                                       {u"offline"_s, true}}));
+        frames.append(JsonCodec::serialize(JsonCodec::encodeNewMessage(withFileUrl(m), true)));
     }
-    frames.append(JsonCodec::serialize(QJsonObject{{u"type"_s, u"sync_complete"_s},
-                                                   {u"count"_s, double(pending.messages.size())},
-                                                   {u"has_more"_s, pending.hasMore}}));
+    frames.append(JsonCodec::serialize(
+        JsonCodec::encode(SyncCompleteEvent{int(pending.messages.size()), pending.hasMore})));
     return frames;
 }
 

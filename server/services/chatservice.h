@@ -56,6 +56,8 @@ public:
     QList<QByteArray> offlineFrames(const PendingMessages &pending) const;
     // The message as clients see it: a file attachment carries a fresh signed, expiring URL.
     ChatMessage withFileUrl(const ChatMessage &message) const;
+    // The conversation as clients get it: its last message with a signed file URL.
+    ConversationInfo withFileUrls(const ConversationInfo &conversation) const;
     QJsonObject encode(const ChatMessage &message) const;
     QJsonObject encode(const ConversationInfo &conversation) const;
     static constexpr int kOfflineBatch = 1000;

@@ -73,10 +73,7 @@ void PresenceService::setStatus(qint64 userId, const QJsonObject &fields, Reply 
 
 void PresenceService::announce(qint64 userId, const QString &status, qint64 lastSeenAt)
 {
-    const QByteArray frame = JsonCodec::serialize(QJsonObject{{u"type"_s, u"presence"_s},
-                                                              {u"user_id"_s, double(userId)},
-                                                              {u"status"_s, status},
-                                                              {u"last_seen_at"_s, double(lastSeenAt)}});
+    const QByteArray frame = JsonCodec::serialize(JsonCodec::encode(PresenceEvent{userId, status, lastSeenAt}));
     m_contacts.presenceWatchers(userId, [this, frame](Result<QList<qint64>> r) {
         if (!r)
             return;

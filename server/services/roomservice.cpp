@@ -30,14 +30,7 @@ Result<QString> RoomService::roomName(const QJsonObject &fields) const
 
 QByteArray RoomService::frame(const QString &room, const Broadcast &b, bool recovered)
 {
-    QJsonObject o{{u"type"_s, u"room_message"_s},
-                  {u"room"_s, room},
-                  {u"from"_s, double(b.from)},
-                  {u"data"_s, b.data},
-                  {u"timestamp"_s, double(b.timestamp)}};
-    if (recovered)
-        o.insert(u"recovered"_s, true);
-    return JsonCodec::serialize(o);
+    return JsonCodec::serialize(JsonCodec::encode(RoomMessageEvent{room, b.from, b.data, b.timestamp, recovered}));
 }
 
 void RoomService::join(Session *session, const QJsonObject &fields, Reply done)

@@ -44,8 +44,8 @@ SupportService::SupportService(SupportStore &support, MessageStore &messages, Se
 
 void SupportService::announce(const ConversationInfo &conversation)
 {
-    const QByteArray frame = JsonCodec::serialize(
-        QJsonObject{{u"type"_s, u"support_update"_s}, {u"conversation"_s, m_chat.encode(conversation)}});
+    const QByteArray frame
+        = JsonCodec::serialize(JsonCodec::encode(SupportUpdateEvent{m_chat.withFileUrls(conversation)}));
     QList<Session *> targets = m_registry.staffSessions();
     // The user who asked for help hears about their own chat too (assigned, closed).
     for (Session *s : m_registry.sessionsOf(conversation.requesterId)) {

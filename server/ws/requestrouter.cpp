@@ -21,6 +21,7 @@
 #include "server/services/pushdispatcher.h"
 #include "server/services/resumeservice.h"
 #include "server/services/roomservice.h"
+#include "shared/protocol/frametypes.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 
@@ -46,10 +47,11 @@ RequestRouter::RequestRouter(const ServerConfig &config, SessionRegistry &regist
 {
     connect(&registry, &SessionRegistry::sessionRemoved, this, &RequestRouter::onSessionRemoved);
     registerHandlers();
-    for (const char *type : {"message", "broadcast", "typing", "conversation_create", "conversation_add",
-                             "conversation_remove", "conversation_leave", "contact_add", "contact_remove",
-                             "support_open"})
-        m_rateLimited.insert(QString::fromLatin1(type), true);
+    for (QLatin1StringView type :
+         {RequestType::Message, RequestType::Broadcast, RequestType::Typing, RequestType::ConversationCreate,
+          RequestType::ConversationAdd, RequestType::ConversationRemove, RequestType::ConversationLeave,
+          RequestType::ContactAdd, RequestType::ContactRemove, RequestType::SupportOpen})
+        m_rateLimited.insert(QString(type), true);
 }
 
 void RequestRouter::attach(Session *session)
@@ -88,7 +90,7 @@ void RequestRouter::replyError(Session *session, const Request &request, const P
 
 void RequestRouter::onBinary(Session *session)
 {
-    replyError(session, Request{u"error"_s, QJsonValue(QJsonValue::Undefined), {}},
+    replyError(session, Request{QString(EventType::Error), QJsonValue(QJsonValue::Undefined), {}},
                badRequest(u"Binary frames are not supported; send JSON text frames"_s));
 }
 
@@ -128,7 +130,7 @@ void RequestRouter::process(Session *session, const QString &text)
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-        replyError(session, Request{u"error"_s, QJsonValue(QJsonValue::Undefined), {}},
+        replyError(session, Request{QString(EventType::Error), QJsonValue(QJsonValue::Undefined), {}},
                    badRequest(u"Frame must be a JSON object"_s));
         return;
     }
@@ -137,7 +139,7 @@ void RequestRouter::process(Session *session, const QString &text)
     request.id = request.fields.value(u"id"_s);
     const QJsonValue type = request.fields.value(u"type"_s);
     if (!type.isString() || type.toString().isEmpty()) {
-        request.type = u"error"_s;
+        request.type = EventType::Error;
         if (!isValidId(request.id))
             request.id = QJsonValue(QJsonValue::Undefined);
         replyError(session, request, badRequest(u"Field 'type' must be a non-empty string"_s));
@@ -154,7 +156,8 @@ void RequestRouter::process(Session *session, const QString &text)
 
 void RequestRouter::dispatch(Session *session, const Request &request)
 {
-    const bool preAuth = request.type == u"auth"_s || request.type == u"reconnect"_s || request.type == u"ping"_s;
+    const bool preAuth = request.type == RequestType::Auth || request.type == RequestType::Reconnect
+                         || request.type == RequestType::Ping;
     if (!session->isAuthenticated() && !preAuth) {
         replyError(session, request,
                    ProtocolError::make(ErrorCode::NotAuthenticated, u"Authenticate first (auth or reconnect)"_s));
@@ -187,7 +190,7 @@ bool RequestRouter::rateLimited(Session *session, const QString &type, const QJs
 void RequestRouter::sendMessage(Session *session, const MessageFrameParser::Frame &frame)
 {
     // What dispatch() does for a `message` request of an authenticated session.
-    static const QString type = u"message"_s;
+    static const QString type = RequestType::Message;
     if (rateLimited(session, type, frame.id))
         return;
     m_chat.send(session->user(), session, frame.fields, sendReplier(session, session->openSlot(), frame.id));
@@ -202,7 +205,7 @@ ChatService::SendDone RequestRouter::sendReplier(Session *session, quint64 ticke
         m_metrics.observeLatency(double(QDateTime::currentMSecsSinceEpoch() - started));
         if (!guard)
             return;
-        static const QString type = u"message"_s;
+        static const QString type = RequestType::Message;
         guard->fillSlot(ticket, receipt ? JsonCodec::serializeSendReply(type, id, receipt.value())
                                         : JsonCodec::serializeErrorReply(type, id, receipt.error()));
     };
@@ -242,7 +245,7 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
         QJsonObject frame;
         if (viaUpgrade) {
             frame = data;
-            frame.insert(u"type"_s, u"session"_s);
+            frame.insert(u"type"_s, EventType::Session);
         } else {
             frame = JsonCodec::successReply(req.type, req.id, data);
         }
@@ -334,13 +337,13 @@ void RequestRouter::finishAuthentication(Session *session)
 
 void RequestRouter::registerHandlers()
 {
-    m_handlers.insert(u"ping"_s, [](Session *s, const Request &r, quint64 ticket) {
-        QJsonObject pong{{u"type"_s, u"pong"_s}, {u"timestamp"_s, double(QDateTime::currentMSecsSinceEpoch())}};
+    m_handlers.insert(QString(RequestType::Ping), [](Session *s, const Request &r, quint64 ticket) {
+        QJsonObject pong{{u"type"_s, EventType::Pong}, {u"timestamp"_s, double(QDateTime::currentMSecsSinceEpoch())}};
         if (!r.id.isUndefined())
             pong.insert(u"id"_s, r.id);
         s->fillSlot(ticket, JsonCodec::serialize(pong));
     });
-    m_handlers.insert(u"auth"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Auth), [this](Session *s, const Request &r, quint64 ticket) {
         if (s->authState() != Session::AuthState::Anonymous)
             return reply(s, ticket, r, badRequest(u"Already authenticated"_s));
         auto token = RequestFields(r.fields).requiredString(u"token"_s);
@@ -351,7 +354,7 @@ void RequestRouter::registerHandlers()
         s->fillSlot(ticket, {});
         authenticate(s, token.value(), &r);
     });
-    m_handlers.insert(u"reconnect"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Reconnect), [this](Session *s, const Request &r, quint64 ticket) {
         if (s->isAuthenticated())
             return reply(s, ticket, r, badRequest(u"Already authenticated"_s));
         auto token = RequestFields(r.fields).requiredString(u"token"_s);
@@ -361,64 +364,64 @@ void RequestRouter::registerHandlers()
             return reply(s, ticket, r, badRequest(u"Authentication already in progress"_s));
         resume(s, r, ticket);
     });
-    m_handlers.insert(u"message"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Message), [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.send(s->user(), s, r.fields, sendReplier(s, ticket, r.id));
     });
-    m_handlers.insert(u"received"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Received), [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.markWatermark(s->user(), r.fields, false, replier(s, ticket, r));
     });
-    m_handlers.insert(u"read"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Read), [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.markWatermark(s->user(), r.fields, true, replier(s, ticket, r));
     });
-    m_handlers.insert(u"typing"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Typing), [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.typing(s->user(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"history"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::History), [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.history(s->user(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"conversations"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Conversations), [this](Session *s, const Request &r, quint64 ticket) {
         m_chat.conversations(s->user(), replier(s, ticket, r));
     });
-    m_handlers.insert(u"presence_query"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::PresenceQuery), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.presence.query(r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"status"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Status), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.presence.setStatus(s->userId(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"join"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Join), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.rooms.join(s, r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"leave"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Leave), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.rooms.leave(s, r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"broadcast"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Broadcast), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.rooms.broadcast(s, r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"conversation_create"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::ConversationCreate), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.groups.create(s->user(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"conversation_add"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::ConversationAdd), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.groups.add(s->user(), s, r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"conversation_remove"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::ConversationRemove), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.groups.remove(s->user(), s, r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"conversation_leave"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::ConversationLeave), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.groups.leave(s->user(), s, r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"support_open"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::SupportOpen), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.support.open(s->user(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"support_queue"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::SupportQueue), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.support.queue(s->user(), replier(s, ticket, r));
     });
-    m_handlers.insert(u"support_claim"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::SupportClaim), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.support.claim(s->user(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"support_transfer"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::SupportTransfer), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.support.transfer(s->user(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"support_close"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::SupportClose), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.support.close(s->user(), r.fields, replier(s, ticket, r));
     });
     auto adminOnly = [this](auto action) {
@@ -428,28 +431,28 @@ void RequestRouter::registerHandlers()
             action(s, r, ticket);
         };
     };
-    m_handlers.insert(u"stats_subscribe"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::StatsSubscribe), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
         m_services.admin.subscribe(s, replier(s, ticket, r));
     }));
-    m_handlers.insert(u"stats_unsubscribe"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::StatsUnsubscribe), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
         m_services.admin.unsubscribe(s, replier(s, ticket, r));
     }));
-    m_handlers.insert(u"admin_connections"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::AdminConnections), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
         reply(s, ticket, r, m_services.admin.connections());
     }));
-    m_handlers.insert(u"admin_kick"_s, adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::AdminKick), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
         m_services.admin.kick(r.fields, replier(s, ticket, r));
     }));
-    m_handlers.insert(u"push_register"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::PushRegister), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.push.registerDevice(s->userId(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"contacts"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::Contacts), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.contacts.list(s->user(), replier(s, ticket, r));
     });
-    m_handlers.insert(u"contact_add"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::ContactAdd), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.contacts.add(s->user(), r.fields, replier(s, ticket, r));
     });
-    m_handlers.insert(u"contact_remove"_s, [this](Session *s, const Request &r, quint64 ticket) {
+    m_handlers.insert(QString(RequestType::ContactRemove), [this](Session *s, const Request &r, quint64 ticket) {
         m_services.contacts.remove(s->user(), r.fields, replier(s, ticket, r));
     });
 }

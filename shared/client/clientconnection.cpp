@@ -12,6 +12,7 @@
 
 #include "shared/client/logging.h"
 #include "shared/client/pendingrequest.h"
+#include "shared/protocol/frametypes.h"
 #include "shared/protocol/jsoncodec.h"
 
 using namespace Qt::StringLiterals;
@@ -324,17 +325,17 @@ void ClientConnection::flushQueue()
 
 PendingRequest *ClientConnection::authenticate(const QString &token)
 {
-    return request(u"auth"_s, {{u"token"_s, token}});
+    return request(RequestType::Auth, {{u"token"_s, token}});
 }
 
 PendingRequest *ClientConnection::resumeSession(const QString &resumeToken)
 {
-    return request(u"reconnect"_s, {{u"token"_s, resumeToken}});
+    return request(RequestType::Reconnect, {{u"token"_s, resumeToken}});
 }
 
 PendingRequest *ClientConnection::ping()
 {
-    return request(u"ping"_s);
+    return request(RequestType::Ping);
 }
 
 PendingRequest *ClientConnection::sendText(qint64 conversationId, const QString &text,
@@ -345,7 +346,7 @@ PendingRequest *ClientConnection::sendText(qint64 conversationId, const QString 
                        {u"message_type"_s, u"text"_s}};
     if (!clientMsgId.isEmpty())
         fields.insert(u"client_msg_id"_s, clientMsgId);
-    return request(u"message"_s, fields);
+    return request(RequestType::Message, fields);
 }
 
 PendingRequest *ClientConnection::sendTextTo(qint64 userId, const QString &text,
@@ -355,7 +356,7 @@ PendingRequest *ClientConnection::sendTextTo(qint64 userId, const QString &text,
         {u"to"_s, double(userId)}, {u"content"_s, text}, {u"message_type"_s, u"text"_s}};
     if (!clientMsgId.isEmpty())
         fields.insert(u"client_msg_id"_s, clientMsgId);
-    return request(u"message"_s, fields);
+    return request(RequestType::Message, fields);
 }
 
 PendingRequest *ClientConnection::sendAttachment(qint64 conversationId, const QString &messageType,
@@ -369,7 +370,7 @@ PendingRequest *ClientConnection::sendAttachment(qint64 conversationId, const QS
         fields.insert(u"content"_s, caption);
     if (!clientMsgId.isEmpty())
         fields.insert(u"client_msg_id"_s, clientMsgId);
-    return request(u"message"_s, fields);
+    return request(RequestType::Message, fields);
 }
 
 PendingRequest *ClientConnection::history(qint64 conversationId, qint64 beforeSeq, qint64 afterSeq,
@@ -382,44 +383,44 @@ PendingRequest *ClientConnection::history(qint64 conversationId, qint64 beforeSe
         fields.insert(u"after_seq"_s, double(afterSeq));
     if (limit > 0)
         fields.insert(u"limit"_s, limit);
-    return request(u"history"_s, fields);
+    return request(RequestType::History, fields);
 }
 
 PendingRequest *ClientConnection::markRead(qint64 conversationId, qint64 seq)
 {
-    return request(u"read"_s,
+    return request(RequestType::Read,
                    {{u"conversation_id"_s, double(conversationId)}, {u"seq"_s, double(seq)}});
 }
 
 PendingRequest *ClientConnection::markReceived(qint64 conversationId, qint64 seq)
 {
-    return request(u"received"_s,
+    return request(RequestType::Received,
                    {{u"conversation_id"_s, double(conversationId)}, {u"seq"_s, double(seq)}});
 }
 
 PendingRequest *ClientConnection::sendTyping(qint64 conversationId)
 {
-    return request(u"typing"_s, {{u"conversation_id"_s, double(conversationId)}});
+    return request(RequestType::Typing, {{u"conversation_id"_s, double(conversationId)}});
 }
 
 PendingRequest *ClientConnection::conversations()
 {
-    return request(u"conversations"_s);
+    return request(RequestType::Conversations);
 }
 
 PendingRequest *ClientConnection::setStatus(const QString &status)
 {
-    return request(u"status"_s, {{u"status"_s, status}});
+    return request(RequestType::Status, {{u"status"_s, status}});
 }
 
 PendingRequest *ClientConnection::joinRoom(const QString &room)
 {
-    return request(u"join"_s, {{u"room"_s, room}});
+    return request(RequestType::Join, {{u"room"_s, room}});
 }
 
 PendingRequest *ClientConnection::leaveRoom(const QString &room)
 {
-    return request(u"leave"_s, {{u"room"_s, room}});
+    return request(RequestType::Leave, {{u"room"_s, room}});
 }
 
 PendingRequest *ClientConnection::broadcast(const QString &room, const QJsonValue &data, bool echo)
@@ -427,7 +428,7 @@ PendingRequest *ClientConnection::broadcast(const QString &room, const QJsonValu
     QJsonObject fields{{u"room"_s, room}, {u"data"_s, data}};
     if (echo)
         fields.insert(u"echo"_s, true);
-    return request(u"broadcast"_s, fields);
+    return request(RequestType::Broadcast, fields);
 }
 
 // --- socket events ---------------------------------------------------------------------------
@@ -442,10 +443,10 @@ void ClientConnection::onConnected()
     if (!m_pendingAuthToken.isEmpty()) {
         const QString token = std::exchange(m_pendingAuthToken, QString());
         // Ahead of anything queued: those requests need an authenticated connection.
-        createRequest(u"auth"_s, {{u"token"_s, token}}, m_requestTimeoutMs, true);
+        createRequest(RequestType::Auth, {{u"token"_s, token}}, m_requestTimeoutMs, true);
     } else if (!m_pendingResumeToken.isEmpty()) {
         const QString token = std::exchange(m_pendingResumeToken, QString());
-        createRequest(u"reconnect"_s, {{u"token"_s, token}}, m_requestTimeoutMs, true);
+        createRequest(RequestType::Reconnect, {{u"token"_s, token}}, m_requestTimeoutMs, true);
     }
     if (!m_waitForAuth) {
         m_ready = true;
@@ -548,7 +549,7 @@ void ClientConnection::handleReply(PendingRequest *request, const QJsonObject &f
         // anything queued. Only the outcome of that auth is reported.
         qCDebug(lcClient) << "resume refused, authenticating afresh";
         const QString token = std::exchange(m_fallbackToken, QString());
-        createRequest(u"auth"_s, {{u"token"_s, token}}, m_requestTimeoutMs, true);
+        createRequest(RequestType::Auth, {{u"token"_s, token}}, m_requestTimeoutMs, true);
         if (guard)
             guard->finishWithReply(frame);
         return;
@@ -588,7 +589,7 @@ void ClientConnection::applySession(const QJsonObject &sessionData)
 
 void ClientConnection::handleEvent(const QString &type, const QJsonObject &frame)
 {
-    if (type == u"session") {
+    if (type == EventType::Session) {
         // Header/query authentication: the session facts arrive as an event.
         QJsonObject data = frame;
         data.remove(u"type"_s);
@@ -601,32 +602,42 @@ void ClientConnection::handleEvent(const QString &type, const QJsonObject &frame
 
     Q_EMIT eventReceived(type, frame);
 
-    if (type == u"new_message") {
+    // Every event is decoded by the protocol's codec; a malformed one is reported, not emitted
+    // with made-up zeros.
+    auto malformed = [this](const ProtocolError &e) {
+        qCWarning(lcClient).noquote() << "malformed event:" << e.message;
+        Q_EMIT errorOccurred(u"malformed event: "_s + e.message);
+    };
+    if (type == EventType::NewMessage) {
         auto message = JsonCodec::decodeMessage(frame.value(u"message"_s).toObject());
-        if (!message) {
-            qCWarning(lcClient) << "malformed new_message event";
-            Q_EMIT errorOccurred(u"malformed new_message event"_s);
-            return;
-        }
+        if (!message)
+            return malformed(message.error());
         Q_EMIT messageReceived(message.value(), frame.value(u"offline"_s).toBool());
-    } else if (type == u"sync_complete") {
-        Q_EMIT syncCompleted(frame.value(u"count"_s).toInt(), frame.value(u"has_more"_s).toBool());
-    } else if (type == u"receipt") {
-        Q_EMIT receiptReceived(toInt64(frame.value(u"conversation_id"_s)),
-                               toInt64(frame.value(u"user_id"_s)),
-                               frame.value(u"kind"_s).toString(), toInt64(frame.value(u"seq"_s)));
-    } else if (type == u"typing") {
-        Q_EMIT typingReceived(toInt64(frame.value(u"conversation_id"_s)),
-                              toInt64(frame.value(u"user_id"_s)));
-    } else if (type == u"presence") {
-        Q_EMIT presenceReceived(toInt64(frame.value(u"user_id"_s)),
-                                frame.value(u"status"_s).toString(),
-                                toInt64(frame.value(u"last_seen_at"_s)));
-    } else if (type == u"room_message") {
-        Q_EMIT roomMessageReceived(frame.value(u"room"_s).toString(),
-                                   toInt64(frame.value(u"from"_s)), frame.value(u"data"_s),
-                                   frame.value(u"recovered"_s).toBool());
+    } else if (type == EventType::SyncComplete) {
+        auto e = JsonCodec::decodeSyncComplete(frame);
+        if (!e)
+            return malformed(e.error());
+        Q_EMIT syncCompleted(e->count, e->hasMore);
+    } else if (type == EventType::Receipt) {
+        auto e = JsonCodec::decodeReceipt(frame);
+        if (!e)
+            return malformed(e.error());
+        Q_EMIT receiptReceived(e->conversationId, e->userId, e->kind, e->seq);
+    } else if (type == EventType::Typing) {
+        auto e = JsonCodec::decodeTyping(frame);
+        if (!e)
+            return malformed(e.error());
+        Q_EMIT typingReceived(e->conversationId, e->userId);
+    } else if (type == EventType::Presence) {
+        auto e = JsonCodec::decodePresence(frame);
+        if (!e)
+            return malformed(e.error());
+        Q_EMIT presenceReceived(e->userId, e->status, e->lastSeenAt);
+    } else if (type == EventType::RoomMessage) {
+        auto e = JsonCodec::decodeRoomMessage(frame);
+        if (!e)
+            return malformed(e.error());
+        Q_EMIT roomMessageReceived(e->room, e->from, e->data, e->recovered);
     }
 }
-
 } // namespace Switchboard

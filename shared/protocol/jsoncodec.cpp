@@ -1,5 +1,7 @@
 #include "shared/protocol/jsoncodec.h"
 
+#include "shared/protocol/frametypes.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -302,6 +304,130 @@ QByteArray serializeNewMessage(const ChatMessage &message)
     writeMessage(w, message);
     w.endObject();
     return w.take();
+}
+
+// --- event frames
+
+namespace {
+bool isId(const QJsonValue &v)
+{
+    return v.isDouble() && v.toDouble() >= 0 && v.toDouble() <= 9007199254740991.0
+           && v.toDouble() == double(qint64(v.toDouble()));
+}
+qint64 idOf(const QJsonObject &o, QLatin1StringView key)
+{
+    return qint64(o.value(key).toDouble());
+}
+} // namespace
+
+QJsonObject encode(const ReceiptEvent &e)
+{
+    return QJsonObject{{u"type"_s, EventType::Receipt},
+                       {u"conversation_id"_s, double(e.conversationId)},
+                       {u"user_id"_s, double(e.userId)},
+                       {u"kind"_s, e.kind},
+                       {u"seq"_s, double(e.seq)}};
+}
+
+QJsonObject encode(const TypingEvent &e)
+{
+    return QJsonObject{{u"type"_s, EventType::Typing},
+                       {u"conversation_id"_s, double(e.conversationId)},
+                       {u"user_id"_s, double(e.userId)}};
+}
+
+QJsonObject encode(const PresenceEvent &e)
+{
+    return QJsonObject{{u"type"_s, EventType::Presence},
+                       {u"user_id"_s, double(e.userId)},
+                       {u"status"_s, e.status},
+                       {u"last_seen_at"_s, double(e.lastSeenAt)}};
+}
+
+QJsonObject encode(const SyncCompleteEvent &e)
+{
+    return QJsonObject{{u"type"_s, EventType::SyncComplete}, {u"count"_s, e.count}, {u"has_more"_s, e.hasMore}};
+}
+
+QJsonObject encode(const RoomMessageEvent &e)
+{
+    QJsonObject o{{u"type"_s, EventType::RoomMessage},
+                  {u"room"_s, e.room},
+                  {u"from"_s, double(e.from)},
+                  {u"data"_s, e.data},
+                  {u"timestamp"_s, double(e.timestamp)}};
+    if (e.recovered)
+        o.insert(u"recovered"_s, true);
+    return o;
+}
+
+QJsonObject encode(const SupportUpdateEvent &e)
+{
+    return QJsonObject{{u"type"_s, EventType::SupportUpdate}, {u"conversation"_s, encode(e.conversation)}};
+}
+
+QJsonObject encodeStatsEvent(const ServerStats &stats)
+{
+    QJsonObject o = encode(stats);
+    o.insert(u"type"_s, EventType::Stats);
+    return o;
+}
+
+QJsonObject encodeNewMessage(const ChatMessage &message, bool offline)
+{
+    QJsonObject o{{u"type"_s, EventType::NewMessage}, {u"message"_s, encode(message)}};
+    if (offline)
+        o.insert(u"offline"_s, true);
+    return o;
+}
+
+Result<ReceiptEvent> decodeReceipt(const QJsonObject &o)
+{
+    const QString kind = o.value(u"kind"_s).toString();
+    if (!isId(o.value(u"conversation_id"_s)) || !isId(o.value(u"user_id"_s)) || !isId(o.value(u"seq"_s))
+        || (kind != u"delivered"_s && kind != u"read"_s))
+        return malformed(u"receipt"_s);
+    return ReceiptEvent{idOf(o, "conversation_id"_L1), idOf(o, "user_id"_L1), kind, idOf(o, "seq"_L1)};
+}
+
+Result<TypingEvent> decodeTyping(const QJsonObject &o)
+{
+    if (!isId(o.value(u"conversation_id"_s)) || !isId(o.value(u"user_id"_s)))
+        return malformed(u"typing"_s);
+    return TypingEvent{idOf(o, "conversation_id"_L1), idOf(o, "user_id"_L1)};
+}
+
+Result<PresenceEvent> decodePresence(const QJsonObject &o)
+{
+    if (!isId(o.value(u"user_id"_s)) || !o.value(u"status"_s).isString())
+        return malformed(u"presence"_s);
+    const QJsonValue seen = o.value(u"last_seen_at"_s);
+    if (!seen.isUndefined() && !seen.isNull() && !isId(seen))
+        return malformed(u"presence"_s);
+    return PresenceEvent{idOf(o, "user_id"_L1), o.value(u"status"_s).toString(), idOf(o, "last_seen_at"_L1)};
+}
+
+Result<SyncCompleteEvent> decodeSyncComplete(const QJsonObject &o)
+{
+    if (!isId(o.value(u"count"_s)))
+        return malformed(u"sync_complete"_s);
+    return SyncCompleteEvent{o.value(u"count"_s).toInt(), o.value(u"has_more"_s).toBool()};
+}
+
+Result<RoomMessageEvent> decodeRoomMessage(const QJsonObject &o)
+{
+    if (!o.value(u"room"_s).isString() || !isId(o.value(u"from"_s)))
+        return malformed(u"room_message"_s);
+    return RoomMessageEvent{o.value(u"room"_s).toString(), idOf(o, "from"_L1), o.value(u"data"_s),
+                            idOf(o, "timestamp"_L1), o.value(u"recovered"_s).toBool()};
+}
+
+Result<SupportUpdateEvent> decodeSupportUpdate(const QJsonObject &o)
+{
+    auto conversation = decodeConversation(o.value(u"conversation"_s).toObject());
+    if (!conversation)
+        return conversation.error();
+    return SupportUpdateEvent{conversation.value()};
 }
 
 } // namespace Switchboard::JsonCodec

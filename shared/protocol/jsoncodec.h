@@ -8,11 +8,17 @@
 #include "shared/protocol/adminconnection.h"
 #include "shared/protocol/chatmessage.h"
 #include "shared/protocol/conversationinfo.h"
+#include "shared/protocol/presenceevent.h"
+#include "shared/protocol/receiptevent.h"
+#include "shared/protocol/roommessageevent.h"
 #include "shared/protocol/jsonwriter.h"
 #include "shared/protocol/protocolerror.h"
 #include "shared/protocol/result.h"
 #include "shared/protocol/sendreceipt.h"
 #include "shared/protocol/serverstats.h"
+#include "shared/protocol/supportupdateevent.h"
+#include "shared/protocol/synccompleteevent.h"
+#include "shared/protocol/typingevent.h"
 #include "shared/protocol/userinfo.h"
 
 namespace Switchboard {
@@ -38,6 +44,28 @@ ProtocolError decodeError(const QJsonObject &object);
 // Accepts the `stats` event itself (its `type` is ignored).
 Result<ServerStats> decodeStats(const QJsonObject &object);
 Result<AdminConnection> decodeAdminConnection(const QJsonObject &object);
+
+// Event frames (type included, EventType): encoded by the server, decoded by the client library,
+// both through these functions. Decoding is strict: a frame without its required fields is
+// malformed (bad_request), never a value with zeros.
+QJsonObject encode(const ReceiptEvent &event);
+QJsonObject encode(const TypingEvent &event);
+QJsonObject encode(const PresenceEvent &event);
+QJsonObject encode(const SyncCompleteEvent &event);
+QJsonObject encode(const RoomMessageEvent &event);
+QJsonObject encode(const SupportUpdateEvent &event);
+// {"type": "stats", ...encode(stats)}
+QJsonObject encodeStatsEvent(const ServerStats &stats);
+// {"type": "new_message", "message": {...}, "offline": true} for the offline burst; live
+// messages go through serializeNewMessage (no `offline`).
+QJsonObject encodeNewMessage(const ChatMessage &message, bool offline);
+
+Result<ReceiptEvent> decodeReceipt(const QJsonObject &frame);
+Result<TypingEvent> decodeTyping(const QJsonObject &frame);
+Result<PresenceEvent> decodePresence(const QJsonObject &frame);
+Result<SyncCompleteEvent> decodeSyncComplete(const QJsonObject &frame);
+Result<RoomMessageEvent> decodeRoomMessage(const QJsonObject &frame);
+Result<SupportUpdateEvent> decodeSupportUpdate(const QJsonObject &frame);
 
 // Envelope frames (section 2). `id` is echoed exactly as the client sent it; an undefined
 // QJsonValue means "no id".
