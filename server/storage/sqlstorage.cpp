@@ -457,134 +457,134 @@ void SqlStorage::submit(bool write, std::function<Result<T>(SqlOperations &)> op
 void SqlStorage::createUser(const NewUser &user, Callback<UserInfo> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<UserInfo>(true, [user, now](SqlOperations &ops) { return ops.createUser(user, now); }, std::move(done));
+    submit<UserInfo>(true, [user, now](SqlOperations &ops) { return ops.users().createUser(user, now); }, std::move(done));
 }
 
 void SqlStorage::findCredentials(const QString &username, Callback<std::optional<StoredUser>> done)
 {
-    submit<std::optional<StoredUser>>(false, [username](SqlOperations &ops) { return ops.findCredentials(username); },
+    submit<std::optional<StoredUser>>(false, [username](SqlOperations &ops) { return ops.users().findCredentials(username); },
                                       std::move(done));
 }
 
 void SqlStorage::user(qint64 userId, Callback<UserInfo> done)
 {
-    submit<UserInfo>(false, [userId](SqlOperations &ops) { return ops.user(userId); }, std::move(done));
+    submit<UserInfo>(false, [userId](SqlOperations &ops) { return ops.users().user(userId); }, std::move(done));
 }
 
 void SqlStorage::searchUsers(const QString &query, int limit, Callback<QList<UserInfo>> done)
 {
-    submit<QList<UserInfo>>(false, [query, limit](SqlOperations &ops) { return ops.searchUsers(query, limit); },
+    submit<QList<UserInfo>>(false, [query, limit](SqlOperations &ops) { return ops.users().searchUsers(query, limit); },
                             std::move(done));
 }
 
 void SqlStorage::touchLastSeen(qint64 userId, qint64 when, Callback<Done> done)
 {
-    submit<Done>(true, [userId, when](SqlOperations &ops) { return ops.touchLastSeen(userId, when); }, std::move(done));
+    submit<Done>(true, [userId, when](SqlOperations &ops) { return ops.users().touchLastSeen(userId, when); }, std::move(done));
 }
 
 void SqlStorage::openSession(qint64 userId, int pendingLimit, Callback<SessionOpening> done)
 {
-    submit<SessionOpening>(false, [userId, pendingLimit](SqlOperations &ops) { return ops.openSession(userId, pendingLimit); },
+    submit<SessionOpening>(false, [userId, pendingLimit](SqlOperations &ops) { return ops.conversations().openSession(userId, pendingLimit); },
                            std::move(done));
 }
 
 void SqlStorage::appendMessage(const AppendRequest &request, Callback<AppendResult> done)
 {
-    submit<AppendResult>(true, [request](SqlOperations &ops) { return ops.appendMessage(request); }, std::move(done));
+    submit<AppendResult>(true, [request](SqlOperations &ops) { return ops.conversations().appendMessage(request); }, std::move(done));
 }
 
 void SqlStorage::history(const HistoryQuery &query, Callback<HistoryPage> done)
 {
-    submit<HistoryPage>(false, [query](SqlOperations &ops) { return ops.history(query); }, std::move(done));
+    submit<HistoryPage>(false, [query](SqlOperations &ops) { return ops.conversations().history(query); }, std::move(done));
 }
 
 void SqlStorage::conversations(qint64 userId, Callback<QList<ConversationInfo>> done)
 {
-    submit<QList<ConversationInfo>>(false, [userId](SqlOperations &ops) { return ops.conversations(userId); },
+    submit<QList<ConversationInfo>>(false, [userId](SqlOperations &ops) { return ops.conversations().conversations(userId); },
                                     std::move(done));
 }
 
 void SqlStorage::conversation(qint64 userId, qint64 conversationId, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(false, [userId, conversationId](SqlOperations &ops) { return ops.conversation(userId, conversationId); },
+    submit<ConversationInfo>(false, [userId, conversationId](SqlOperations &ops) { return ops.conversations().conversation(userId, conversationId); },
                              std::move(done));
 }
 
 void SqlStorage::participants(qint64 userId, qint64 conversationId, Callback<QList<qint64>> done)
 {
-    submit<QList<qint64>>(false, [userId, conversationId](SqlOperations &ops) { return ops.participantsFor(userId, conversationId); },
+    submit<QList<qint64>>(false, [userId, conversationId](SqlOperations &ops) { return ops.conversations().participantsFor(userId, conversationId); },
                           std::move(done));
 }
 
 void SqlStorage::updateWatermark(const WatermarkUpdate &update, Callback<WatermarkResult> done)
 {
-    submit<WatermarkResult>(true, [update](SqlOperations &ops) { return ops.updateWatermark(update); }, std::move(done));
+    submit<WatermarkResult>(true, [update](SqlOperations &ops) { return ops.conversations().updateWatermark(update); }, std::move(done));
 }
 
 void SqlStorage::loadOrStoreSetting(const QString &key, const QString &valueIfMissing, Callback<QString> done)
 {
-    submit<QString>(true, [key, valueIfMissing](SqlOperations &ops) { return ops.loadOrStoreSetting(key, valueIfMissing); },
+    submit<QString>(true, [key, valueIfMissing](SqlOperations &ops) { return ops.settings().loadOrStoreSetting(key, valueIfMissing); },
                     std::move(done));
 }
 
 void SqlStorage::createGroup(const GroupCreate &request, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(true, [request](SqlOperations &ops) { return ops.createGroup(request); }, std::move(done));
+    submit<ConversationInfo>(true, [request](SqlOperations &ops) { return ops.conversations().createGroup(request); }, std::move(done));
 }
 
 void SqlStorage::changeMembership(const MembershipChange &change, Callback<MembershipResult> done)
 {
-    submit<MembershipResult>(true, [change](SqlOperations &ops) { return ops.changeMembership(change); }, std::move(done));
+    submit<MembershipResult>(true, [change](SqlOperations &ops) { return ops.conversations().changeMembership(change); }, std::move(done));
 }
 
 void SqlStorage::contacts(qint64 ownerId, Callback<QList<ContactInfo>> done)
 {
-    submit<QList<ContactInfo>>(false, [ownerId](SqlOperations &ops) { return ops.contacts(ownerId); }, std::move(done));
+    submit<QList<ContactInfo>>(false, [ownerId](SqlOperations &ops) { return ops.contacts().contacts(ownerId); }, std::move(done));
 }
 
 void SqlStorage::addContact(qint64 ownerId, qint64 contactId, Callback<ContactInfo> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<ContactInfo>(true, [ownerId, contactId, now](SqlOperations &ops) { return ops.addContact(ownerId, contactId, now); },
+    submit<ContactInfo>(true, [ownerId, contactId, now](SqlOperations &ops) { return ops.contacts().addContact(ownerId, contactId, now); },
                         std::move(done));
 }
 
 void SqlStorage::removeContact(qint64 ownerId, qint64 contactId, Callback<Done> done)
 {
-    submit<Done>(true, [ownerId, contactId](SqlOperations &ops) { return ops.removeContact(ownerId, contactId); },
+    submit<Done>(true, [ownerId, contactId](SqlOperations &ops) { return ops.contacts().removeContact(ownerId, contactId); },
                  std::move(done));
 }
 
 void SqlStorage::presenceWatchers(qint64 userId, Callback<QList<qint64>> done)
 {
-    submit<QList<qint64>>(false, [userId](SqlOperations &ops) { return ops.presenceWatchers(userId); }, std::move(done));
+    submit<QList<qint64>>(false, [userId](SqlOperations &ops) { return ops.contacts().presenceWatchers(userId); }, std::move(done));
 }
 
 void SqlStorage::lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, qint64>> done)
 {
-    submit<QHash<qint64, qint64>>(false, [userIds](SqlOperations &ops) { return ops.lastSeen(userIds); }, std::move(done));
+    submit<QHash<qint64, qint64>>(false, [userIds](SqlOperations &ops) { return ops.users().lastSeen(userIds); }, std::move(done));
 }
 
 void SqlStorage::supportOpen(qint64 userId, const QString &topic, Callback<ConversationInfo> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<ConversationInfo>(true, [userId, topic, now](SqlOperations &ops) { return ops.supportOpen(userId, topic, now); },
+    submit<ConversationInfo>(true, [userId, topic, now](SqlOperations &ops) { return ops.support().supportOpen(userId, topic, now); },
                              std::move(done));
 }
 
 void SqlStorage::supportQueue(qint64 agentId, Callback<QList<ConversationInfo>> done)
 {
-    submit<QList<ConversationInfo>>(false, [agentId](SqlOperations &ops) { return ops.supportQueue(agentId); }, std::move(done));
+    submit<QList<ConversationInfo>>(false, [agentId](SqlOperations &ops) { return ops.support().supportQueue(agentId); }, std::move(done));
 }
 
 void SqlStorage::supportAssign(const SupportAssignment &assignment, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(true, [assignment](SqlOperations &ops) { return ops.supportAssign(assignment); }, std::move(done));
+    submit<ConversationInfo>(true, [assignment](SqlOperations &ops) { return ops.support().supportAssign(assignment); }, std::move(done));
 }
 
 void SqlStorage::supportClose(qint64 conversationId, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(true, [conversationId](SqlOperations &ops) { return ops.supportClose(conversationId); },
+    submit<ConversationInfo>(true, [conversationId](SqlOperations &ops) { return ops.support().supportClose(conversationId); },
                              std::move(done));
 }
 
@@ -593,42 +593,42 @@ void SqlStorage::supportAutoAssign(qint64 conversationId, const QList<qint64> &c
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     submit<ConversationInfo>(true, [conversationId, candidates, capacity, now](SqlOperations &ops) {
-        return ops.supportAutoAssign(conversationId, candidates, capacity, now);
+        return ops.support().supportAutoAssign(conversationId, candidates, capacity, now);
     }, std::move(done));
 }
 
 void SqlStorage::supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done)
 {
-    submit<QList<ConversationInfo>>(true, [agentId](SqlOperations &ops) { return ops.supportRequeue(agentId); }, std::move(done));
+    submit<QList<ConversationInfo>>(true, [agentId](SqlOperations &ops) { return ops.support().supportRequeue(agentId); }, std::move(done));
 }
 
 void SqlStorage::createFile(const FileRecord &file, Callback<FileRecord> done)
 {
-    submit<FileRecord>(true, [file](SqlOperations &ops) { return ops.createFile(file); }, std::move(done));
+    submit<FileRecord>(true, [file](SqlOperations &ops) { return ops.files().createFile(file); }, std::move(done));
 }
 
 void SqlStorage::fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done)
 {
-    submit<FileRecord>(false, [userId, fileId](SqlOperations &ops) { return ops.fileForUser(userId, fileId); },
+    submit<FileRecord>(false, [userId, fileId](SqlOperations &ops) { return ops.files().fileForUser(userId, fileId); },
                        std::move(done));
 }
 
 void SqlStorage::file(qint64 fileId, Callback<FileRecord> done)
 {
-    submit<FileRecord>(false, [fileId](SqlOperations &ops) { return ops.file(fileId); }, std::move(done));
+    submit<FileRecord>(false, [fileId](SqlOperations &ops) { return ops.files().file(fileId); }, std::move(done));
 }
 
 void SqlStorage::registerPush(qint64 userId, const QString &platform, const QString &token, Callback<Done> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<Done>(true, [userId, platform, token, now](SqlOperations &ops) { return ops.registerPush(userId, platform, token, now); },
+    submit<Done>(true, [userId, platform, token, now](SqlOperations &ops) { return ops.push().registerPush(userId, platform, token, now); },
                  std::move(done));
 }
 
 void SqlStorage::claimPush(int limit, qint64 leaseMs, Callback<QList<PushJob>> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<QList<PushJob>>(true, [limit, leaseMs, now](SqlOperations &ops) { return ops.claimPush(limit, leaseMs, now); },
+    submit<QList<PushJob>>(true, [limit, leaseMs, now](SqlOperations &ops) { return ops.push().claimPush(limit, leaseMs, now); },
                            std::move(done));
 }
 
@@ -636,13 +636,13 @@ void SqlStorage::finishPush(qint64 jobId, bool delivered, qint64 retryAt, const 
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     submit<Done>(true, [jobId, delivered, retryAt, error, now](SqlOperations &ops) {
-        return ops.finishPush(jobId, delivered, retryAt, error, now);
+        return ops.push().finishPush(jobId, delivered, retryAt, error, now);
     }, std::move(done));
 }
 
 void SqlStorage::pushFailures(int limit, Callback<QList<PushJob>> done)
 {
-    submit<QList<PushJob>>(false, [limit](SqlOperations &ops) { return ops.pushFailures(limit); }, std::move(done));
+    submit<QList<PushJob>>(false, [limit](SqlOperations &ops) { return ops.push().pushFailures(limit); }, std::move(done));
 }
 
 } // namespace Switchboard::Server
