@@ -192,7 +192,9 @@ QString Session::takeDeferredFrame()
 
 qint64 Session::takeToken(qint64 now)
 {
-    const double elapsed = double(now - m_tokensAt) / 1000.0;
+    // Wall-clock time: when the clock steps back (NTP), no time passed, and the bucket goes on
+    // from the new time; a negative interval would drain it for as long as the step.
+    const double elapsed = now > m_tokensAt ? double(now - m_tokensAt) / 1000.0 : 0.0;
     m_tokensAt = now;
     m_tokens = std::min(m_limits.burst, m_tokens + elapsed * m_limits.tokensPerSecond);
     if (m_tokens >= 1.0) {
@@ -206,6 +208,8 @@ bool Session::noteRateLimited(qint64 now)
 {
     constexpr size_t kMaxLimitedReplies = 40;
     constexpr qint64 kWindowMs = 5000;
+    if (!m_rateLimitedAt.empty() && m_rateLimitedAt.back() > now)
+        m_rateLimitedAt.clear(); // the clock stepped back: the old times say nothing any more
     m_rateLimitedAt.push_back(now);
     while (!m_rateLimitedAt.empty() && m_rateLimitedAt.front() <= now - kWindowMs)
         m_rateLimitedAt.pop_front();
