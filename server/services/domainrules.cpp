@@ -4,6 +4,7 @@
 #include <QJsonObject>
 
 #include "server/sessions/onlineusers.h"
+#include "shared/protocol/frametypes.h"
 #include "shared/protocol/mediatypes.h"
 #include "shared/protocol/userinfo.h"
 
@@ -69,7 +70,7 @@ QString DomainRules::preview(const ChatMessage &message, int previewChars)
 
 QString DomainRules::pushPayload(const ChatMessage &message, qint64 recipient, const QString &senderName) const
 {
-    const QJsonObject payload{{u"type"_s, u"new_message"_s},
+    const QJsonObject payload{{u"type"_s, EventType::NewMessage},
                               {u"user_id"_s, double(recipient)},
                               {u"conversation_id"_s, double(message.conversationId)},
                               {u"message_id"_s, double(message.id)},
