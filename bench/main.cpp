@@ -109,12 +109,8 @@ QJsonObject medianSummary(const QString &mode, const QList<QJsonObject> &runs)
             checks.insert(check.value(u"check"_s).toString(), entry);
         }
     }
-    return QJsonObject{{u"mode"_s, mode},
-                       {u"runs"_s, runs.size()},
-                       {u"params"_s, runs.first().value(u"params"_s)},
-                       {u"medians"_s, medians},
-                       {u"values"_s, values},
-                       {u"checks"_s, checks}};
+    return QJsonObject {{u"mode"_s, mode}, {u"runs"_s, runs.size()}, {u"params"_s, runs.first().value(u"params"_s)},
+        {u"medians"_s, medians}, {u"values"_s, values}, {u"checks"_s, checks}};
 }
 
 QString summaryText(const QJsonObject &summary)
@@ -130,8 +126,8 @@ QString summaryText(const QJsonObject &summary)
         QStringList all;
         for (const QJsonValue &v : values.value(it.key()).toArray())
             all.append(QString::number(v.toDouble(), 'g', 6));
-        out += u"  %1  %2   (%3)\n"_s.arg(it.key().leftJustified(width), QString::number(it->toDouble(), 'g', 6).rightJustified(10),
-                                          all.join(u", "_s));
+        out += u"  %1  %2   (%3)\n"_s.arg(it.key().leftJustified(width),
+            QString::number(it->toDouble(), 'g', 6).rightJustified(10), all.join(u", "_s));
     }
     const QJsonObject checks = summary.value(u"checks"_s).toObject();
     for (auto it = checks.begin(); it != checks.end(); ++it) {
@@ -172,35 +168,39 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(u"Load tool for switchboard-server (loopback only).\n\n"_s + modeList()
-                                     + u"\nRun 'switchboard-bench MODE --help' for the options of a mode."_s);
+        + u"\nRun 'switchboard-bench MODE --help' for the options of a mode."_s);
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument(u"mode"_s, u"messages, connections, rooms, group, reconnect-storm or support"_s);
 
     const QCommandLineOption serverBinary(u"server-binary"_s,
         u"Start this switchboard-server for the run (temporary INI and SQLite database). Default: "
-        "../server/switchboard-server next to the bench, unless --server-pid is given."_s, u"PATH"_s);
-    const QCommandLineOption serverPid(u"server-pid"_s,
-        u"Measure an already running server with this PID (give its --url)."_s, u"PID"_s);
-    const QCommandLineOption url(u"url"_s, u"With --server-pid: the server's HTTP URL (loopback only)."_s, u"URL"_s,
-                                 u"http://127.0.0.1:8080"_s);
+        "../server/switchboard-server next to the bench, unless --server-pid is given."_s,
+        u"PATH"_s);
+    const QCommandLineOption serverPid(
+        u"server-pid"_s, u"Measure an already running server with this PID (give its --url)."_s, u"PID"_s);
+    const QCommandLineOption url(
+        u"url"_s, u"With --server-pid: the server's HTTP URL (loopback only)."_s, u"URL"_s, u"http://127.0.0.1:8080"_s);
     const QCommandLineOption pinServer(u"pin-server"_s,
         u"Pin the started server to this CPU (taskset -c) and the bench to the other CPUs."_s, u"CPU"_s);
     const QCommandLineOption pinBench(u"pin-bench"_s, u"Pin the bench to these CPUs (comma-separated)."_s, u"CPUS"_s);
     const QCommandLineOption database(u"database"_s,
         u"--database for the started server (e.g. postgresql://...). Default: a temporary SQLite file."_s, u"URL"_s);
-    const QCommandLineOption sqliteSync(u"sqlite-sync"_s, u"[storage] sqlite_synchronous of the started server: "
-                                        "full (default) or normal."_s, u"MODE"_s);
+    const QCommandLineOption sqliteSync(u"sqlite-sync"_s,
+        u"[storage] sqlite_synchronous of the started server: "
+        "full (default) or normal."_s,
+        u"MODE"_s);
     const QCommandLineOption serverSet(u"server-set"_s,
         u"Extra INI value for the started server, SECTION.KEY=VALUE (repeatable), e.g. limits.max_frame_bytes=131072."_s,
         u"SETTING"_s);
     const QCommandLineOption serverEnv(u"server-env"_s,
         u"Environment variable for the started server, KEY=VALUE (repeatable), e.g. QT_NO_GLIB=1."_s, u"SETTING"_s);
-    const QCommandLineOption serverLog(u"server-log"_s, u"Write the started server's stderr to this file."_s, u"FILE"_s);
-    const QCommandLineOption threads(u"threads"_s, u"Client worker threads, each with its own event loop (default 2)."_s,
-                                     u"N"_s, u"2"_s);
-    const QCommandLineOption guests(u"guests"_s,
-        u"Use guest accounts (no Argon2id) instead of register + login: much faster set-up."_s);
+    const QCommandLineOption serverLog(
+        u"server-log"_s, u"Write the started server's stderr to this file."_s, u"FILE"_s);
+    const QCommandLineOption threads(
+        u"threads"_s, u"Client worker threads, each with its own event loop (default 2)."_s, u"N"_s, u"2"_s);
+    const QCommandLineOption guests(
+        u"guests"_s, u"Use guest accounts (no Argon2id) instead of register + login: much faster set-up."_s);
     const QCommandLineOption userPrefix(u"user-prefix"_s, u"Usernames are PREFIX-N (default: random)."_s, u"PREFIX"_s);
     const QCommandLineOption json(u"json"_s, u"Append the results as one JSON line to FILE."_s, u"FILE"_s);
     const QCommandLineOption repeatOption(u"repeat"_s,
@@ -209,8 +209,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption niceness(u"nice"_s,
         u"Scheduling priority (nice) of the bench and the server it starts, e.g. -10 on a shared machine (root)."_s,
         u"N"_s);
-    parser.addOptions({niceness, serverBinary, serverPid, url, pinServer, pinBench, database, sqliteSync, serverSet, serverEnv, serverLog,
-                       threads, guests, userPrefix, json, repeatOption, label});
+    parser.addOptions({niceness, serverBinary, serverPid, url, pinServer, pinBench, database, sqliteSync, serverSet,
+        serverEnv, serverLog, threads, guests, userPrefix, json, repeatOption, label});
     if (mode) {
         for (const QCommandLineOption &o : mode->options())
             parser.addOption(o);
@@ -344,12 +344,12 @@ int main(int argc, char *argv[])
         ServerControl control(server);
         run.server = &control;
         run.log(server.pid ? u"attaching to server pid %1 at %2"_s.arg(server.pid).arg(server.url.toString())
-                           : u"starting %1%2"_s.arg(server.binary,
-                                                    server.pinCpu >= 0 ? u" on CPU %1"_s.arg(server.pinCpu) : QString()));
+                           : u"starting %1%2"_s.arg(
+                               server.binary, server.pinCpu >= 0 ? u" on CPU %1"_s.arg(server.pinCpu) : QString()));
         if (!control.start(&error))
             return fail(error);
-        run.log(u"server pid %1 at %2 (log: %3)"_s.arg(control.pid()).arg(control.httpUrl().toString(),
-                                                                           control.logPath().isEmpty() ? u"-"_s : control.logPath()));
+        run.log(u"server pid %1 at %2 (log: %3)"_s.arg(control.pid())
+                    .arg(control.httpUrl().toString(), control.logPath().isEmpty() ? u"-"_s : control.logPath()));
 
         Report &report = run.report;
         report.param(u"arguments"_s, args.mid(1).join(u' '));
@@ -365,21 +365,20 @@ int main(int argc, char *argv[])
         report.param(u"database"_s, control.databaseDescription());
         report.param(u"server_env"_s, server.environment.join(u' '));
         report.param(u"load_average"_s, loadAverage());
-        report.section(u"switchboard-bench %1%2"_s.arg(info->name,
-                                                       repeat > 1 ? u" (run %1 of %2)"_s.arg(r + 1).arg(repeat) : QString()));
+        report.section(u"switchboard-bench %1%2"_s.arg(
+            info->name, repeat > 1 ? u" (run %1 of %2)"_s.arg(r + 1).arg(repeat) : QString()));
         report.text(u"machine"_s, u"machine"_s, u"%1 CPU(s), %2"_s.arg(cpus).arg(cpuModel()));
         report.text(u"placement"_s, u"placement"_s,
-                    u"server %1, bench %2, %3 worker thread(s), nice %4"_s.arg(
-                        server.pinCpu >= 0 ? u"on CPU %1"_s.arg(server.pinCpu) : u"unpinned"_s,
-                        benchCpus.isEmpty() ? u"unpinned"_s
-                                            : u"on CPU(s) %1"_s.arg([&] {
-                                                  QStringList l;
-                                                  for (int c : benchCpus)
-                                                      l.append(QString::number(c));
-                                                  return l.join(u',');
-                                              }()))
-                        .arg(run.threads)
-                        .arg(getpriority(PRIO_PROCESS, 0)));
+            u"server %1, bench %2, %3 worker thread(s), nice %4"_s
+                .arg(server.pinCpu >= 0 ? u"on CPU %1"_s.arg(server.pinCpu) : u"unpinned"_s,
+                    benchCpus.isEmpty() ? u"unpinned"_s : u"on CPU(s) %1"_s.arg([&] {
+                        QStringList l;
+                        for (int c : benchCpus)
+                            l.append(QString::number(c));
+                        return l.join(u',');
+                    }()))
+                .arg(run.threads)
+                .arg(getpriority(PRIO_PROCESS, 0)));
         report.text(u"database"_s, u"database"_s, control.databaseDescription());
         if (!server.environment.isEmpty())
             report.text(u"server_env"_s, u"server environment"_s, server.environment.join(u' '));

@@ -1,10 +1,10 @@
 #include <QApplication>
 #include <QCommandLineParser>
 
-#include "console/consoleapplication.h"
 #include "console/app/consolesettings.h"
 #include "console/app/keychaincredentialstore.h"
 #include "console/app/languagemanager.h"
+#include "console/consoleapplication.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard::Console;

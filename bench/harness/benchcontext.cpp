@@ -15,8 +15,7 @@ namespace Switchboard::Bench {
 
 void BenchContext::log(const QString &line) const
 {
-    std::fprintf(stderr, "[%s] %s\n", qPrintable(QTime::currentTime().toString(u"HH:mm:ss.zzz"_s)),
-                 qPrintable(line));
+    std::fprintf(stderr, "[%s] %s\n", qPrintable(QTime::currentTime().toString(u"HH:mm:ss.zzz"_s)), qPrintable(line));
     std::fflush(stderr);
 }
 
@@ -58,24 +57,24 @@ double BenchContext::reportCpu(const ServerSample &from, const ServerSample &to,
     const double perK = units > 0 ? total / units * 1e6 : 0; // ms per 1000 units
     report.value(u"server_cpu_seconds"_s, u"server CPU (interval %1 s)"_s.arg(wall, 0, 'f', 1), total, u"s"_s, 2);
     report.value(u"server_cpu_utilisation"_s, u"server CPU utilisation"_s, wall > 0 ? total / wall * 100 : 0,
-                 u"% of one core"_s, 0);
+        u"% of one core"_s, 0);
     report.value(u"server_cpu_ms_per_1000"_s, u"server CPU per 1000 %1"_s.arg(unit), perK, u"ms"_s, 1);
     if (units > 0) {
         report.value(u"server_cpu_ms_per_1000_event_loop"_s, u"  of which event loop"_s,
-                     (to.mainThread - from.mainThread) / units * 1e6, u"ms"_s, 1);
+            (to.mainThread - from.mainThread) / units * 1e6, u"ms"_s, 1);
         report.value(u"server_cpu_ms_per_1000_storage"_s, u"  of which storage thread"_s,
-                     (to.storage - from.storage) / units * 1e6, u"ms"_s, 1);
+            (to.storage - from.storage) / units * 1e6, u"ms"_s, 1);
         report.value(u"server_cpu_ms_per_1000_other"_s, u"  of which other threads"_s,
-                     (to.other - from.other) / units * 1e6, u"ms"_s, 1);
+            (to.other - from.other) / units * 1e6, u"ms"_s, 1);
     }
     const double bench = to.benchCpu - from.benchCpu;
     report.value(u"bench_cpu_utilisation"_s, u"bench client CPU utilisation"_s, wall > 0 ? bench / wall * 100 : 0,
-                 u"% of one core (%1 CPU(s) available to it)"_s.arg(benchCpuCount), 0);
+        u"% of one core (%1 CPU(s) available to it)"_s.arg(benchCpuCount), 0);
     // Time runnable but not running: other processes on the same CPUs (a shared machine).
     report.value(u"server_cpu_wait"_s, u"server waited for a CPU (run queue)"_s,
-                 wall > 0 ? (to.serverWait - from.serverWait) / wall * 100 : 0, u"% of the interval"_s, 0);
+        wall > 0 ? (to.serverWait - from.serverWait) / wall * 100 : 0, u"% of the interval"_s, 0);
     report.value(u"bench_cpu_wait"_s, u"bench waited for a CPU (run queue)"_s,
-                 wall > 0 ? (to.benchWait - from.benchWait) / wall * 100 : 0, u"% of the interval"_s, 0);
+        wall > 0 ? (to.benchWait - from.benchWait) / wall * 100 : 0, u"% of the interval"_s, 0);
     return perK;
 }
 

@@ -17,14 +17,14 @@ namespace Switchboard::Bench {
 struct ServerSample
 {
     qint64 ns = 0;
-    double total = 0;      // seconds, whole process
+    double total = 0; // seconds, whole process
     double mainThread = 0; // the event loop
-    double storage = 0;    // the storage thread (group commit)
-    double other = 0;      // hashing pool and Qt helper threads
-    qint64 rss = 0;        // bytes
-    double benchCpu = 0;   // seconds, this process
+    double storage = 0; // the storage thread (group commit)
+    double other = 0; // hashing pool and Qt helper threads
+    qint64 rss = 0; // bytes
+    double benchCpu = 0; // seconds, this process
     double serverWait = 0; // seconds the server's threads waited for a CPU
-    double benchWait = 0;  // the same for the bench
+    double benchWait = 0; // the same for the bench
 };
 
 // What every mode gets: the server under test, the report, the common options and helpers.
@@ -34,10 +34,10 @@ public:
     ServerControl *server = nullptr;
     Report report;
     QString modeName;
-    int threads = 2;            // client worker threads
+    int threads = 2; // client worker threads
     int setupConcurrency = 200; // connections opened at a time during set-up
     UserFactoryOptions userOptions;
-    int benchCpuCount = 0;      // CPUs the bench may run on
+    int benchCpuCount = 0; // CPUs the bench may run on
 
     QUrl httpUrl() const { return server->httpUrl(); }
     QUrl wsUrl() const { return server->wsUrl(); }

@@ -14,7 +14,7 @@ ClientWorker::~ClientWorker()
 }
 
 void ClientWorker::openAll(const QUrl &wsUrl, const std::vector<ConnectionSpec> &specs, int concurrency,
-                           ClientConnection::TokenTransport via, std::function<void()> done, int requestTimeoutMs)
+    ClientConnection::TokenTransport via, std::function<void()> done, int requestTimeoutMs)
 {
     m_wsUrl = wsUrl;
     m_via = via;
@@ -59,18 +59,19 @@ void ClientWorker::openAll(const QUrl &wsUrl, const std::vector<ConnectionSpec> 
             noteError(u"authentication failed: "_s + e.message);
             finishOpen(false);
         });
-        QObject::connect(c, &ClientConnection::disconnected, this, [this, local, finishOpen](int code, const QString &reason) {
-            if (!m_openDone[size_t(local)]) {
-                noteError(u"connection closed while opening: %1 %2"_s.arg(code).arg(reason));
-                finishOpen(false);
-                return;
-            }
-            if (!m_closingOnPurpose) {
-                unexpectedCloses.fetch_add(1);
-                closeCodes[code] += 1;
-                noteError(u"connection closed: %1 %2"_s.arg(code).arg(reason));
-            }
-        });
+        QObject::connect(
+            c, &ClientConnection::disconnected, this, [this, local, finishOpen](int code, const QString &reason) {
+                if (!m_openDone[size_t(local)]) {
+                    noteError(u"connection closed while opening: %1 %2"_s.arg(code).arg(reason));
+                    finishOpen(false);
+                    return;
+                }
+                if (!m_closingOnPurpose) {
+                    unexpectedCloses.fetch_add(1);
+                    closeCodes[code] += 1;
+                    noteError(u"connection closed: %1 %2"_s.arg(code).arg(reason));
+                }
+            });
         if (onConnectionCreated)
             onConnectionCreated(c, local);
     }
@@ -111,10 +112,13 @@ void ClientWorker::closeAll(std::function<void()> done, int timeoutMs)
         if (c->state() == ClientConnection::State::Disconnected)
             continue;
         ++*remaining;
-        QObject::connect(c, &ClientConnection::disconnected, this, [remaining, finish] {
-            if (--*remaining == 0)
-                finish();
-        }, Qt::SingleShotConnection);
+        QObject::connect(
+            c, &ClientConnection::disconnected, this,
+            [remaining, finish] {
+                if (--*remaining == 0)
+                    finish();
+            },
+            Qt::SingleShotConnection);
         c->close(1000, u"bench done"_s);
     }
     if (*remaining == 0) {

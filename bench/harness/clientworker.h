@@ -28,7 +28,7 @@ struct ConnectionSpec
 class ClientWorker : public QObject
 {
 public:
-    explicit ClientWorker(int index) : m_index(index) {}
+    explicit ClientWorker(int index) : m_index(index) { }
     ~ClientWorker() override;
 
     int index() const { return m_index; }
@@ -37,7 +37,7 @@ public:
     // unless requestTimeoutMs > 0) and opens them, at most `concurrency` in progress at a time
     // (0: all at once). done() runs when every one is authenticated or has failed.
     void openAll(const QUrl &wsUrl, const std::vector<ConnectionSpec> &specs, int concurrency,
-                 ClientConnection::TokenTransport via, std::function<void()> done, int requestTimeoutMs = 0);
+        ClientConnection::TokenTransport via, std::function<void()> done, int requestTimeoutMs = 0);
     // Called for each new connection before it is opened (a mode connects its signals here).
     std::function<void(ClientConnection *, int local)> onConnectionCreated;
 
@@ -51,14 +51,14 @@ public:
     const std::vector<ConnectionSpec> &specs() const { return m_specs; }
 
     // Polled by the main thread.
-    std::atomic<int> opened{0};       // authenticated
-    std::atomic<int> openFailed{0};   // refused, closed or failed auth while opening
-    std::atomic<int> unexpectedCloses{0}; // closed after opening, not by us
-    std::atomic<qint64> lastOpenedNs{0};
+    std::atomic<int> opened {0}; // authenticated
+    std::atomic<int> openFailed {0}; // refused, closed or failed auth while opening
+    std::atomic<int> unexpectedCloses {0}; // closed after opening, not by us
+    std::atomic<qint64> lastOpenedNs {0};
 
     // Read inside the thread (callAll).
-    LatencyRecorder openLatency;      // connect + authenticate, per connection
-    QHash<int, int> closeCodes;       // unexpected closes by code
+    LatencyRecorder openLatency; // connect + authenticate, per connection
+    QHash<int, int> closeCodes; // unexpected closes by code
     QString firstError;
 
 protected:

@@ -10,8 +10,7 @@ namespace Switchboard::Bench {
 // contents are compared with arrival times measured in another worker thread.
 inline qint64 nowNs()
 {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 

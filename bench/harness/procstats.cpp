@@ -97,7 +97,7 @@ int openFileCount(qint64 pid)
 
 CpuTimes selfCpu()
 {
-    rusage usage{};
+    rusage usage {};
     getrusage(RUSAGE_SELF, &usage);
     CpuTimes t;
     t.user = double(usage.ru_utime.tv_sec) + double(usage.ru_utime.tv_usec) / 1e6;
@@ -109,13 +109,15 @@ bool processAlive(qint64 pid)
 {
     if (pid <= 0)
         return false;
-    struct stat st{};
+    struct stat st
+    {
+    };
     return ::stat(qPrintable(u"/proc/%1"_s.arg(pid)), &st) == 0;
 }
 
 qint64 raiseFileLimit(qint64 wanted)
 {
-    rlimit limit{};
+    rlimit limit {};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
         return -1;
     if (rlim_t(wanted) > limit.rlim_cur) {

@@ -40,7 +40,7 @@ public:
 
     const Plan &plan() const { return m_plan; }
 
-    std::atomic<bool> running{false};
+    std::atomic<bool> running {false};
     quint64 skippedBehind = 0;
     quint64 skippedBusy = 0;
     quint64 calls = 0;

@@ -14,8 +14,7 @@ using namespace Qt::StringLiterals;
 namespace Switchboard::Bench {
 
 ServerControl::ServerControl(Options options, QObject *parent) : QObject(parent), m_options(std::move(options))
-{
-}
+{ }
 
 ServerControl::~ServerControl()
 {
@@ -83,15 +82,15 @@ bool ServerControl::start(QString *error)
     }
     iniFile.close();
 
-    const QString database = m_options.database.isEmpty() ? u"sqlite:"_s + m_dir->filePath(u"bench.db"_s)
-                                                          : m_options.database;
+    const QString database
+        = m_options.database.isEmpty() ? u"sqlite:"_s + m_dir->filePath(u"bench.db"_s) : m_options.database;
     m_logPath = m_options.logFile.isEmpty() ? m_dir->filePath(u"server.log"_s) : m_options.logFile;
 
     for (const Options::Account &account : std::as_const(m_options.accounts)) {
         QProcess create;
         create.setProgram(m_options.binary);
         create.setArguments({u"--database"_s, database, u"--config"_s, iniPath, u"--create-user"_s, account.username,
-                             u"--role"_s, account.role});
+            u"--role"_s, account.role});
         create.setProcessChannelMode(QProcess::MergedChannels);
         create.start();
         if (!create.waitForStarted(10000)) {
@@ -101,8 +100,8 @@ bool ServerControl::start(QString *error)
         create.write(account.password.toUtf8() + '\n');
         create.closeWriteChannel();
         if (!create.waitForFinished(120000) || create.exitStatus() != QProcess::NormalExit || create.exitCode() != 0) {
-            *error = u"--create-user %1 --role %2 failed: %3"_s.arg(account.username, account.role,
-                                                                   QString::fromUtf8(create.readAll()).trimmed());
+            *error = u"--create-user %1 --role %2 failed: %3"_s.arg(
+                account.username, account.role, QString::fromUtf8(create.readAll()).trimmed());
             return false;
         }
     }
@@ -118,10 +117,10 @@ bool ServerControl::start(QString *error)
         }
         command << taskset << u"-c"_s << QString::number(m_options.pinCpu);
     }
-    command << m_options.binary << u"--listen"_s << u"127.0.0.1:0"_s << u"--database"_s << database
-            << u"--config"_s << iniPath;
-    const QString script = u"ulimit -n %1 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\""_s.arg(
-        m_options.fileLimit);
+    command << m_options.binary << u"--listen"_s << u"127.0.0.1:0"_s << u"--database"_s << database << u"--config"_s
+            << iniPath;
+    const QString script
+        = u"ulimit -n %1 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\""_s.arg(m_options.fileLimit);
 
     m_process = new QProcess(this);
     if (!m_options.environment.isEmpty()) {
@@ -133,7 +132,7 @@ bool ServerControl::start(QString *error)
         m_process->setProcessEnvironment(env);
     }
     m_process->setProgram(u"/bin/bash"_s);
-    m_process->setArguments(QStringList{u"-c"_s, script, u"switchboard-server"_s} + command);
+    m_process->setArguments(QStringList {u"-c"_s, script, u"switchboard-server"_s} + command);
     if (m_options.echoLog)
         m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     else
@@ -153,10 +152,12 @@ bool ServerControl::start(QString *error)
 
     static const QRegularExpression listening(u"listening on ([^\\s:]+|\\[[^\\]]+\\]):(\\d+)"_s);
     QRegularExpressionMatch match;
-    const bool up = waitUntil([&] {
-        match = listening.match(QString::fromUtf8(m_stdout));
-        return match.hasMatch() || m_process->state() != QProcess::Running;
-    }, 60000, 10);
+    const bool up = waitUntil(
+        [&] {
+            match = listening.match(QString::fromUtf8(m_stdout));
+            return match.hasMatch() || m_process->state() != QProcess::Running;
+        },
+        60000, 10);
     if (!up || !match.hasMatch()) {
         *error = u"the server did not print 'listening on HOST:PORT' within 60 s.\n%1"_s.arg(logTail());
         stop();

@@ -26,13 +26,13 @@ class ServerControl final : public QObject
 public:
     struct Options
     {
-        QString binary;    // start this switchboard-server
-        qint64 pid = 0;    // or attach to this process
-        QUrl url;          // with pid: http://127.0.0.1:PORT
-        QString database;  // --database pass-through; empty: a temporary SQLite file
-        int pinCpu = -1;   // taskset -c N for the started server
+        QString binary; // start this switchboard-server
+        qint64 pid = 0; // or attach to this process
+        QUrl url; // with pid: http://127.0.0.1:PORT
+        QString database; // --database pass-through; empty: a temporary SQLite file
+        int pinCpu = -1; // taskset -c N for the started server
         qint64 fileLimit = 65536;
-        QString logFile;   // the started server's stderr; empty: inside the temporary directory
+        QString logFile; // the started server's stderr; empty: inside the temporary directory
         bool echoLog = false;
         QStringList environment; // extra KEY=VALUE for the started server
         // INI sections -> keys -> values for the started server ([limits], [storage], ...).

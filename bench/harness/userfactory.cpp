@@ -33,7 +33,7 @@ QList<BenchUser> createUsers(const QUrl &httpUrl, int count, const UserFactoryOp
     // Retries what the server refuses for load reasons (hashing pool full, throttling).
     auto retryable = [](const RestReply *reply) {
         return reply->status() == 0 || reply->error().code == ErrorCode::Unavailable
-               || reply->error().code == ErrorCode::RateLimited;
+            || reply->error().code == ErrorCode::RateLimited;
     };
     auto retryDelay = [](const RestReply *reply) {
         const qint64 after = reply->error().retryAfterMs;
@@ -54,8 +54,10 @@ QList<BenchUser> createUsers(const QUrl &httpUrl, int count, const UserFactoryOp
     };
     auto fail = [&](int i, const RestReply *reply, const char *what) {
         if (failure.isEmpty())
-            failure = u"%1 of user %2 failed: HTTP %3 %4"_s.arg(QString::fromLatin1(what)).arg(i).arg(reply->status()).arg(
-                reply->error().message);
+            failure = u"%1 of user %2 failed: HTTP %3 %4"_s.arg(QString::fromLatin1(what))
+                          .arg(i)
+                          .arg(reply->status())
+                          .arg(reply->error().message);
     };
 
     login = [&](int i) {
@@ -111,24 +113,27 @@ QList<BenchUser> createUsers(const QUrl &httpUrl, int count, const UserFactoryOp
 
     QElapsedTimer lastProgress;
     lastProgress.start();
-    const bool ok = waitUntil([&] {
-        if (options.progress && lastProgress.elapsed() >= 2000) {
-            lastProgress.restart();
-            std::fprintf(stderr, "  users: %d/%d (%.1f s)\n", done, count, double(clock.elapsed()) / 1000.0);
-        }
-        return done == count || !failure.isEmpty();
-    }, options.timeoutMs, 20);
+    const bool ok = waitUntil(
+        [&] {
+            if (options.progress && lastProgress.elapsed() >= 2000) {
+                lastProgress.restart();
+                std::fprintf(stderr, "  users: %d/%d (%.1f s)\n", done, count, double(clock.elapsed()) / 1000.0);
+            }
+            return done == count || !failure.isEmpty();
+        },
+        options.timeoutMs, 20);
     if (!failure.isEmpty()) {
         *error = failure;
         return {};
     }
     if (!ok) {
-        *error = u"creating %1 users timed out after %2 s (%3 done)"_s.arg(count).arg(options.timeoutMs / 1000).arg(done);
+        *error
+            = u"creating %1 users timed out after %2 s (%3 done)"_s.arg(count).arg(options.timeoutMs / 1000).arg(done);
         return {};
     }
     if (options.progress)
-        std::fprintf(stderr, "  users: %d created in %.1f s (%d retries)\n", count, double(clock.elapsed()) / 1000.0,
-                     retries);
+        std::fprintf(
+            stderr, "  users: %d created in %.1f s (%d retries)\n", count, double(clock.elapsed()) / 1000.0, retries);
     return users;
 }
 

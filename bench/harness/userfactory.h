@@ -18,15 +18,14 @@ struct BenchUser
 // main thread and returns when every user has a token (bounded by timeoutMs).
 struct UserFactoryOptions
 {
-    QString prefix;              // usernames are PREFIX-N (lower case, 3-32 of [a-z0-9_.-])
+    QString prefix; // usernames are PREFIX-N (lower case, 3-32 of [a-z0-9_.-])
     QString password = QStringLiteral("bench-password-1");
-    int concurrency = 8;         // HTTP requests in flight
-    bool guests = false;         // POST /auth/guest instead of register + login
+    int concurrency = 8; // HTTP requests in flight
+    bool guests = false; // POST /auth/guest instead of register + login
     int timeoutMs = 600000;
-    bool progress = true;        // one line per second on stderr
+    bool progress = true; // one line per second on stderr
 };
 
-QList<BenchUser> createUsers(const QUrl &httpUrl, int count, const UserFactoryOptions &options,
-                             QString *error);
+QList<BenchUser> createUsers(const QUrl &httpUrl, int count, const UserFactoryOptions &options, QString *error);
 
 } // namespace Switchboard::Bench

@@ -18,8 +18,7 @@ namespace Switchboard::Bench {
 //
 // The main thread only posts work and waits (bounded) until every worker reported done; it reads
 // a worker's fields only through callAll(), i.e. inside the worker's thread.
-template<class W>
-class WorkerPool
+template<class W> class WorkerPool
 {
 public:
     WorkerPool() = default;
@@ -28,8 +27,7 @@ public:
     ~WorkerPool() { stop(); }
 
     // Creates `count` workers (new W(index, args...)) and starts their threads.
-    template<class... Args>
-    void start(int count, Args &&...args)
+    template<class... Args> void start(int count, Args &&...args)
     {
         for (int i = 0; i < count; ++i) {
             auto *worker = new W(i, args...);
@@ -48,13 +46,13 @@ public:
     void post(int index, std::function<void(W &)> fn)
     {
         W *worker = m_workers[size_t(index)];
-        QMetaObject::invokeMethod(worker, [worker, fn = std::move(fn)] { fn(*worker); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker, fn = std::move(fn)] { fn(*worker); }, Qt::QueuedConnection);
     }
 
     // Calls fn(worker) for every worker from the calling thread: only for reading the workers'
     // atomic counters.
-    template<class F>
-    void peek(F fn) const
+    template<class F> void peek(F fn) const
     {
         for (W *worker : m_workers)
             fn(static_cast<const W &>(*worker));
@@ -98,10 +96,13 @@ public:
     {
         for (size_t i = 0; i < m_workers.size(); ++i) {
             W *worker = m_workers[i];
-            QMetaObject::invokeMethod(worker, [worker] {
-                delete worker;
-                QThread::currentThread()->quit();
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                worker,
+                [worker] {
+                    delete worker;
+                    QThread::currentThread()->quit();
+                },
+                Qt::QueuedConnection);
         }
         for (QThread *thread : m_threads) {
             if (!thread->wait(30000)) {

@@ -18,7 +18,7 @@ namespace {
 class ConnectionsWorker final : public ClientWorker
 {
 public:
-    explicit ConnectionsWorker(int index) : ClientWorker(index) {}
+    explicit ConnectionsWorker(int index) : ClientWorker(index) { }
 
     // Round robin over this worker's connections at plan.rate pings/s: with rate = n / interval
     // every connection pings once per interval, the pings evenly spread over it.
@@ -46,9 +46,9 @@ public:
     bool isPinging() const { return m_scheduler.running.load(); }
     quint64 skipped() const { return m_scheduler.skippedBehind + m_scheduler.skippedBusy; }
 
-    std::atomic<quint64> pingsSent{0};
-    std::atomic<quint64> pongs{0};
-    std::atomic<quint64> pingsFailed{0};
+    std::atomic<quint64> pingsSent {0};
+    std::atomic<quint64> pongs {0};
+    std::atomic<quint64> pingsFailed {0};
 
 private:
     RateScheduler m_scheduler;
@@ -62,28 +62,31 @@ int usersFor(int connections, int perUser)
 }
 
 constexpr int kPerUserWhenOwned = 1000; // max_connections_per_user written for a started server
-constexpr int kPerUserDefault = 5;      // the server's default
+constexpr int kPerUserDefault = 5; // the server's default
 } // namespace
 
 QList<QCommandLineOption> ConnectionsMode::options() const
 {
     return {
         {u"connections"_s, u"Idle authenticated connections to open. Default 10000."_s, u"N"_s, u"10000"_s},
-        {u"users"_s, u"Users to spread them over. Default: 20 when the bench starts the server (it sets "
-                     "max_connections_per_user high), else connections/5."_s, u"N"_s, u"0"_s},
+        {u"users"_s,
+            u"Users to spread them over. Default: 20 when the bench starts the server (it sets "
+            "max_connections_per_user high), else connections/5."_s,
+            u"N"_s, u"0"_s},
         {u"concurrency"_s, u"Connections being opened at a time (connect + auth). Default 200."_s, u"N"_s, u"200"_s},
         {u"auth"_s, u"How to authenticate: frame (auth request, default), header (Bearer) or query (?token=)."_s,
-         u"HOW"_s, u"frame"_s},
+            u"HOW"_s, u"frame"_s},
         {u"warmup-connections"_s, u"Connections opened and closed before the memory baseline. Default 200."_s, u"N"_s,
-         u"200"_s},
+            u"200"_s},
         {u"settle"_s, u"Seconds to wait before reading memory. Default 3."_s, u"S"_s, u"3"_s},
         {u"hold"_s, u"Seconds to keep the connections open after measuring. Default 0."_s, u"S"_s, u"0"_s},
-        {u"heartbeat"_s, u"After opening, every connection sends {\"type\":\"ping\"} every S seconds (evenly "
-                         "spread) and the server's CPU is measured with no other traffic. Default 0 (off)."_s,
-         u"S"_s, u"0"_s},
+        {u"heartbeat"_s,
+            u"After opening, every connection sends {\"type\":\"ping\"} every S seconds (evenly "
+            "spread) and the server's CPU is measured with no other traffic. Default 0 (off)."_s,
+            u"S"_s, u"0"_s},
         {u"heartbeat-window"_s, u"With --heartbeat: seconds of CPU measurement. Default 60."_s, u"S"_s, u"60"_s},
         {u"heartbeat-warmup"_s, u"With --heartbeat: seconds of pinging before the window. Default 5."_s, u"S"_s,
-         u"5"_s},
+            u"5"_s},
     };
 }
 
@@ -108,7 +111,7 @@ bool ConnectionsMode::configure(const QCommandLineParser &parser, QString *error
     else if (m_settle < 0 || m_settle > 600 || m_hold < 0 || m_hold > 3600)
         *error = u"--settle must be 0..600 and --hold 0..3600"_s;
     else if (m_heartbeat < 0 || m_heartbeat > 3600 || m_heartbeatWindow <= 0 || m_heartbeatWindow > 3600
-             || m_heartbeatWarmup < 0 || m_heartbeatWarmup > 600)
+        || m_heartbeatWarmup < 0 || m_heartbeatWarmup > 600)
         *error = u"--heartbeat must be 0..3600, --heartbeat-window (0, 3600], --heartbeat-warmup 0..600"_s;
     return error->isEmpty();
 }
@@ -132,7 +135,9 @@ int ConnectionsMode::run(BenchContext &ctx)
     const int perUser = ctx.ownsServer() ? kPerUserWhenOwned : kPerUserDefault;
     const int users = m_users > 0 ? m_users : (ctx.ownsServer() ? 20 : usersFor(m_connections, perUser));
     if (usersFor(m_connections, perUser) > users)
-        return ctx.log(u"%1 users cannot hold %2 connections (%3 per user)"_s.arg(users).arg(m_connections).arg(perUser)), 1;
+        return ctx.log(
+                   u"%1 users cannot hold %2 connections (%3 per user)"_s.arg(users).arg(m_connections).arg(perUser)),
+               1;
     report.param(u"connections"_s, m_connections);
     report.param(u"users"_s, users);
     report.param(u"concurrency"_s, m_concurrency);
@@ -143,8 +148,8 @@ int ConnectionsMode::run(BenchContext &ctx)
     if (accounts.isEmpty())
         return ctx.log(error), 1;
     const auto via = m_auth == u"header"_s ? ClientConnection::TokenTransport::Header
-                     : m_auth == u"query"_s ? ClientConnection::TokenTransport::Query
-                                            : ClientConnection::TokenTransport::AuthFrame;
+        : m_auth == u"query"_s             ? ClientConnection::TokenTransport::Query
+                                           : ClientConnection::TokenTransport::AuthFrame;
     const int workers = std::min(ctx.threads, m_connections);
     const QUrl ws = ctx.wsUrl();
 
@@ -156,10 +161,10 @@ int ConnectionsMode::run(BenchContext &ctx)
         warm.start(1);
         std::vector<ConnectionSpec> specs;
         for (int i = 0; i < m_warmup; ++i)
-            specs.push_back(ConnectionSpec{i, accounts[i % users].id, accounts[i % users].token});
-        warm.runAll([&](ConnectionsWorker &w, std::function<void()> done) {
-            w.openAll(ws, specs, m_concurrency, via, done);
-        }, 120000);
+            specs.push_back(ConnectionSpec {i, accounts[i % users].id, accounts[i % users].token});
+        warm.runAll(
+            [&](ConnectionsWorker &w, std::function<void()> done) { w.openAll(ws, specs, m_concurrency, via, done); },
+            120000);
         warm.runAll([](ConnectionsWorker &w, std::function<void()> done) { w.closeAll(done); }, 15000);
         warm.stop();
         // The server notices the closes and deletes the sessions later.
@@ -173,12 +178,16 @@ int ConnectionsMode::run(BenchContext &ctx)
     pool.start(workers);
     std::vector<std::vector<ConnectionSpec>> specs(static_cast<size_t>(workers));
     for (int i = 0; i < m_connections; ++i)
-        specs[size_t(i % workers)].push_back(ConnectionSpec{i, accounts[i % users].id, accounts[i % users].token});
-    ctx.log(u"opening %1 connections, %2 at a time, on %3 worker thread(s)"_s.arg(m_connections).arg(m_concurrency).arg(workers));
+        specs[size_t(i % workers)].push_back(ConnectionSpec {i, accounts[i % users].id, accounts[i % users].token});
+    ctx.log(u"opening %1 connections, %2 at a time, on %3 worker thread(s)"_s.arg(m_connections)
+                .arg(m_concurrency)
+                .arg(workers));
     const qint64 startNs = nowNs();
-    pool.runAll([&](ConnectionsWorker &w, std::function<void()> done) {
-        w.openAll(ws, specs[size_t(w.index())], shareOf(m_concurrency, workers, w.index()), via, done);
-    }, 600000);
+    pool.runAll(
+        [&](ConnectionsWorker &w, std::function<void()> done) {
+            w.openAll(ws, specs[size_t(w.index())], shareOf(m_concurrency, workers, w.index()), via, done);
+        },
+        600000);
     const ServerSample opened = ctx.sample();
 
     int ok = 0, failed = 0;
@@ -194,7 +203,10 @@ int ConnectionsMode::run(BenchContext &ctx)
             firstError = w.firstError;
     });
     const double seconds = double(lastOpened - startNs) / 1e9;
-    ctx.log(u"%1 authenticated, %2 failed in %3 s; settling %4 s"_s.arg(ok).arg(failed).arg(seconds, 0, 'f', 2).arg(m_settle));
+    ctx.log(u"%1 authenticated, %2 failed in %3 s; settling %4 s"_s.arg(ok)
+                .arg(failed)
+                .arg(seconds, 0, 'f', 2)
+                .arg(m_settle));
     spinFor(int(m_settle * 1000));
     const ServerSample after = ctx.sample();
     const int fdsAfter = openFileCount(ctx.server->pid());
@@ -220,7 +232,7 @@ int ConnectionsMode::run(BenchContext &ctx)
     report.value(u"rss_before_mib"_s, u"server RSS before"_s, double(before.rss) / 1048576.0, u"MiB"_s, 1);
     report.value(u"rss_after_mib"_s, u"server RSS after"_s, double(after.rss) / 1048576.0, u"MiB"_s, 1);
     report.value(u"rss_per_connection_kib"_s, u"server RSS per idle authenticated connection"_s, perConnection / 1024.0,
-                 u"KiB"_s, 2);
+        u"KiB"_s, 2);
     if (fdsBefore >= 0 && fdsAfter >= 0)
         report.value(u"server_fds"_s, u"server file descriptors added"_s, fdsAfter - fdsBefore, {}, 0);
     report.section(u"cost (opening)"_s);
@@ -231,10 +243,10 @@ int ConnectionsMode::run(BenchContext &ctx)
     report.section(u"targets"_s);
     if (m_connections >= 10000)
         report.check(u"10,000 idle connections < 24 KiB each"_s, ok == m_connections && perConnection < 24 * 1024,
-                     u"%1 KiB, %2 of %3 open"_s.arg(perConnection / 1024.0, 0, 'f', 2).arg(ok).arg(m_connections),
-                     u"< 24 KiB"_s);
+            u"%1 KiB, %2 of %3 open"_s.arg(perConnection / 1024.0, 0, 'f', 2).arg(ok).arg(m_connections),
+            u"< 24 KiB"_s);
     report.check(u">= 3,000 connections+auths per second"_s, rate >= 3000, QString::number(rate, 'f', 0) + u"/s"_s,
-                 u">= 3000/s"_s);
+        u">= 3000/s"_s);
 
     if (m_heartbeat > 0 && ok > 0) {
         // Heartbeats: a rate schedule per worker, n/interval pings per second over its connections.
@@ -244,7 +256,10 @@ int ConnectionsMode::run(BenchContext &ctx)
         plan.measureStartNs = plan.startNs + qint64(m_heartbeatWarmup * 1e9);
         plan.endNs = plan.measureStartNs + qint64(m_heartbeatWindow * 1e9) + 500'000'000;
         ctx.log(u"heartbeats: a ping per connection every %1 s (%2 pings/s in all); %3 s warm-up, %4 s measured"_s
-                    .arg(m_heartbeat).arg(ok / m_heartbeat, 0, 'f', 1).arg(m_heartbeatWarmup).arg(m_heartbeatWindow));
+                    .arg(m_heartbeat)
+                    .arg(ok / m_heartbeat, 0, 'f', 1)
+                    .arg(m_heartbeatWarmup)
+                    .arg(m_heartbeatWindow));
         for (int i = 0; i < workers; ++i) {
             RateScheduler::Plan p = plan;
             p.rate = double(specs[size_t(i)].size()) / m_heartbeat;
@@ -264,23 +279,27 @@ int ConnectionsMode::run(BenchContext &ctx)
         const ServerSample hbBefore = ctx.sample();
         const qint64 windowEnd = plan.measureStartNs + qint64(m_heartbeatWindow * 1e9);
         qint64 lastLog = nowNs();
-        waitUntil([&] {
-            if (nowNs() - lastLog > 10'000'000'000) {
-                lastLog = nowNs();
-                quint64 s, p, f;
-                pingSums(&s, &p, &f);
-                ctx.log(u"  pings sent %1, pongs %2, failed %3"_s.arg(s).arg(p).arg(f));
-            }
-            return nowNs() >= windowEnd;
-        }, int(m_heartbeatWindow * 1000) + 10000, 5);
+        waitUntil(
+            [&] {
+                if (nowNs() - lastLog > 10'000'000'000) {
+                    lastLog = nowNs();
+                    quint64 s, p, f;
+                    pingSums(&s, &p, &f);
+                    ctx.log(u"  pings sent %1, pongs %2, failed %3"_s.arg(s).arg(p).arg(f));
+                }
+                return nowNs() >= windowEnd;
+            },
+            int(m_heartbeatWindow * 1000) + 10000, 5);
         const ServerSample hbAfter = ctx.sample();
         quint64 sent1, pongs1, failed1;
         pingSums(&sent1, &pongs1, &failed1);
-        waitUntil([&] {
-            bool pinging = false;
-            pool.peek([&](const ConnectionsWorker &w) { pinging = pinging || w.isPinging(); });
-            return !pinging;
-        }, 5000, 10);
+        waitUntil(
+            [&] {
+                bool pinging = false;
+                pool.peek([&](const ConnectionsWorker &w) { pinging = pinging || w.isPinging(); });
+                return !pinging;
+            },
+            5000, 10);
         quint64 skipped = 0;
         int unexpected = 0;
         pool.callAll([&](ConnectionsWorker &w) {
@@ -297,21 +316,24 @@ int ConnectionsMode::run(BenchContext &ctx)
         report.value(u"heartbeat_pings_per_s"_s, u"ping rate"_s, wall > 0 ? pings / wall : 0, u"per s"_s, 1);
         report.value(u"heartbeat_pongs"_s, u"pongs received in the window"_s, double(pongs1 - pongs0), {}, 0);
         report.value(u"heartbeat_failed"_s, u"pings failed (whole run)"_s, double(failed1), {}, 0);
-        report.value(u"heartbeat_skipped"_s, u"pings skipped (bench behind or not authenticated)"_s, double(skipped), {}, 0);
+        report.value(
+            u"heartbeat_skipped"_s, u"pings skipped (bench behind or not authenticated)"_s, double(skipped), {}, 0);
         report.value(u"heartbeat_unexpected_closes"_s, u"connections closed by the server"_s, unexpected, {}, 0);
         if (stillAuthenticated)
             report.value(u"heartbeat_server_authenticated"_s, u"authenticated after the window (server /metrics)"_s,
-                         *stillAuthenticated, {}, 0);
+                *stillAuthenticated, {}, 0);
         report.value(u"heartbeat_server_cpu_pct"_s, u"server CPU in the window"_s, utilisation, u"% of one core"_s, 3);
         report.value(u"heartbeat_server_cpu_wait_pct"_s, u"server waited for a CPU in the window"_s,
-                     wall > 0 ? (hbAfter.serverWait - hbBefore.serverWait) / wall * 100 : 0, u"% of the window"_s, 2);
+            wall > 0 ? (hbAfter.serverWait - hbBefore.serverWait) / wall * 100 : 0, u"% of the window"_s, 2);
         ctx.reportCpu(hbBefore, hbAfter, pings, u"pings"_s);
         report.section(u"targets (heartbeats)"_s);
         report.check(u"%1 idle connections with heartbeats < 2 % of a core"_s.arg(ok),
-                     ok >= 10000 && utilisation < 2 && unexpected == 0,
-                     u"%1 % of one core over %2 s, %3 connections, a ping every %4 s"_s.arg(utilisation, 0, 'f', 2)
-                         .arg(wall, 0, 'f', 1).arg(ok).arg(m_heartbeat),
-                     u"< 2 %, 10,000 connections"_s);
+            ok >= 10000 && utilisation < 2 && unexpected == 0,
+            u"%1 % of one core over %2 s, %3 connections, a ping every %4 s"_s.arg(utilisation, 0, 'f', 2)
+                .arg(wall, 0, 'f', 1)
+                .arg(ok)
+                .arg(m_heartbeat),
+            u"< 2 %, 10,000 connections"_s);
     }
 
     if (m_hold > 0) {

@@ -22,7 +22,7 @@ public:
     {
         onConnectionCreated = [this](ClientConnection *c, int) {
             QObject::connect(c, &ClientConnection::messageReceived, this,
-                             [this](const ChatMessage &m, bool offline) { onMessage(m, offline); });
+                [this](const ChatMessage &m, bool offline) { onMessage(m, offline); });
         };
     }
 
@@ -58,11 +58,11 @@ public:
     quint64 skipped() const { return m_scheduler.skippedBehind + m_scheduler.skippedBusy; }
     quint64 measuredSends() const { return m_scheduler.measuredCalls; }
 
-    std::atomic<qint64> groupId{0};
-    std::atomic<quint64> sent{0};
-    std::atomic<quint64> answered{0};
-    std::atomic<quint64> acked{0};
-    std::atomic<quint64> received{0};
+    std::atomic<qint64> groupId {0};
+    std::atomic<quint64> sent {0};
+    std::atomic<quint64> answered {0};
+    std::atomic<quint64> acked {0};
+    std::atomic<quint64> received {0};
 
     LatencyRecorder delivery;
     LatencyRecorder ack;
@@ -124,9 +124,12 @@ private:
 QList<QCommandLineOption> GroupMode::options() const
 {
     return {
-        {u"members"_s, u"Members of the group, one user and connection each (max_group_members defaults to 500). "
-                       "Default 500."_s, u"N"_s, u"500"_s},
-        {u"rate"_s, u"Messages/s into the group (each delivered to members - 1). Default 100."_s, u"MSG_PER_S"_s, u"100"_s},
+        {u"members"_s,
+            u"Members of the group, one user and connection each (max_group_members defaults to 500). "
+            "Default 500."_s,
+            u"N"_s, u"500"_s},
+        {u"rate"_s, u"Messages/s into the group (each delivered to members - 1). Default 100."_s, u"MSG_PER_S"_s,
+            u"100"_s},
         {u"duration"_s, u"Seconds of measured sending. Default 10."_s, u"S"_s, u"10"_s},
         {u"warmup"_s, u"Seconds of sending before the measurement. Default 2."_s, u"S"_s, u"2"_s},
         {u"drain"_s, u"Seconds to wait for stragglers. Default 15."_s, u"S"_s, u"15"_s},
@@ -179,13 +182,15 @@ int GroupMode::run(BenchContext &ctx)
     pool.start(workers);
     std::vector<std::vector<ConnectionSpec>> specs(static_cast<size_t>(workers));
     for (int i = 0; i < m_members; ++i)
-        specs[size_t(i % workers)].push_back(ConnectionSpec{i, accounts[i].id, accounts[i].token});
+        specs[size_t(i % workers)].push_back(ConnectionSpec {i, accounts[i].id, accounts[i].token});
     ctx.log(u"opening %1 connections"_s.arg(m_members));
     const QUrl ws = ctx.wsUrl();
-    pool.runAll([&](GroupWorker &w, std::function<void()> done) {
-        w.openAll(ws, specs[size_t(w.index())], std::max(1, ctx.setupConcurrency / workers),
-                  ClientConnection::TokenTransport::AuthFrame, done);
-    }, 120000);
+    pool.runAll(
+        [&](GroupWorker &w, std::function<void()> done) {
+            w.openAll(ws, specs[size_t(w.index())], std::max(1, ctx.setupConcurrency / workers),
+                ClientConnection::TokenTransport::AuthFrame, done);
+        },
+        120000);
     int opened = 0;
     QString firstError;
     pool.callAll([&](GroupWorker &w) {
@@ -200,7 +205,7 @@ int GroupMode::run(BenchContext &ctx)
     QJsonArray members;
     for (int i = 1; i < m_members; ++i)
         members.append(double(accounts[i].id));
-    std::atomic<bool> created{false};
+    std::atomic<bool> created {false};
     pool.post(0, [&members, &created](GroupWorker &w) { w.createGroup(members, [&created] { created.store(true); }); });
     waitUntil([&] { return created.load(); }, 70000, 5);
     qint64 groupId = 0;
@@ -247,19 +252,26 @@ int GroupMode::run(BenchContext &ctx)
     const ServerSample before = ctx.sample();
     const Totals atStart = totals();
     qint64 lastLog = nowNs();
-    waitUntil([&] {
-        if (nowNs() - lastLog > 2'000'000'000) {
-            lastLog = nowNs();
-            const Totals t = totals();
-            ctx.log(u"  sent %1, acknowledged %2, deliveries %3 of %4"_s.arg(t.sent).arg(t.acked).arg(t.received).arg(t.acked * fanout));
-        }
-        return nowNs() >= plan.endNs;
-    }, int(m_duration * 1000) + 10000, 5);
+    waitUntil(
+        [&] {
+            if (nowNs() - lastLog > 2'000'000'000) {
+                lastLog = nowNs();
+                const Totals t = totals();
+                ctx.log(u"  sent %1, acknowledged %2, deliveries %3 of %4"_s.arg(t.sent)
+                            .arg(t.acked)
+                            .arg(t.received)
+                            .arg(t.acked * fanout));
+            }
+            return nowNs() >= plan.endNs;
+        },
+        int(m_duration * 1000) + 10000, 5);
     ctx.log(u"sending done; waiting up to %1 s for stragglers"_s.arg(m_drain));
-    waitUntil([&] {
-        const Totals t = totals();
-        return !t.sending && t.answered == t.sent && t.received >= t.acked * fanout;
-    }, int(m_drain * 1000), 10);
+    waitUntil(
+        [&] {
+            const Totals t = totals();
+            return !t.sending && t.answered == t.sent && t.received >= t.acked * fanout;
+        },
+        int(m_drain * 1000), 10);
     const ServerSample after = ctx.sample();
     const Totals final = totals();
 
@@ -316,15 +328,14 @@ int GroupMode::run(BenchContext &ctx)
     report.section(u"cost (measured window and drain)"_s);
     const double perK = ctx.reportCpu(before, after, serverDeliveries, u"deliveries"_s);
     report.value(u"server_cpu_ms_per_1000_messages"_s, u"server CPU per 1000 messages (each to %1)"_s.arg(fanout),
-                 perK * double(fanout), u"ms"_s, 1);
+        perK * double(fanout), u"ms"_s, 1);
     for (auto it = refused.cbegin(); it != refused.cend(); ++it)
         report.note(u"refused %1 x %2"_s.arg(it.value()).arg(it.key()));
     if (unexpectedCloses)
         report.note(u"%1 connection(s) closed unexpectedly: %2"_s.arg(unexpectedCloses).arg(firstError));
     report.section(u"targets"_s);
     report.check(u"no loss"_s, lost == 0 && refusedTotal == 0 && final.answered == final.sent,
-                 u"%1 lost, %2 refused, %3 unanswered"_s.arg(lost).arg(refusedTotal).arg(final.sent - final.answered),
-                 u"0"_s);
+        u"%1 lost, %2 refused, %3 unanswered"_s.arg(lost).arg(refusedTotal).arg(final.sent - final.answered), u"0"_s);
 
     pool.runAll([](GroupWorker &w, std::function<void()> done) { w.closeAll(done, 5000); }, 10000);
     pool.stop();

@@ -52,7 +52,7 @@ public:
     {
         onConnectionCreated = [this](ClientConnection *c, int local) {
             QObject::connect(c, &ClientConnection::messageReceived, this,
-                             [this](const ChatMessage &m, bool offline) { onMessage(m, offline); });
+                [this](const ChatMessage &m, bool offline) { onMessage(m, offline); });
             Q_UNUSED(local)
         };
     }
@@ -103,10 +103,10 @@ public:
     quint64 skipped() const { return m_scheduler.skippedBehind + m_scheduler.skippedBusy; }
 
     // Polled by the main thread.
-    std::atomic<quint64> sent{0};
-    std::atomic<quint64> answered{0}; // acknowledged or refused
-    std::atomic<quint64> ackedCount{0};
-    std::atomic<quint64> deliveredCount{0};
+    std::atomic<quint64> sent {0};
+    std::atomic<quint64> answered {0}; // acknowledged or refused
+    std::atomic<quint64> ackedCount {0};
+    std::atomic<quint64> deliveredCount {0};
 
     // Read through callAll() once quiet.
     LatencyRecorder delivery;
@@ -187,7 +187,7 @@ constexpr int kIdlePerUser = 500;
 class IdleWorker final : public ClientWorker
 {
 public:
-    explicit IdleWorker(int index) : ClientWorker(index) {}
+    explicit IdleWorker(int index) : ClientWorker(index) { }
 };
 
 } // namespace
@@ -197,16 +197,18 @@ QList<QCommandLineOption> MessagesMode::options() const
     return {
         {u"users"_s, u"Users (one connection each, in pairs; even). Default 200."_s, u"N"_s, u"200"_s},
         {u"rate"_s, u"Offered total rate, messages/s, spread over all connections. Default 10000."_s, u"MSG_PER_S"_s,
-         u"10000"_s},
+            u"10000"_s},
         {u"duration"_s, u"Seconds of measured sending. Default 10."_s, u"S"_s, u"10"_s},
         {u"warmup"_s, u"Seconds of sending at the rate before the measurement. Default 2."_s, u"S"_s, u"2"_s},
         {u"drain"_s, u"Seconds to wait for replies and deliveries after sending. Default 15."_s, u"S"_s, u"15"_s},
         {u"size"_s, u"Characters per message content (at least 24). Default 100."_s, u"CHARS"_s, u"100"_s},
         {u"max-in-flight"_s, u"Unanswered messages per connection before it skips its turn. Default 1000."_s, u"N"_s,
-         u"1000"_s},
+            u"1000"_s},
         {u"tick-ms"_s, u"Schedule timer interval in ms. Default 2."_s, u"MS"_s, u"2"_s},
-        {u"idle-connections"_s, u"Extra idle authenticated connections (of the same users) held open during the run. "
-                                "Default 0."_s, u"N"_s, u"0"_s},
+        {u"idle-connections"_s,
+            u"Extra idle authenticated connections (of the same users) held open during the run. "
+            "Default 0."_s,
+            u"N"_s, u"0"_s},
     };
 }
 
@@ -266,16 +268,18 @@ int MessagesMode::run(BenchContext &ctx)
     std::vector<std::vector<ConnectionSpec>> specs(static_cast<size_t>(workers));
     std::vector<std::vector<qint64>> peers(static_cast<size_t>(workers));
     for (int i = 0; i < m_users; ++i) {
-        specs[size_t(i % workers)].push_back(ConnectionSpec{i, users[i].id, users[i].token});
+        specs[size_t(i % workers)].push_back(ConnectionSpec {i, users[i].id, users[i].token});
         peers[size_t(i % workers)].push_back(users[i ^ 1].id);
     }
     ctx.log(u"opening %1 connections on %2 worker thread(s)"_s.arg(m_users).arg(workers));
     const QUrl ws = ctx.wsUrl();
     const int concurrency = std::max(1, ctx.setupConcurrency / workers);
-    pool.runAll([&](MessagesWorker &w, std::function<void()> done) {
-        w.setPeers(peers[size_t(w.index())]);
-        w.openAll(ws, specs[size_t(w.index())], concurrency, ClientConnection::TokenTransport::AuthFrame, done);
-    }, 120000);
+    pool.runAll(
+        [&](MessagesWorker &w, std::function<void()> done) {
+            w.setPeers(peers[size_t(w.index())]);
+            w.openAll(ws, specs[size_t(w.index())], concurrency, ClientConnection::TokenTransport::AuthFrame, done);
+        },
+        120000);
     int opened = 0;
     QString firstError;
     pool.callAll([&](MessagesWorker &w) {
@@ -298,10 +302,12 @@ int MessagesMode::run(BenchContext &ctx)
         idle.start(1);
         std::vector<ConnectionSpec> idleSpecs;
         for (int i = 0; i < m_idle; ++i)
-            idleSpecs.push_back(ConnectionSpec{m_users + i, idleUsers[i / perUser].id, idleUsers[i / perUser].token});
-        idle.runAll([&](IdleWorker &w, std::function<void()> done) {
-            w.openAll(ws, idleSpecs, 100, ClientConnection::TokenTransport::AuthFrame, done);
-        }, 600000);
+            idleSpecs.push_back(ConnectionSpec {m_users + i, idleUsers[i / perUser].id, idleUsers[i / perUser].token});
+        idle.runAll(
+            [&](IdleWorker &w, std::function<void()> done) {
+                w.openAll(ws, idleSpecs, 100, ClientConnection::TokenTransport::AuthFrame, done);
+            },
+            600000);
         int idleOpened = 0;
         idle.peek([&](const IdleWorker &w) { idleOpened = w.opened.load(); });
         if (idleOpened != m_idle)
@@ -343,24 +349,28 @@ int MessagesMode::run(BenchContext &ctx)
     waitUntil([&] { return nowNs() >= schedule.measureStartNs; }, int(m_warmup * 1000) + 10000, 1);
     const ServerSample before = ctx.sample();
     qint64 lastLog = nowNs();
-    waitUntil([&] {
-        if (nowNs() - lastLog > 2'000'000'000) {
-            lastLog = nowNs();
+    waitUntil(
+        [&] {
+            if (nowNs() - lastLog > 2'000'000'000) {
+                lastLog = nowNs();
+                quint64 s, a, k, d;
+                bool sending;
+                sums(&s, &a, &k, &d, &sending);
+                ctx.log(u"  sent %1, answered %2 (%3 acknowledged), delivered %4"_s.arg(s).arg(a).arg(k).arg(d));
+            }
+            return nowNs() >= schedule.endNs;
+        },
+        int(m_duration * 1000) + 10000, 5);
+    ctx.log(u"sending done; waiting up to %1 s for replies and deliveries"_s.arg(m_drain));
+    // Drained: everything sent was answered and everything answered was delivered (or timeout).
+    waitUntil(
+        [&] {
             quint64 s, a, k, d;
             bool sending;
             sums(&s, &a, &k, &d, &sending);
-            ctx.log(u"  sent %1, answered %2 (%3 acknowledged), delivered %4"_s.arg(s).arg(a).arg(k).arg(d));
-        }
-        return nowNs() >= schedule.endNs;
-    }, int(m_duration * 1000) + 10000, 5);
-    ctx.log(u"sending done; waiting up to %1 s for replies and deliveries"_s.arg(m_drain));
-    // Drained: everything sent was answered and everything answered was delivered (or timeout).
-    waitUntil([&] {
-        quint64 s, a, k, d;
-        bool sending;
-        sums(&s, &a, &k, &d, &sending);
-        return !sending && a == s && d >= k;
-    }, int(m_drain * 1000), 10);
+            return !sending && a == s && d >= k;
+        },
+        int(m_drain * 1000), 10);
     const ServerSample after = ctx.sample();
 
     // Merge the workers' results.
@@ -408,17 +418,19 @@ int MessagesMode::run(BenchContext &ctx)
     report.value(u"users"_s, u"connections (users, in pairs)"_s, m_users, {}, 0);
     report.value(u"idle_connections"_s, u"idle connections held open"_s, m_idle, {}, 0);
     report.value(u"offered_rate"_s, u"offered rate"_s, m_rate, u"msg/s"_s, 0);
-    report.value(u"sent_rate"_s, u"sent rate (measured phase)"_s, double(sentMeasured) / measuredSeconds, u"msg/s"_s, 0);
+    report.value(
+        u"sent_rate"_s, u"sent rate (measured phase)"_s, double(sentMeasured) / measuredSeconds, u"msg/s"_s, 0);
     report.value(u"sent_total"_s, u"sent (warm-up + measured)"_s, double(sentTotal), {}, 0);
     report.value(u"acknowledged"_s, u"acknowledged"_s, double(acked.size()), {}, 0);
     report.value(u"refused"_s, u"refused by the server"_s, double(refusedTotal), {}, 0);
     report.value(u"unanswered"_s, u"unanswered at the end"_s, double(sentTotal - answered), {}, 0);
     report.value(u"skipped"_s, u"not sent (client behind / in-flight cap)"_s, double(skipped), {}, 0);
     report.section(u"results"_s);
-    report.value(u"delivered_rate"_s, u"delivered rate (arrivals in the measured window)"_s, deliveredRate, u"msg/s"_s, 0);
+    report.value(
+        u"delivered_rate"_s, u"delivered rate (arrivals in the measured window)"_s, deliveredRate, u"msg/s"_s, 0);
     report.value(u"delivered_measured"_s, u"measured-phase messages delivered"_s, double(deliveredMeasured), {}, 0);
-    report.value(u"last_delivery_after_end_ms"_s, u"last delivery after the end of sending"_s, lastDeliveryAfterEnd,
-                 u"ms"_s, 0);
+    report.value(
+        u"last_delivery_after_end_ms"_s, u"last delivery after the end of sending"_s, lastDeliveryAfterEnd, u"ms"_s, 0);
     report.value(u"lost"_s, u"lost (acknowledged, never delivered)"_s, double(lost), {}, 0);
     report.value(u"duplicates"_s, u"duplicate deliveries"_s, double(duplicates), {}, 0);
     const auto d = delivery.summary();
@@ -438,15 +450,15 @@ int MessagesMode::run(BenchContext &ctx)
     report.section(u"targets"_s);
     if (m_rate >= 10000) {
         // 1% tolerance: arrivals in the window of a schedule offering exactly 10,000/s.
-        report.check(u">= 10,000 msg/s delivered"_s, deliveredRate >= 10000 * 0.99, QString::number(deliveredRate, 'f', 0),
-                     u">= 10000 msg/s (1% tolerance for the schedule)"_s);
+        report.check(u">= 10,000 msg/s delivered"_s, deliveredRate >= 10000 * 0.99,
+            QString::number(deliveredRate, 'f', 0), u">= 10000 msg/s (1% tolerance for the schedule)"_s);
         report.check(u"p99 < 50 ms"_s, d.p99Ms < 50, QString::number(d.p99Ms, 'f', 2) + u" ms"_s, u"< 50 ms"_s);
     }
     report.check(u"no loss"_s, lost == 0 && sentTotal == answered && refusedTotal == 0,
-                 u"%1 lost, %2 refused, %3 unanswered"_s.arg(lost).arg(refusedTotal).arg(sentTotal - answered), u"0"_s);
+        u"%1 lost, %2 refused, %3 unanswered"_s.arg(lost).arg(refusedTotal).arg(sentTotal - answered), u"0"_s);
     if (m_rate >= 4500 && m_rate <= 5500)
-        report.check(u"<= 40 ms server CPU / 1000 msg at 5,000 msg/s"_s, perK <= 40, QString::number(perK, 'f', 1) + u" ms"_s,
-                     u"<= 40 ms"_s);
+        report.check(u"<= 40 ms server CPU / 1000 msg at 5,000 msg/s"_s, perK <= 40,
+            QString::number(perK, 'f', 1) + u" ms"_s, u"<= 40 ms"_s);
 
     ctx.log(u"closing connections"_s);
     pool.runAll([](MessagesWorker &w, std::function<void()> done) { w.closeAll(done, 5000); }, 10000);

@@ -23,18 +23,15 @@ public:
     {
         onConnectionCreated = [this](ClientConnection *c, int local) {
             QObject::connect(c, &ClientConnection::messageReceived, this,
-                             [this, local](const ChatMessage &m, bool) { onMessage(size_t(local), m); });
+                [this, local](const ChatMessage &m, bool) { onMessage(size_t(local), m); });
         };
     }
 
-    void drop()
-    {
-        abortAll();
-    }
+    void drop() { abortAll(); }
 
     // expected: user id -> ids of the messages sent to that user during the gap.
     void reconnectAll(const QUrl &ws, const QHash<qint64, QSet<qint64>> &expected, qint64 startNs, int concurrency,
-                      std::function<void()> done)
+        std::function<void()> done)
     {
         m_expected = expected;
         m_ws = ws;
@@ -53,9 +50,9 @@ public:
         next();
     }
 
-    std::atomic<int> restored{0};
-    std::atomic<int> failed{0};
-    std::atomic<int> synced{0};
+    std::atomic<int> restored {0};
+    std::atomic<int> failed {0};
+    std::atomic<int> synced {0};
     qint64 lastRestoredNs = 0;
     qint64 lastSyncedNs = 0;
     LatencyRecorder restoreLatency;
@@ -148,9 +145,12 @@ QList<QCommandLineOption> ReconnectStormMode::options() const
 {
     return {
         {u"connections"_s, u"Connections dropped and resumed. Default 5000."_s, u"N"_s, u"5000"_s},
-        {u"users"_s, u"Users they belong to. Default 50 when the bench starts the server (it raises "
-                     "max_connections_per_user), else connections/5."_s, u"N"_s, u"0"_s},
-        {u"gap-messages"_s, u"Messages sent to every user while its connections are gone. Default 1."_s, u"N"_s, u"1"_s},
+        {u"users"_s,
+            u"Users they belong to. Default 50 when the bench starts the server (it raises "
+            "max_connections_per_user), else connections/5."_s,
+            u"N"_s, u"0"_s},
+        {u"gap-messages"_s, u"Messages sent to every user while its connections are gone. Default 1."_s, u"N"_s,
+            u"1"_s},
         {u"concurrency"_s, u"Reconnects in progress at a time; 0 = all at once (default)."_s, u"N"_s, u"0"_s},
         {u"timeout"_s, u"Seconds to wait for the storm to settle. Default 60."_s, u"S"_s, u"60"_s},
     };
@@ -181,10 +181,13 @@ int ReconnectStormMode::run(BenchContext &ctx)
 {
     Report &report = ctx.report;
     const int perUser = ctx.ownsServer() ? kPerUserWhenOwned : 5;
-    const int users = m_users > 0 ? m_users : (ctx.ownsServer() ? std::min(50, m_connections)
-                                                                : (m_connections + perUser - 1) / perUser);
+    const int users = m_users > 0
+        ? m_users
+        : (ctx.ownsServer() ? std::min(50, m_connections) : (m_connections + perUser - 1) / perUser);
     if ((m_connections + users - 1) / users > perUser)
-        return ctx.log(u"%1 users cannot hold %2 connections (%3 per user)"_s.arg(users).arg(m_connections).arg(perUser)), 1;
+        return ctx.log(
+                   u"%1 users cannot hold %2 connections (%3 per user)"_s.arg(users).arg(m_connections).arg(perUser)),
+               1;
     report.param(u"connections"_s, m_connections);
     report.param(u"users"_s, users);
     report.param(u"gap_messages"_s, m_gapMessages);
@@ -202,13 +205,15 @@ int ReconnectStormMode::run(BenchContext &ctx)
     pool.start(workers);
     std::vector<std::vector<ConnectionSpec>> specs(static_cast<size_t>(workers));
     for (int i = 0; i < m_connections; ++i)
-        specs[size_t(i % workers)].push_back(ConnectionSpec{i, accounts[i % users].id, accounts[i % users].token});
+        specs[size_t(i % workers)].push_back(ConnectionSpec {i, accounts[i % users].id, accounts[i % users].token});
     ctx.log(u"opening %1 connections for %2 users"_s.arg(m_connections).arg(users));
     const QUrl ws = ctx.wsUrl();
-    pool.runAll([&](StormWorker &w, std::function<void()> done) {
-        w.openAll(ws, specs[size_t(w.index())], std::max(1, ctx.setupConcurrency / workers),
-                  ClientConnection::TokenTransport::AuthFrame, done);
-    }, 600000);
+    pool.runAll(
+        [&](StormWorker &w, std::function<void()> done) {
+            w.openAll(ws, specs[size_t(w.index())], std::max(1, ctx.setupConcurrency / workers),
+                ClientConnection::TokenTransport::AuthFrame, done);
+        },
+        600000);
     int opened = 0;
     QString firstError;
     pool.callAll([&](StormWorker &w) {
@@ -217,7 +222,8 @@ int ReconnectStormMode::run(BenchContext &ctx)
             firstError = w.firstError;
     });
     if (opened != m_connections)
-        return ctx.log(u"only %1 of %2 connections authenticated: %3"_s.arg(opened).arg(m_connections).arg(firstError)), 1;
+        return ctx.log(u"only %1 of %2 connections authenticated: %3"_s.arg(opened).arg(m_connections).arg(firstError)),
+               1;
 
     // The sender lives in the main thread.
     ClientConnection sender;
@@ -231,9 +237,8 @@ int ReconnectStormMode::run(BenchContext &ctx)
     const qint64 dropNs = nowNs();
     pool.callAll([](StormWorker &w) { w.drop(); });
     // The server must have noticed every drop (sessions detached, resumable) before the gap.
-    const bool noticed = waitUntil([&] {
-        return ctx.metric(u"switchboard_connections_authenticated"_s).value_or(1e9) <= 1;
-    }, 60000, 100);
+    const bool noticed = waitUntil(
+        [&] { return ctx.metric(u"switchboard_connections_authenticated"_s).value_or(1e9) <= 1; }, 60000, 100);
     const double noticeSeconds = double(nowNs() - dropNs) / 1e9;
     if (!noticed)
         return ctx.log(u"the server still counts authenticated connections 60 s after the drop"_s), 1;
@@ -260,8 +265,8 @@ int ReconnectStormMode::run(BenchContext &ctx)
     if (refused)
         return ctx.log(u"%1 gap messages were refused"_s.arg(refused)), 1;
 
-    ctx.log(u"reconnecting %1 connections (%2)"_s.arg(m_connections).arg(
-        m_concurrency > 0 ? u"%1 at a time"_s.arg(m_concurrency) : u"all at once"_s));
+    ctx.log(u"reconnecting %1 connections (%2)"_s.arg(m_connections)
+                .arg(m_concurrency > 0 ? u"%1 at a time"_s.arg(m_concurrency) : u"all at once"_s));
     const ServerSample before = ctx.sample();
     const qint64 startNs = nowNs();
     for (int i = 0; i < workers; ++i) {
@@ -279,15 +284,17 @@ int ReconnectStormMode::run(BenchContext &ctx)
             *synced += w.synced.load();
         });
     };
-    const bool settled = waitUntil([&] {
-        int restored, failed, synced;
-        counts(&restored, &failed, &synced);
-        if (nowNs() - lastLog > 1'000'000'000) {
-            lastLog = nowNs();
-            ctx.log(u"  restored %1, failed %2, synced %3"_s.arg(restored).arg(failed).arg(synced));
-        }
-        return restored + failed == m_connections && synced >= restored;
-    }, int(m_timeout * 1000), 5);
+    const bool settled = waitUntil(
+        [&] {
+            int restored, failed, synced;
+            counts(&restored, &failed, &synced);
+            if (nowNs() - lastLog > 1'000'000'000) {
+                lastLog = nowNs();
+                ctx.log(u"  restored %1, failed %2, synced %3"_s.arg(restored).arg(failed).arg(synced));
+            }
+            return restored + failed == m_connections && synced >= restored;
+        },
+        int(m_timeout * 1000), 5);
     const ServerSample after = ctx.sample();
 
     int restored = 0, failed = 0, synced = 0, notRecovered = 0, missingTokens = 0;
@@ -322,7 +329,7 @@ int ReconnectStormMode::run(BenchContext &ctx)
     report.value(u"restore_seconds"_s, u"time until all restored"_s, restoreSeconds, u"s"_s, 2);
     report.value(u"synced_seconds"_s, u"time until all hold the gap's messages"_s, syncSeconds, u"s"_s, 2);
     report.value(u"restore_rate"_s, u"reconnects per second"_s, restoreSeconds > 0 ? restored / restoreSeconds : 0,
-                 u"per s"_s, 0);
+        u"per s"_s, 0);
     report.value(u"reconnect_p50_ms"_s, u"reconnect latency p50"_s, l.p50Ms, u"ms"_s, 1);
     report.value(u"reconnect_p99_ms"_s, u"reconnect latency p99"_s, l.p99Ms, u"ms"_s, 1);
     report.value(u"reconnect_max_ms"_s, u"reconnect latency max"_s, l.maxMs, u"ms"_s, 1);
@@ -338,9 +345,9 @@ int ReconnectStormMode::run(BenchContext &ctx)
     report.section(u"targets"_s);
     if (m_connections >= 5000)
         report.check(u"5,000 reconnects < 10 s"_s, restored == m_connections && syncSeconds < 10,
-                     u"%1 s, %2 of %3 restored"_s.arg(syncSeconds, 0, 'f', 2).arg(restored).arg(m_connections), u"< 10 s"_s);
-    report.check(u"zero loss"_s, missing == 0 && failed == 0,
-                 u"%1 missing, %2 failed"_s.arg(missing).arg(failed), u"0"_s);
+            u"%1 s, %2 of %3 restored"_s.arg(syncSeconds, 0, 'f', 2).arg(restored).arg(m_connections), u"< 10 s"_s);
+    report.check(
+        u"zero loss"_s, missing == 0 && failed == 0, u"%1 missing, %2 failed"_s.arg(missing).arg(failed), u"0"_s);
 
     sender.close();
     pool.runAll([](StormWorker &w, std::function<void()> done) { w.closeAll(done, 10000); }, 20000);

@@ -24,7 +24,7 @@ public:
     {
         onConnectionCreated = [this](ClientConnection *c, int) {
             QObject::connect(c, &ClientConnection::roomMessageReceived, this,
-                             [this](const QString &, qint64, const QJsonValue &data, bool) { onBroadcast(data); });
+                [this](const QString &, qint64, const QJsonValue &data, bool) { onBroadcast(data); });
         };
     }
 
@@ -63,11 +63,11 @@ public:
     quint64 skipped() const { return m_scheduler.skippedBehind + m_scheduler.skippedBusy; }
     quint64 measuredSends() const { return m_scheduler.measuredCalls; }
 
-    std::atomic<int> joined{0};
-    std::atomic<quint64> sent{0};
-    std::atomic<quint64> answered{0};
-    std::atomic<quint64> expected{0};  // sum of `delivered` in the replies
-    std::atomic<quint64> received{0};
+    std::atomic<int> joined {0};
+    std::atomic<quint64> sent {0};
+    std::atomic<quint64> answered {0};
+    std::atomic<quint64> expected {0}; // sum of `delivered` in the replies
+    std::atomic<quint64> received {0};
 
     LatencyRecorder delivery;
     LatencyRecorder ack;
@@ -123,11 +123,11 @@ QList<QCommandLineOption> RoomsMode::options() const
 {
     return {
         {u"members"_s, u"Connections in the room (max_connections_per_room defaults to 100). Default 100."_s, u"N"_s,
-         u"100"_s},
+            u"100"_s},
         {u"users"_s, u"Users the connections belong to. Default members/5 (max_connections_per_user 5)."_s, u"N"_s,
-         u"0"_s},
+            u"0"_s},
         {u"delivery-rate"_s, u"Offered deliveries/s; broadcasts/s = delivery-rate / (members - 1). Default 100000."_s,
-         u"PER_S"_s, u"100000"_s},
+            u"PER_S"_s, u"100000"_s},
         {u"duration"_s, u"Seconds of measured sending. Default 10."_s, u"S"_s, u"10"_s},
         {u"warmup"_s, u"Seconds of sending before the measurement. Default 2."_s, u"S"_s, u"2"_s},
         {u"drain"_s, u"Seconds to wait for stragglers. Default 10."_s, u"S"_s, u"10"_s},
@@ -190,12 +190,14 @@ int RoomsMode::run(BenchContext &ctx)
     pool.start(workers);
     std::vector<std::vector<ConnectionSpec>> specs(static_cast<size_t>(workers));
     for (int i = 0; i < m_members; ++i)
-        specs[size_t(i % workers)].push_back(ConnectionSpec{i, accounts[i % users].id, accounts[i % users].token});
+        specs[size_t(i % workers)].push_back(ConnectionSpec {i, accounts[i % users].id, accounts[i % users].token});
     ctx.log(u"opening %1 connections and joining the room"_s.arg(m_members));
     const QUrl ws = ctx.wsUrl();
-    pool.runAll([&](RoomsWorker &w, std::function<void()> done) {
-        w.openAll(ws, specs[size_t(w.index())], 50, ClientConnection::TokenTransport::AuthFrame, done);
-    }, 120000);
+    pool.runAll(
+        [&](RoomsWorker &w, std::function<void()> done) {
+            w.openAll(ws, specs[size_t(w.index())], 50, ClientConnection::TokenTransport::AuthFrame, done);
+        },
+        120000);
     pool.runAll([](RoomsWorker &w, std::function<void()> done) { w.joinAll(done); }, 60000);
     int joined = 0;
     QString firstError;
@@ -242,21 +244,28 @@ int RoomsMode::run(BenchContext &ctx)
     const ServerSample before = ctx.sample();
     const Totals atStart = totals();
     qint64 lastLog = nowNs();
-    waitUntil([&] {
-        if (nowNs() - lastLog > 2'000'000'000) {
-            lastLog = nowNs();
-            const Totals t = totals();
-            ctx.log(u"  broadcasts %1, answered %2, deliveries %3 of %4"_s.arg(t.sent).arg(t.answered).arg(t.received).arg(t.expected));
-        }
-        return nowNs() >= plan.endNs;
-    }, int(m_duration * 1000) + 10000, 5);
+    waitUntil(
+        [&] {
+            if (nowNs() - lastLog > 2'000'000'000) {
+                lastLog = nowNs();
+                const Totals t = totals();
+                ctx.log(u"  broadcasts %1, answered %2, deliveries %3 of %4"_s.arg(t.sent)
+                            .arg(t.answered)
+                            .arg(t.received)
+                            .arg(t.expected));
+            }
+            return nowNs() >= plan.endNs;
+        },
+        int(m_duration * 1000) + 10000, 5);
     const ServerSample atEnd = ctx.sample();
     const Totals atEndTotals = totals();
     ctx.log(u"sending done; waiting up to %1 s for stragglers"_s.arg(m_drain));
-    waitUntil([&] {
-        const Totals t = totals();
-        return !t.sending && t.answered == t.sent && t.received >= t.expected;
-    }, int(m_drain * 1000), 10);
+    waitUntil(
+        [&] {
+            const Totals t = totals();
+            return !t.sending && t.answered == t.sent && t.received >= t.expected;
+        },
+        int(m_drain * 1000), 10);
     const Totals final = totals();
 
     LatencyRecorder delivery, ack;
@@ -283,7 +292,8 @@ int RoomsMode::run(BenchContext &ctx)
     report.section(u"load"_s);
     report.value(u"members"_s, u"room members (connections)"_s, m_members, {}, 0);
     report.value(u"offered_delivery_rate"_s, u"offered deliveries/s"_s, m_deliveryRate, u"per s"_s, 0);
-    report.value(u"broadcast_rate"_s, u"broadcasts sent (measured phase)"_s, double(measuredSends) / m_duration, u"per s"_s, 1);
+    report.value(
+        u"broadcast_rate"_s, u"broadcasts sent (measured phase)"_s, double(measuredSends) / m_duration, u"per s"_s, 1);
     report.value(u"refused"_s, u"broadcasts refused"_s, double(refusedTotal), {}, 0);
     report.value(u"skipped"_s, u"broadcasts not sent (client behind / in-flight cap)"_s, double(skipped), {}, 0);
     report.section(u"results"_s);
@@ -306,12 +316,13 @@ int RoomsMode::run(BenchContext &ctx)
     report.section(u"targets"_s);
     if (m_deliveryRate >= 100000) {
         report.check(u">= 100,000 deliveries/s"_s, deliveryRate >= 100000 * 0.99, QString::number(deliveryRate, 'f', 0),
-                     u">= 100000/s (1% tolerance for the schedule)"_s);
+            u">= 100000/s (1% tolerance for the schedule)"_s);
         report.check(u"p99 < 50 ms"_s, d.p99Ms < 50, QString::number(d.p99Ms, 'f', 2) + u" ms"_s, u"< 50 ms"_s);
         report.check(u"<= 5 ms server CPU / 1000 deliveries"_s, perK <= 5, QString::number(perK, 'f', 2) + u" ms"_s,
-                     u"<= 5 ms"_s);
+            u"<= 5 ms"_s);
     }
-    report.check(u"no loss"_s, lost == 0 && refusedTotal == 0, u"%1 lost, %2 refused"_s.arg(lost).arg(refusedTotal), u"0"_s);
+    report.check(
+        u"no loss"_s, lost == 0 && refusedTotal == 0, u"%1 lost, %2 refused"_s.arg(lost).arg(refusedTotal), u"0"_s);
 
     pool.runAll([](RoomsWorker &w, std::function<void()> done) { w.closeAll(done, 5000); }, 10000);
     pool.stop();

@@ -50,14 +50,14 @@ public:
     {
         onConnectionCreated = [this](ClientConnection *c, int local) {
             QObject::connect(c, &ClientConnection::messageReceived, this,
-                             [this, local](const ChatMessage &m, bool offline) { onMessage(local, m, offline); });
+                [this, local](const ChatMessage &m, bool offline) { onMessage(local, m, offline); });
         };
     }
 
     // Runs `request` on the given local connections; done() when all are answered. Each reply's
     // data goes to onReply(local, data) or the error is counted.
     void requestAll(const std::vector<std::pair<size_t, QJsonObject>> &items, const QString &type,
-                    std::function<void(size_t, const QJsonObject &)> onReply, std::function<void()> done)
+        std::function<void(size_t, const QJsonObject &)> onReply, std::function<void()> done)
     {
         auto remaining = std::make_shared<size_t>(items.size());
         if (items.empty())
@@ -78,7 +78,7 @@ public:
     }
 
     void startSending(const std::vector<Slot> &userSlots, const std::vector<Slot> &agentSlots,
-                      const RateScheduler::Plan &userPlan, const RateScheduler::Plan &agentPlan, const QString &padding)
+        const RateScheduler::Plan &userPlan, const RateScheduler::Plan &agentPlan, const QString &padding)
     {
         m_userSlots = userSlots;
         m_agentSlots = agentSlots;
@@ -99,13 +99,13 @@ public:
     quint64 skipped() const
     {
         return m_userScheduler.skippedBehind + m_userScheduler.skippedBusy + m_agentScheduler.skippedBehind
-               + m_agentScheduler.skippedBusy;
+            + m_agentScheduler.skippedBusy;
     }
 
     // Polled by the main thread.
-    std::atomic<quint64> sent{0};
-    std::atomic<quint64> answered{0};
-    std::atomic<quint64> delivered{0};
+    std::atomic<quint64> sent {0};
+    std::atomic<quint64> answered {0};
+    std::atomic<quint64> delivered {0};
 
     // Read through callAll() once quiet.
     int setupFailures = 0;
@@ -114,7 +114,7 @@ public:
     LatencyRecorder ack;
     quint64 sentMeasuredUser = 0;
     quint64 sentMeasuredAgent = 0;
-    quint64 deliveredMeasuredUser = 0;  // user->agent arrivals of measured messages
+    quint64 deliveredMeasuredUser = 0; // user->agent arrivals of measured messages
     quint64 deliveredMeasuredAgent = 0; // agent->user
     quint64 duplicates = 0;
     QHash<QString, quint64> refused;
@@ -125,8 +125,8 @@ private:
         if (m_inFlight[slot.connection] >= 1000)
             return false;
         const qint64 t = nowNs();
-        PendingRequest *r = connections()[slot.connection]->sendText(
-            slot.conversation, tag + QString::number(t) + u' ' + m_padding);
+        PendingRequest *r
+            = connections()[slot.connection]->sendText(slot.conversation, tag + QString::number(t) + u' ' + m_padding);
         ++m_inFlight[slot.connection];
         sent.fetch_add(1, std::memory_order_relaxed);
         const bool measured = tag.isUpper();
@@ -197,9 +197,10 @@ QList<QCommandLineOption> SupportMode::options() const
     return {
         {u"chats"_s, u"Simultaneous support chats (one user each). Default 200."_s, u"N"_s, u"200"_s},
         {u"agents"_s, u"Agents (created with --create-user --role agent) claiming the chats evenly. Default 10."_s,
-         u"N"_s, u"10"_s},
-        {u"rate"_s, u"Messages/s in EACH direction (user->agent and agent->user), spread over the chats. Default 200."_s,
-         u"MSG_PER_S"_s, u"200"_s},
+            u"N"_s, u"10"_s},
+        {u"rate"_s,
+            u"Messages/s in EACH direction (user->agent and agent->user), spread over the chats. Default 200."_s,
+            u"MSG_PER_S"_s, u"200"_s},
         {u"duration"_s, u"Seconds of measured sending. Default 20."_s, u"S"_s, u"20"_s},
         {u"warmup"_s, u"Seconds of sending before the measurement. Default 3."_s, u"S"_s, u"3"_s},
         {u"drain"_s, u"Seconds to wait for replies and deliveries after sending. Default 10."_s, u"S"_s, u"10"_s},
@@ -282,15 +283,19 @@ int SupportMode::run(BenchContext &ctx)
     auto localOf = [workers](int index) { return size_t(index / workers); };
     for (int i = 0; i < total; ++i) {
         const BenchUser &u = i < m_chats ? users[i] : agents[i - m_chats];
-        specs[size_t(workerOf(i))].push_back(ConnectionSpec{i, u.id, u.token});
+        specs[size_t(workerOf(i))].push_back(ConnectionSpec {i, u.id, u.token});
     }
-    ctx.log(u"opening %1 connections (%2 users, %3 agents) on %4 worker thread(s)"_s.arg(total).arg(m_chats).arg(m_agents)
+    ctx.log(u"opening %1 connections (%2 users, %3 agents) on %4 worker thread(s)"_s.arg(total)
+                .arg(m_chats)
+                .arg(m_agents)
                 .arg(workers));
     const QUrl ws = ctx.wsUrl();
     const int concurrency = std::max(1, ctx.setupConcurrency / workers);
-    pool.runAll([&](SupportWorker &w, std::function<void()> done) {
-        w.openAll(ws, specs[size_t(w.index())], concurrency, ClientConnection::TokenTransport::AuthFrame, done);
-    }, 120000);
+    pool.runAll(
+        [&](SupportWorker &w, std::function<void()> done) {
+            w.openAll(ws, specs[size_t(w.index())], concurrency, ClientConnection::TokenTransport::AuthFrame, done);
+        },
+        120000);
     int opened = 0;
     QString firstError;
     pool.callAll([&](SupportWorker &w) {
@@ -304,16 +309,22 @@ int SupportMode::run(BenchContext &ctx)
     // Every user opens a support chat.
     ctx.log(u"%1 users: support_open"_s.arg(m_chats));
     std::vector<qint64> conversation(static_cast<size_t>(m_chats), 0);
-    pool.runAll([&](SupportWorker &w, std::function<void()> done) {
-        std::vector<std::pair<size_t, QJsonObject>> items;
-        for (int i = w.index(); i < m_chats; i += workers)
-            items.emplace_back(localOf(i), QJsonObject{{u"topic"_s, u"bench chat %1"_s.arg(i)}});
-        const int wi = w.index();
-        w.requestAll(items, u"support_open"_s, [&conversation, wi, workers](size_t local, const QJsonObject &data) {
-            const int i = int(local) * workers + wi;
-            conversation[size_t(i)] = qint64(data.value(u"conversation"_s).toObject().value(u"id"_s).toDouble());
-        }, done);
-    }, 120000);
+    pool.runAll(
+        [&](SupportWorker &w, std::function<void()> done) {
+            std::vector<std::pair<size_t, QJsonObject>> items;
+            for (int i = w.index(); i < m_chats; i += workers)
+                items.emplace_back(localOf(i), QJsonObject {{u"topic"_s, u"bench chat %1"_s.arg(i)}});
+            const int wi = w.index();
+            w.requestAll(
+                items, u"support_open"_s,
+                [&conversation, wi, workers](size_t local, const QJsonObject &data) {
+                    const int i = int(local) * workers + wi;
+                    conversation[size_t(i)]
+                        = qint64(data.value(u"conversation"_s).toObject().value(u"id"_s).toDouble());
+                },
+                done);
+        },
+        120000);
     for (int i = 0; i < m_chats; ++i) {
         if (conversation[size_t(i)] == 0) {
             pool.callAll([&](SupportWorker &w) {
@@ -327,16 +338,20 @@ int SupportMode::run(BenchContext &ctx)
     // Agent a claims the chats of users i with i % agents == a.
     ctx.log(u"%1 agents: support_claim %2 chats each"_s.arg(m_agents).arg(double(m_chats) / m_agents));
     int claimed = 0;
-    std::atomic<int> claimedAtomic{0};
-    pool.runAll([&](SupportWorker &w, std::function<void()> done) {
-        std::vector<std::pair<size_t, QJsonObject>> items;
-        for (int i = 0; i < m_chats; ++i) {
-            const int agentIndex = m_chats + i % m_agents;
-            if (workerOf(agentIndex) == w.index())
-                items.emplace_back(localOf(agentIndex), QJsonObject{{u"conversation_id"_s, double(conversation[size_t(i)])}});
-        }
-        w.requestAll(items, u"support_claim"_s, [&claimedAtomic](size_t, const QJsonObject &) { ++claimedAtomic; }, done);
-    }, 120000);
+    std::atomic<int> claimedAtomic {0};
+    pool.runAll(
+        [&](SupportWorker &w, std::function<void()> done) {
+            std::vector<std::pair<size_t, QJsonObject>> items;
+            for (int i = 0; i < m_chats; ++i) {
+                const int agentIndex = m_chats + i % m_agents;
+                if (workerOf(agentIndex) == w.index())
+                    items.emplace_back(
+                        localOf(agentIndex), QJsonObject {{u"conversation_id"_s, double(conversation[size_t(i)])}});
+            }
+            w.requestAll(
+                items, u"support_claim"_s, [&claimedAtomic](size_t, const QJsonObject &) { ++claimedAtomic; }, done);
+        },
+        120000);
     claimed = claimedAtomic.load();
     if (claimed != m_chats) {
         pool.callAll([&](SupportWorker &w) {
@@ -350,9 +365,9 @@ int SupportMode::run(BenchContext &ctx)
     // Send slots per worker: one per user (its chat), one per claimed chat for its agent.
     std::vector<std::vector<Slot>> userSlots(static_cast<size_t>(workers)), agentSlots(static_cast<size_t>(workers));
     for (int i = 0; i < m_chats; ++i) {
-        userSlots[size_t(workerOf(i))].push_back(Slot{localOf(i), conversation[size_t(i)]});
+        userSlots[size_t(workerOf(i))].push_back(Slot {localOf(i), conversation[size_t(i)]});
         const int agentIndex = m_chats + i % m_agents;
-        agentSlots[size_t(workerOf(agentIndex))].push_back(Slot{localOf(agentIndex), conversation[size_t(i)]});
+        agentSlots[size_t(workerOf(agentIndex))].push_back(Slot {localOf(agentIndex), conversation[size_t(i)]});
     }
     RateScheduler::Plan plan;
     plan.tickMs = m_tickMs;
@@ -360,7 +375,8 @@ int SupportMode::run(BenchContext &ctx)
     plan.measureStartNs = plan.startNs + qint64(m_warmup * 1e9);
     plan.endNs = plan.measureStartNs + qint64(m_duration * 1e9);
     const QString padding(m_size - 22, u'x');
-    ctx.log(u"sending %1 messages/s each way for %2 s warm-up + %3 s measured"_s.arg(m_rate).arg(m_warmup).arg(m_duration));
+    ctx.log(
+        u"sending %1 messages/s each way for %2 s warm-up + %3 s measured"_s.arg(m_rate).arg(m_warmup).arg(m_duration));
     for (int i = 0; i < workers; ++i) {
         RateScheduler::Plan up = plan, down = plan;
         up.rate = m_rate * double(userSlots[size_t(i)].size()) / m_chats;
@@ -385,26 +401,30 @@ int SupportMode::run(BenchContext &ctx)
     sums(&s0, &a0, &d0, &sending);
     const ServerSample before = ctx.sample();
     qint64 lastLog = nowNs();
-    waitUntil([&] {
-        if (nowNs() - lastLog > 5'000'000'000) {
-            lastLog = nowNs();
-            quint64 s, a, d;
-            bool busy;
-            sums(&s, &a, &d, &busy);
-            ctx.log(u"  sent %1, answered %2, delivered %3"_s.arg(s).arg(a).arg(d));
-        }
-        return nowNs() >= plan.endNs;
-    }, int(m_duration * 1000) + 10000, 5);
+    waitUntil(
+        [&] {
+            if (nowNs() - lastLog > 5'000'000'000) {
+                lastLog = nowNs();
+                quint64 s, a, d;
+                bool busy;
+                sums(&s, &a, &d, &busy);
+                ctx.log(u"  sent %1, answered %2, delivered %3"_s.arg(s).arg(a).arg(d));
+            }
+            return nowNs() >= plan.endNs;
+        },
+        int(m_duration * 1000) + 10000, 5);
     const ServerSample after = ctx.sample();
     quint64 s1, a1, d1;
     sums(&s1, &a1, &d1, &sending);
     ctx.log(u"sending done; waiting up to %1 s for replies and deliveries"_s.arg(m_drain));
-    waitUntil([&] {
-        quint64 s, a, d;
-        bool busy;
-        sums(&s, &a, &d, &busy);
-        return !busy && a == s && d >= a;
-    }, int(m_drain * 1000), 20);
+    waitUntil(
+        [&] {
+            quint64 s, a, d;
+            bool busy;
+            sums(&s, &a, &d, &busy);
+            return !busy && a == s && d >= a;
+        },
+        int(m_drain * 1000), 20);
 
     LatencyRecorder up, down, ack;
     quint64 sentUp = 0, sentDown = 0, gotUp = 0, gotDown = 0, duplicates = 0, skipped = 0;
@@ -434,8 +454,8 @@ int SupportMode::run(BenchContext &ctx)
     report.value(u"chats"_s, u"support chats (users)"_s, m_chats, {}, 0);
     report.value(u"agents"_s, u"agents"_s, m_agents, {}, 0);
     report.value(u"rate_per_direction"_s, u"offered rate per direction"_s, m_rate, u"msg/s"_s, 0);
-    report.value(u"sent_rate"_s, u"sent rate, both directions, measured window"_s, wall > 0 ? messagesInWindow / wall : 0,
-                 u"msg/s"_s, 1);
+    report.value(u"sent_rate"_s, u"sent rate, both directions, measured window"_s,
+        wall > 0 ? messagesInWindow / wall : 0, u"msg/s"_s, 1);
     report.section(u"results"_s);
     report.value(u"sent_user_to_agent"_s, u"measured messages sent user->agent"_s, double(sentUp), {}, 0);
     report.value(u"delivered_user_to_agent"_s, u"  of which arrived at the agent"_s, double(gotUp), {}, 0);
@@ -460,11 +480,17 @@ int SupportMode::run(BenchContext &ctx)
     report.section(u"targets"_s);
     const bool complete = gotUp == sentUp && gotDown == sentDown && sentUp > 0 && sentDown > 0;
     report.check(u"%1 support chats: user->agent p99 < 50 ms"_s.arg(m_chats), complete && lu.p99Ms < 50,
-                 u"p50 %1 ms, p99 %2 ms, %3 of %4 arrived"_s.arg(lu.p50Ms, 0, 'f', 2).arg(lu.p99Ms, 0, 'f', 2).arg(gotUp).arg(sentUp),
-                 u"p99 < 50 ms"_s);
+        u"p50 %1 ms, p99 %2 ms, %3 of %4 arrived"_s.arg(lu.p50Ms, 0, 'f', 2)
+            .arg(lu.p99Ms, 0, 'f', 2)
+            .arg(gotUp)
+            .arg(sentUp),
+        u"p99 < 50 ms"_s);
     report.check(u"%1 support chats: agent->user p99 < 50 ms"_s.arg(m_chats), complete && ld.p99Ms < 50,
-                 u"p50 %1 ms, p99 %2 ms, %3 of %4 arrived"_s.arg(ld.p50Ms, 0, 'f', 2).arg(ld.p99Ms, 0, 'f', 2).arg(gotDown).arg(sentDown),
-                 u"p99 < 50 ms"_s);
+        u"p50 %1 ms, p99 %2 ms, %3 of %4 arrived"_s.arg(ld.p50Ms, 0, 'f', 2)
+            .arg(ld.p99Ms, 0, 'f', 2)
+            .arg(gotDown)
+            .arg(sentDown),
+        u"p99 < 50 ms"_s);
 
     ctx.log(u"closing connections"_s);
     pool.runAll([](SupportWorker &w, std::function<void()> done) { w.closeAll(done, 15000); }, 20000);

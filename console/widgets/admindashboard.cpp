@@ -12,9 +12,9 @@
 #include <QVBoxLayout>
 
 #include "console/app/adminmonitor.h"
-#include "console/widgets/statschart.h"
 #include "console/models/connectionlistmodel.h"
 #include "console/models/statshistorymodel.h"
+#include "console/widgets/statschart.h"
 
 using namespace Qt::StringLiterals;
 

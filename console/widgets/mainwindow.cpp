@@ -10,12 +10,12 @@
 #include <QTabWidget>
 #include <QTimer>
 
-#include "console/widgets/admindashboard.h"
 #include "console/app/consolesettings.h"
-#include "console/widgets/notifier.h"
 #include "console/app/workspacecontroller.h"
 #include "console/models/conversationlistmodel.h"
+#include "console/widgets/admindashboard.h"
 #include "console/widgets/agentworkspace.h"
+#include "console/widgets/notifier.h"
 #include "shared/client/clientconnection.h"
 
 using namespace Qt::StringLiterals;

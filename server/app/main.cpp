@@ -60,10 +60,14 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(u"Switchboard chat and customer-service server"_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption listen(u"listen"_s, u"HTTP + WebSocket address (default 127.0.0.1:8080; port 0 picks one)"_s, u"HOST:PORT"_s);
-    const QCommandLineOption database(u"database"_s, u"sqlite:PATH or postgresql://user:pass@host:port/dbname"_s, u"URL"_s);
-    const QCommandLineOption config(u"config"_s, u"INI file with [server], [limits] and [storage] sections"_s, u"FILE"_s);
-    const QCommandLineOption createUser(u"create-user"_s, u"create an account (password on stdin) and exit"_s, u"NAME"_s);
+    const QCommandLineOption listen(
+        u"listen"_s, u"HTTP + WebSocket address (default 127.0.0.1:8080; port 0 picks one)"_s, u"HOST:PORT"_s);
+    const QCommandLineOption database(
+        u"database"_s, u"sqlite:PATH or postgresql://user:pass@host:port/dbname"_s, u"URL"_s);
+    const QCommandLineOption config(
+        u"config"_s, u"INI file with [server], [limits] and [storage] sections"_s, u"FILE"_s);
+    const QCommandLineOption createUser(
+        u"create-user"_s, u"create an account (password on stdin) and exit"_s, u"NAME"_s);
     const QCommandLineOption role(u"role"_s, u"role for --create-user: user, agent or admin"_s, u"ROLE"_s, u"user"_s);
     const QCommandLineOption tlsCert(u"tls-cert"_s, u"PEM certificate: serve wss:// and https://"_s, u"FILE"_s);
     const QCommandLineOption tlsKey(u"tls-key"_s, u"PEM private key for --tls-cert"_s, u"FILE"_s);
@@ -99,7 +103,8 @@ int main(int argc, char *argv[])
         if (password.endsWith(u'\r'))
             password.chop(1);
         QString error;
-        const int code = ServerApplication::createUser(cfg, parser.value(createUser), parser.value(role), password, &error);
+        const int code
+            = ServerApplication::createUser(cfg, parser.value(createUser), parser.value(role), password, &error);
         if (code != 0)
             return fail(error, code);
         return 0;
@@ -111,7 +116,7 @@ int main(int argc, char *argv[])
     if (!server.start(&error))
         return fail(error);
     QObject::connect(&signalWatcher, &Switchboard::Server::SignalWatcher::terminationRequested, &server,
-                     &ServerApplication::shutdown);
+        &ServerApplication::shutdown);
     QObject::connect(&server, &ServerApplication::stopped, &app, [] { QCoreApplication::exit(0); });
     return app.exec();
 }

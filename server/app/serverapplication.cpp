@@ -9,31 +9,31 @@
 #include <cstdio>
 #include <sodium.h>
 
-#include "server/security/fileurlsigner.h"
 #include "server/app/logging.h"
-#include "server/sessions/onlineusers.h"
-#include "server/security/loginthrottle.h"
-#include "server/security/passwordhasher.h"
-#include "server/ws/requestrouter.h"
-#include "server/sessions/session.h"
-#include "server/sessions/sessionregistry.h"
-#include "server/security/tokensigner.h"
 #include "server/http/httpfrontend.h"
 #include "server/http/restapi.h"
-#include "server/services/authservice.h"
+#include "server/security/fileurlsigner.h"
+#include "server/security/loginthrottle.h"
+#include "server/security/passwordhasher.h"
+#include "server/security/tokensigner.h"
 #include "server/services/adminservice.h"
+#include "server/services/authservice.h"
 #include "server/services/chatservice.h"
+#include "server/services/contactservice.h"
 #include "server/services/domainrules.h"
 #include "server/services/fileservice.h"
-#include "server/storage/filestore.h"
-#include "server/services/pushdispatcher.h"
-#include "server/services/supportservice.h"
-#include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
 #include "server/services/presenceservice.h"
+#include "server/services/pushdispatcher.h"
 #include "server/services/resumeservice.h"
 #include "server/services/roomservice.h"
+#include "server/services/supportservice.h"
+#include "server/sessions/onlineusers.h"
+#include "server/sessions/session.h"
+#include "server/sessions/sessionregistry.h"
+#include "server/storage/filestore.h"
 #include "server/storage/sqlstorage.h"
+#include "server/ws/requestrouter.h"
 #include "shared/protocol/textrules.h"
 
 using namespace Qt::StringLiterals;
@@ -42,8 +42,7 @@ namespace Switchboard::Server {
 
 namespace {
 // Runs one storage call to completion from startup/CLI code (the only places allowed to wait).
-template<typename T, typename Call>
-Result<T> waitFor(Call call)
+template<typename T, typename Call> Result<T> waitFor(Call call)
 {
     std::optional<Result<T>> out;
     QEventLoop loop;
@@ -56,8 +55,7 @@ Result<T> waitFor(Call call)
     return std::move(*out);
 }
 
-std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *error,
-                                        const OnlineUsers *online = nullptr)
+std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *error, const OnlineUsers *online = nullptr)
 {
     SqlStorageOptions options;
     options.url = DatabaseUrl::parse(config.database, error);
@@ -74,9 +72,9 @@ std::unique_ptr<SqlStorage> makeStorage(const ServerConfig &config, QString *err
 }
 } // namespace
 
-ServerApplication::ServerApplication(ServerConfig config, QObject *parent) : QObject(parent), m_config(std::move(config))
-{
-}
+ServerApplication::ServerApplication(ServerConfig config, QObject *parent)
+    : QObject(parent), m_config(std::move(config))
+{ }
 
 ServerApplication::~ServerApplication()
 {
@@ -105,9 +103,8 @@ bool ServerApplication::start(QString *error)
     QString secret = m_config.jwtSecret;
     if (secret.isEmpty()) {
         // Generated once and kept in the database so tokens survive restarts.
-        auto stored = waitFor<QString>([&](auto done) {
-            m_storage->loadOrStoreSetting(u"jwt_secret"_s, TokenSigner::randomToken(32), done);
-        });
+        auto stored = waitFor<QString>(
+            [&](auto done) { m_storage->loadOrStoreSetting(u"jwt_secret"_s, TokenSigner::randomToken(32), done); });
         if (!stored) {
             *error = u"cannot load the token secret: "_s + stored.error().message;
             return false;
@@ -127,48 +124,48 @@ bool ServerApplication::start(QString *error)
     m_hasher = std::make_unique<PasswordHasher>();
     m_throttle = std::make_unique<LoginThrottle>();
     m_registry = std::make_unique<SessionRegistry>(
-        SessionRegistry::Timeouts{m_config.authTimeout, m_config.heartbeatTimeout});
+        SessionRegistry::Timeouts {m_config.authTimeout, m_config.heartbeatTimeout});
     // Each service receives only the stores it uses (SqlStorage implements them all).
     m_chat = std::make_unique<ChatService>(*m_storage, *m_registry, m_metrics, m_config, *m_signer);
     m_auth = std::make_unique<AuthService>(*m_storage, *m_storage, *m_hasher, *m_tokens, *m_throttle, m_config);
     m_fileService = std::make_unique<FileService>(*m_storage, *m_files, *m_signer, m_config);
     connect(m_registry.get(), &SessionRegistry::sessionAuthenticated, this,
-            [this](Session *s) { m_online->setOnline(s->userId(), true); });
+        [this](Session *s) { m_online->setOnline(s->userId(), true); });
     connect(m_registry.get(), &SessionRegistry::userOffline, this,
-            [this](qint64 userId, qint64) { m_online->setOnline(userId, false); });
+        [this](qint64 userId, qint64) { m_online->setOnline(userId, false); });
     m_push = std::make_unique<PushDispatcher>(*m_storage, m_config);
     connect(m_chat.get(), &ChatService::pushQueued, m_push.get(), &PushDispatcher::wake);
     m_presence = std::make_unique<PresenceService>(*m_storage, *m_storage, *m_registry);
-    m_rooms = std::make_unique<RoomService>(RoomService::Limits{m_config.maxRoomsPerConnection,
-                                                                m_config.maxConnectionsPerRoom, m_config.reconnectionTtl});
+    m_rooms = std::make_unique<RoomService>(
+        RoomService::Limits {m_config.maxRoomsPerConnection, m_config.maxConnectionsPerRoom, m_config.reconnectionTtl});
     m_resume = std::make_unique<ResumeService>(m_config.reconnectionTtl, m_config.reconnectionMaxAttempts);
     m_groups = std::make_unique<GroupService>(*m_storage, *m_chat, m_config);
     m_contacts = std::make_unique<ContactService>(*m_storage, *m_storage, *m_presence);
     m_support = std::make_unique<SupportService>(*m_storage, *m_storage, *m_registry, *m_presence, *m_chat, m_config);
     m_admin = std::make_unique<AdminService>(*m_registry, *m_storage, *m_rooms, m_metrics);
-    m_router = std::make_unique<RequestRouter>(
-        m_config, *m_registry,
-        RequestRouter::Services{*m_auth, *m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts, *m_support, *m_admin,
-                                *m_push},
+    m_router = std::make_unique<RequestRouter>(m_config, *m_registry,
+        RequestRouter::Services {
+            *m_auth, *m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts, *m_support, *m_admin, *m_push},
         m_metrics);
     m_rest = std::make_unique<RestApi>(
-        RestApi::Services{*m_auth, *m_chat, *m_groups, *m_contacts, *m_support, *m_admin, *m_fileService, *m_push});
+        RestApi::Services {*m_auth, *m_chat, *m_groups, *m_contacts, *m_support, *m_admin, *m_fileService, *m_push});
 
-    const Session::Limits limits{m_config.maxFrameBytes, m_config.maxSendQueueBytes, m_config.maxPendingRequests,
-                                 m_config.messagesPerSecond, m_config.messagesBurst};
-    m_http = std::make_unique<HttpFrontend>(*m_rest, [this, limits](std::unique_ptr<QWebSocket> socket, QTcpSocket *transport) {
-        if (m_shuttingDown) {
-            socket->close(QWebSocketProtocol::CloseCodeGoingAway, u"Server shutting down"_s);
-            socket.release()->deleteLater();
-            if (transport)
-                transport->deleteLater();
-            return;
-        }
-        auto *session = new Session(std::move(socket), transport, m_nextConnectionId++, limits, this);
-        connect(session, &Session::sendQueueOverflowed, this, [this] { ++m_metrics.sendQueueDrops; });
-        m_registry->add(session);
-        m_router->attach(session);
-    });
+    const Session::Limits limits {m_config.maxFrameBytes, m_config.maxSendQueueBytes, m_config.maxPendingRequests,
+        m_config.messagesPerSecond, m_config.messagesBurst};
+    m_http = std::make_unique<HttpFrontend>(
+        *m_rest, [this, limits](std::unique_ptr<QWebSocket> socket, QTcpSocket *transport) {
+            if (m_shuttingDown) {
+                socket->close(QWebSocketProtocol::CloseCodeGoingAway, u"Server shutting down"_s);
+                socket.release()->deleteLater();
+                if (transport)
+                    transport->deleteLater();
+                return;
+            }
+            auto *session = new Session(std::move(socket), transport, m_nextConnectionId++, limits, this);
+            connect(session, &Session::sendQueueOverflowed, this, [this] { ++m_metrics.sendQueueDrops; });
+            m_registry->add(session);
+            m_router->attach(session);
+        });
     if (!m_config.tlsCert.isEmpty() && !m_http->setupTls(m_config.tlsCert, m_config.tlsKey, error))
         return false;
     QHostAddress address;
@@ -183,8 +180,8 @@ bool ServerApplication::start(QString *error)
     m_port = m_http->start(address, m_config.listenPort, maxRequest, error);
     if (m_port == 0)
         return false;
-    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? u"[%1]"_s.arg(address.toString())
-                                                                               : address.toString();
+    const QString host
+        = address.protocol() == QAbstractSocket::IPv6Protocol ? u"[%1]"_s.arg(address.toString()) : address.toString();
     m_push->start();
     std::printf("listening on %s:%u\n", qPrintable(host), unsigned(m_port));
     std::fflush(stdout);
@@ -226,8 +223,8 @@ void ServerApplication::shutdown()
     deadline->start(3000);
 }
 
-int ServerApplication::createUser(const ServerConfig &config, const QString &username, const QString &role,
-                                  const QString &password, QString *error)
+int ServerApplication::createUser(
+    const ServerConfig &config, const QString &username, const QString &role, const QString &password, QString *error)
 {
     if (sodium_init() < 0) {
         *error = u"libsodium failed to initialise"_s;
@@ -254,7 +251,7 @@ int ServerApplication::createUser(const ServerConfig &config, const QString &use
         return 1;
     }
     auto created = waitFor<UserInfo>([&](auto done) {
-        storage->createUser(NewUser{username, username, role, hash}, done);
+        storage->createUser(NewUser {username, username, role, hash}, done);
     });
     storage->stop();
     if (!created) {

@@ -51,7 +51,7 @@ public:
 
     // --create-user: returns a process exit code.
     static int createUser(const ServerConfig &config, const QString &username, const QString &role,
-                          const QString &password, QString *error);
+        const QString &password, QString *error);
 
 Q_SIGNALS:
     void stopped();

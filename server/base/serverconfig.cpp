@@ -8,8 +8,7 @@ using namespace Qt::StringLiterals;
 namespace Switchboard::Server {
 
 namespace {
-template<typename T>
-void readNumber(QSettings &s, const QString &key, T *target, QStringList *problems)
+template<typename T> void readNumber(QSettings &s, const QString &key, T *target, QStringList *problems)
 {
     if (!s.contains(key))
         return;

@@ -18,10 +18,10 @@ struct ServerConfig
     QString database = QStringLiteral("sqlite:switchboard.db");
     QString tlsCert;
     QString tlsKey;
-    QString jwtSecret;        // empty: generated once and kept in the database
+    QString jwtSecret; // empty: generated once and kept in the database
     qint64 tokenTtl = 604800; // seconds
-    QString filesDir;         // empty: beside the SQLite file, or ./switchboard-files
-    int fileUrlTtl = 3600;    // seconds a signed download URL stays valid
+    QString filesDir; // empty: beside the SQLite file, or ./switchboard-files
+    int fileUrlTtl = 3600; // seconds a signed download URL stays valid
 
     // [limits] (seconds unless said)
     int heartbeatInterval = 30;
@@ -50,12 +50,12 @@ struct ServerConfig
 
     // [push]
     QString pushWebhookUrl;
-    QString pushWebhookSecret;   // HMAC-SHA256 key for the X-Switchboard-Signature header
-    QString pushFcmUrl;          // FCM HTTP v1 messages:send endpoint (configurable for tests)
-    QString pushFcmAccessToken;  // OAuth2 bearer token for FCM
-    int pushPreviewChars = 80;   // message text in a notification (0: none)
+    QString pushWebhookSecret; // HMAC-SHA256 key for the X-Switchboard-Signature header
+    QString pushFcmUrl; // FCM HTTP v1 messages:send endpoint (configurable for tests)
+    QString pushFcmAccessToken; // OAuth2 bearer token for FCM
+    int pushPreviewChars = 80; // message text in a notification (0: none)
     int pushMaxAttempts = 10;
-    int pushRetryBaseMs = 1000;  // first retry delay; doubles each attempt (capped at 1 h)
+    int pushRetryBaseMs = 1000; // first retry delay; doubles each attempt (capped at 1 h)
 
     // [storage]
     bool sqliteFullSync = true;

@@ -104,7 +104,7 @@ bool HttpFrontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *
     HttpResponse response(socket);
     if (path == u"/ws"_s) {
         response.send(426, RestError::body(ProtocolError::make(ErrorCode::BadRequest, u"WebSocket upgrade required"_s)),
-                      "application/json", {{"Upgrade", "websocket"}});
+            "application/json", {{"Upgrade", "websocket"}});
         return true;
     }
     m_api.handle(request, socket);

@@ -12,10 +12,10 @@ namespace Switchboard::Server {
 class HttpResponse
 {
 public:
-    explicit HttpResponse(QTcpSocket *socket) : m_socket(socket) {}
+    explicit HttpResponse(QTcpSocket *socket) : m_socket(socket) { }
 
     void send(int status, const QByteArray &body, const QByteArray &contentType = "application/json",
-              const QList<QPair<QByteArray, QByteArray>> &headers = {});
+        const QList<QPair<QByteArray, QByteArray>> &headers = {});
     bool isSent() const { return m_sent; }
     // HEAD and 304: the headers (Content-Length of the full body) without the body.
     void setOmitBody(bool omit) { m_omitBody = omit; }

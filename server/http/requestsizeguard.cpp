@@ -26,8 +26,9 @@ void RequestSizeGuard::install(QTcpSocket *socket, qint64 limit)
             return;
         qCInfo(lcHttp) << "request from" << socket->peerAddress().toString() << "exceeds" << limit << "bytes; refusing";
         socket->disconnect(); // nothing more for QtHttpServer to parse
-        HttpResponse(socket).send(413, RestError::body(ProtocolError::make(ErrorCode::TooLarge, u"Request too large"_s)),
-                                  "application/json", {{"Connection", "close"}});
+        HttpResponse(socket).send(413,
+            RestError::body(ProtocolError::make(ErrorCode::TooLarge, u"Request too large"_s)), "application/json",
+            {{"Connection", "close"}});
         socket->disconnectFromHost();
         QObject::connect(socket, &QAbstractSocket::disconnected, socket, &QObject::deleteLater);
     });

@@ -22,7 +22,7 @@ class GuardedTcpServer final : public QTcpServer
 {
     Q_OBJECT
 public:
-    GuardedTcpServer(qint64 limit, QObject *parent = nullptr) : QTcpServer(parent), m_limit(limit) {}
+    GuardedTcpServer(qint64 limit, QObject *parent = nullptr) : QTcpServer(parent), m_limit(limit) { }
     QTcpSocket *nextPendingConnection() override;
 
 private:
@@ -33,7 +33,7 @@ class GuardedSslServer final : public QSslServer
 {
     Q_OBJECT
 public:
-    GuardedSslServer(qint64 limit, QObject *parent = nullptr) : QSslServer(parent), m_limit(limit) {}
+    GuardedSslServer(qint64 limit, QObject *parent = nullptr) : QSslServer(parent), m_limit(limit) { }
     QTcpSocket *nextPendingConnection() override;
 
 private:

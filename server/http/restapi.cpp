@@ -10,15 +10,15 @@
 
 #include "server/http/httpresponse.h"
 #include "server/http/multipartform.h"
-#include "server/services/pushdispatcher.h"
 #include "server/http/resterror.h"
 #include "server/services/adminservice.h"
 #include "server/services/authservice.h"
-#include "server/services/supportservice.h"
 #include "server/services/chatservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/fileservice.h"
 #include "server/services/groupservice.h"
+#include "server/services/pushdispatcher.h"
+#include "server/services/supportservice.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 
@@ -80,11 +80,16 @@ Result<QJsonObject> numericQuery(const QUrlQuery &query, std::initializer_list<c
 } // namespace
 
 RestApi::RestApi(const Services &services, QObject *parent)
-    : QObject(parent), m_auth(services.auth), m_chat(services.chat), m_groups(services.groups),
-      m_contacts(services.contacts), m_support(services.support), m_admin(services.admin), m_files(services.files),
+    : QObject(parent),
+      m_auth(services.auth),
+      m_chat(services.chat),
+      m_groups(services.groups),
+      m_contacts(services.contacts),
+      m_support(services.support),
+      m_admin(services.admin),
+      m_files(services.files),
       m_push(services.push)
-{
-}
+{ }
 
 RestApi::Respond RestApi::responder(QTcpSocket *socket, int successStatus)
 {
@@ -97,8 +102,8 @@ RestApi::Respond RestApi::responder(QTcpSocket *socket, int successStatus)
     };
 }
 
-void RestApi::withUser(const QHttpServerRequest &request, const Respond &respond,
-                       std::function<void(const UserInfo &)> then)
+void RestApi::withUser(
+    const QHttpServerRequest &request, const Respond &respond, std::function<void(const UserInfo &)> then)
 {
     const QByteArray header = request.value("authorization");
     if (header.isEmpty())
@@ -122,9 +127,8 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
     auto notFound = [socket] {
         HttpResponse(socket).send(404, RestError::body(ProtocolError::make(ErrorCode::NotFound, u"Not found"_s)));
     };
-    auto notAllowed = [socket] {
-        HttpResponse(socket).send(405, RestError::body(badRequest(u"Method not allowed"_s)));
-    };
+    auto notAllowed
+        = [socket] { HttpResponse(socket).send(405, RestError::body(badRequest(u"Method not allowed"_s))); };
 
     if (StaticAssets::handles(path))
         return m_assets.serve(request, socket);
@@ -133,8 +137,8 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             return notAllowed();
         const bool ok = m_admin.storageAvailable();
         HttpResponse(socket).send(ok ? 200 : 503,
-                                  JsonCodec::serialize(QJsonObject{{u"status"_s, ok ? u"ok"_s : u"unavailable"_s},
-                                                                   {u"storage"_s, ok ? u"ok"_s : u"down"_s}}));
+            JsonCodec::serialize(QJsonObject {
+                {u"status"_s, ok ? u"ok"_s : u"unavailable"_s}, {u"storage"_s, ok ? u"ok"_s : u"down"_s}}));
         return;
     }
     if (path == u"/metrics"_s) {
@@ -171,16 +175,15 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
         if (!get)
             return notAllowed();
         return withUser(request, respond, [respond](const UserInfo &u) {
-            respond(QJsonObject{{u"user"_s, JsonCodec::encode(u)}});
+            respond(QJsonObject {{u"user"_s, JsonCodec::encode(u)}});
         });
     }
     if (parts.size() == 1 && parts[0] == u"users"_s) {
         if (!get)
             return notAllowed();
         const QString query = QUrlQuery(request.url()).queryItemValue(u"query"_s, QUrl::FullyDecoded);
-        return withUser(request, respond, [this, respond, query](const UserInfo &u) {
-            m_contacts.searchUsers(u, query, respond);
-        });
+        return withUser(
+            request, respond, [this, respond, query](const UserInfo &u) { m_contacts.searchUsers(u, query, respond); });
     }
     if (!parts.isEmpty() && parts[0] == u"files"_s) {
         if (parts.size() == 1 && post)
@@ -261,7 +264,7 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
             return withUser(request, respond, [this, respond, id](const UserInfo &u) {
                 if (!id)
                     return respond(ProtocolError::make(ErrorCode::NotFound, u"Not in your contacts"_s));
-                m_contacts.remove(u, QJsonObject{{u"user_id"_s, double(*id)}}, respond);
+                m_contacts.remove(u, QJsonObject {{u"user_id"_s, double(*id)}}, respond);
             });
         }
         return parts.size() <= 2 ? notAllowed() : notFound();
@@ -295,7 +298,8 @@ void RestApi::handle(const QHttpServerRequest &request, QTcpSocket *socket)
         if (sub.isEmpty()) {
             if (!get)
                 return notAllowed();
-            return withUser(request, respond, [this, respond, cid](const UserInfo &u) { m_chat.conversation(u, cid, respond); });
+            return withUser(
+                request, respond, [this, respond, cid](const UserInfo &u) { m_chat.conversation(u, cid, respond); });
         }
         if (sub == u"messages"_s && get) {
             auto fields = numericQuery(QUrlQuery(request.url()), {"before_seq", "after_seq", "limit"});
@@ -346,7 +350,8 @@ void RestApi::upload(const QHttpServerRequest &request, QTcpSocket *socket)
             return m_files.upload(u, body, queryName, respond);
         auto part = MultipartForm::extract(body, boundary, "file");
         if (!part)
-            return respond(ProtocolError::make(ErrorCode::BadRequest, u"multipart/form-data body needs a 'file' part"_s));
+            return respond(
+                ProtocolError::make(ErrorCode::BadRequest, u"multipart/form-data body needs a 'file' part"_s));
         m_files.upload(u, part->data, part->fileName, respond);
     });
 }
@@ -354,18 +359,18 @@ void RestApi::upload(const QHttpServerRequest &request, QTcpSocket *socket)
 void RestApi::download(const QHttpServerRequest &request, QTcpSocket *socket, qint64 fileId)
 {
     auto response = std::make_shared<HttpResponse>(socket);
-    auto fail = [response](const ProtocolError &e) { response->send(RestError::httpStatus(e.code), RestError::body(e)); };
+    auto fail
+        = [response](const ProtocolError &e) { response->send(RestError::httpStatus(e.code), RestError::body(e)); };
     auto serve = [response, fail](Result<FileService::Download> d) {
         if (!d)
             return fail(d.error());
         const FileRecord &f = d->file;
         const QByteArray encodedName = QUrl::toPercentEncoding(f.name);
-        const QByteArray disposition = (d->inlineDisplay ? "inline" : "attachment")
-                                       + QByteArray("; filename*=UTF-8''") + encodedName;
+        const QByteArray disposition
+            = (d->inlineDisplay ? "inline" : "attachment") + QByteArray("; filename*=UTF-8''") + encodedName;
         response->send(200, d->data, f.mime.toLatin1(),
-                       {{"Content-Disposition", disposition},
-                        {"X-Content-Type-Options", "nosniff"},
-                        {"Content-Security-Policy", "sandbox; default-src 'none'"}});
+            {{"Content-Disposition", disposition}, {"X-Content-Type-Options", "nosniff"},
+                {"Content-Security-Policy", "sandbox; default-src 'none'"}});
     };
     const QUrlQuery query(request.url());
     const QString sig = query.queryItemValue(u"sig"_s);

@@ -54,8 +54,8 @@ public:
 private:
     using Respond = std::function<void(Result<QJsonObject>)>;
     Respond responder(QTcpSocket *socket, int successStatus);
-    void withUser(const QHttpServerRequest &request, const Respond &respond,
-                  std::function<void(const UserInfo &)> then);
+    void withUser(
+        const QHttpServerRequest &request, const Respond &respond, std::function<void(const UserInfo &)> then);
     void upload(const QHttpServerRequest &request, QTcpSocket *socket);
     void download(const QHttpServerRequest &request, QTcpSocket *socket, qint64 fileId);
 

@@ -39,7 +39,7 @@ int httpStatus(ErrorCode code)
 
 QByteArray body(const ProtocolError &error)
 {
-    return JsonCodec::serialize(QJsonObject{{u"error"_s, JsonCodec::encode(error)}});
+    return JsonCodec::serialize(QJsonObject {{u"error"_s, JsonCodec::encode(error)}});
 }
 
 } // namespace Switchboard::Server::RestError

@@ -42,7 +42,7 @@ bool isPlainHost(const QByteArray &host)
         return false;
     for (char c : host) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-                        || c == '-' || c == ':' || c == '[' || c == ']';
+            || c == '-' || c == ':' || c == '[' || c == ']';
         if (!ok)
             return false;
     }
@@ -62,7 +62,7 @@ StaticAssets::StaticAssets()
         QFile file(kAppRoot + name);
         if (!file.open(QIODevice::ReadOnly))
             continue;
-        Asset asset{file.readAll(), contentTypeFor(name), {}};
+        Asset asset {file.readAll(), contentTypeFor(name), {}};
         asset.etag = etagOf(asset.body);
         all.addData(name.toUtf8() + '\0' + asset.etag);
         m_assets.insert(name, asset);
@@ -116,7 +116,7 @@ QByteArray StaticAssets::securityPolicy(const QByteArray &host)
     if (isPlainHost(host))
         connect += " ws://" + host + " wss://" + host;
     return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; " + connect
-           + "; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        + "; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 }
 
 void StaticAssets::serve(const QHttpServerRequest &request, QTcpSocket *socket) const
@@ -126,7 +126,7 @@ void StaticAssets::serve(const QHttpServerRequest &request, QTcpSocket *socket) 
     const bool head = method == QHttpServerRequest::Method::Head;
     if (method != QHttpServerRequest::Method::Get && !head) {
         response.send(405, RestError::body(ProtocolError::make(ErrorCode::BadRequest, u"Method not allowed"_s)),
-                      "application/json", {{"Allow", "GET, HEAD"}});
+            "application/json", {{"Allow", "GET, HEAD"}});
         return;
     }
 
@@ -153,7 +153,7 @@ void StaticAssets::serve(const QHttpServerRequest &request, QTcpSocket *socket) 
         return;
     }
 
-    const QList<QPair<QByteArray, QByteArray>> headers{
+    const QList<QPair<QByteArray, QByteArray>> headers {
         {"Cache-Control", immutable ? "public, max-age=31536000, immutable" : "no-cache"},
         {"ETag", asset->etag},
         {"X-Content-Type-Options", "nosniff"},

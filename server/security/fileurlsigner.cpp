@@ -1,7 +1,7 @@
 #include "server/security/fileurlsigner.h"
 
-#include <QDateTime>
 #include "server/security/hmacsha256.h"
+#include <QDateTime>
 
 using namespace Qt::StringLiterals;
 

@@ -4,8 +4,7 @@ namespace Switchboard::Server {
 
 LoginThrottle::LoginThrottle(int perUsername, int perAddress, qint64 windowMs)
     : m_perUsername(perUsername), m_perAddress(perAddress), m_window(windowMs)
-{
-}
+{ }
 
 qint64 LoginThrottle::check(QHash<QString, Window> &map, const QString &key, int limit, qint64 now)
 {
@@ -46,8 +45,7 @@ void LoginThrottle::add(QHash<QString, Window> &map, const QString &key, int lim
 
 qint64 LoginThrottle::retryAfter(const QString &username, const QString &address, qint64 now)
 {
-    return std::max(check(m_byUsername, username, m_perUsername, now),
-                    check(m_byAddress, address, m_perAddress, now));
+    return std::max(check(m_byUsername, username, m_perUsername, now), check(m_byAddress, address, m_perAddress, now));
 }
 
 int LoginThrottle::recentFailures(const QString &username, qint64 now)

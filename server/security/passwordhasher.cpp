@@ -21,7 +21,7 @@ QString PasswordHasher::hashNow(const QString &password)
     const QByteArray utf8 = password.toUtf8();
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(out, utf8.constData(), quint64(utf8.size()), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE)
+            crypto_pwhash_MEMLIMIT_INTERACTIVE)
         != 0)
         return {};
     return QString::fromLatin1(out);
@@ -51,12 +51,15 @@ bool PasswordHasher::hash(const QString &password, std::function<void(QString)> 
     QPointer<PasswordHasher> self(this);
     m_pool.start([self, password, done = std::move(done), this] {
         QString h = hashNow(password);
-        QMetaObject::invokeMethod(this, [self, h, done, this] {
-            if (!self)
-                return;
-            --m_inFlight;
-            done(h);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [self, h, done, this] {
+                if (!self)
+                    return;
+                --m_inFlight;
+                done(h);
+            },
+            Qt::QueuedConnection);
     });
     return true;
 }
@@ -68,12 +71,15 @@ bool PasswordHasher::verify(const QString &password, const QString &hash, std::f
     QPointer<PasswordHasher> self(this);
     m_pool.start([self, password, hash, done = std::move(done), this] {
         const bool ok = verifyNow(password, hash);
-        QMetaObject::invokeMethod(this, [self, ok, done, this] {
-            if (!self)
-                return;
-            --m_inFlight;
-            done(ok);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [self, ok, done, this] {
+                if (!self)
+                    return;
+                --m_inFlight;
+                done(ok);
+            },
+            Qt::QueuedConnection);
     });
     return true;
 }

@@ -30,8 +30,7 @@ bool unb64(const QByteArray &text, QByteArray *out)
 } // namespace
 
 TokenSigner::TokenSigner(QByteArray secret, qint64 ttlSeconds) : m_secret(std::move(secret)), m_ttl(ttlSeconds)
-{
-}
+{ }
 
 QByteArray TokenSigner::sign(const QByteArray &input) const
 {
@@ -43,12 +42,10 @@ TokenSigner::Issued TokenSigner::issue(const UserInfo &user) const
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     const qint64 exp = now + m_ttl;
     static const QByteArray header = b64(R"({"alg":"HS256","typ":"JWT"})");
-    const QJsonObject claims{{u"sub"_s, QString::number(user.id)},
-                             {u"role"_s, user.role},
-                             {u"iat"_s, double(now)},
-                             {u"exp"_s, double(exp)}};
+    const QJsonObject claims {
+        {u"sub"_s, QString::number(user.id)}, {u"role"_s, user.role}, {u"iat"_s, double(now)}, {u"exp"_s, double(exp)}};
     const QByteArray input = header + '.' + b64(QJsonDocument(claims).toJson(QJsonDocument::Compact));
-    return Issued{QString::fromLatin1(input + '.' + b64(sign(input))), exp * 1000};
+    return Issued {QString::fromLatin1(input + '.' + b64(sign(input))), exp * 1000};
 }
 
 std::optional<TokenSigner::Claims> TokenSigner::verify(const QString &token) const
@@ -79,7 +76,7 @@ std::optional<TokenSigner::Claims> TokenSigner::verify(const QString &token) con
     const qint64 exp = qint64(payload.value(u"exp"_s).toDouble());
     if (exp <= QDateTime::currentSecsSinceEpoch())
         return std::nullopt;
-    return Claims{userId, payload.value(u"role"_s).toString(), exp};
+    return Claims {userId, payload.value(u"role"_s).toString(), exp};
 }
 
 QString TokenSigner::randomToken(int bytes)

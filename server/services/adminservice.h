@@ -31,7 +31,7 @@ public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
     AdminService(SessionRegistry &registry, StorageHealth &health, RoomService &rooms, ServerMetrics &metrics,
-                 QObject *parent = nullptr);
+        QObject *parent = nullptr);
 
     // The one admin check of every administrative request (WebSocket and HTTP): forbidden
     // unless the caller is an admin.

@@ -3,12 +3,12 @@
 #include <QDateTime>
 #include <QTimer>
 
+#include "server/base/serverconfig.h"
 #include "server/security/loginthrottle.h"
 #include "server/security/passwordhasher.h"
-#include "server/base/serverconfig.h"
 #include "server/security/tokensigner.h"
-#include "server/storage/userstore.h"
 #include "server/storage/messagestore.h"
+#include "server/storage/userstore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -32,11 +32,16 @@ ProtocolError invalidCredentials()
 }
 } // namespace
 
-AuthService::AuthService(UserStore &users, MessageStore &messages, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
-                         const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_users(users), m_messages(messages), m_hasher(hasher), m_tokens(tokens), m_throttle(throttle), m_config(config)
-{
-}
+AuthService::AuthService(UserStore &users, MessageStore &messages, PasswordHasher &hasher, TokenSigner &tokens,
+    LoginThrottle &throttle, const ServerConfig &config, QObject *parent)
+    : QObject(parent),
+      m_users(users),
+      m_messages(messages),
+      m_hasher(hasher),
+      m_tokens(tokens),
+      m_throttle(throttle),
+      m_config(config)
+{ }
 
 Result<QString> AuthService::validDisplayName(const QJsonObject &fields, const QString &fallback)
 {
@@ -44,18 +49,18 @@ Result<QString> AuthService::validDisplayName(const QJsonObject &fields, const Q
     if (!name)
         return name.error();
     const QString value = name.value().value_or(fallback).trimmed();
-    if (value.isEmpty() || TextRules::hasControlCharacters(value) || TextRules::codePointCount(value) > kMaxDisplayNameChars)
-        return ProtocolError::make(ErrorCode::ValidationFailed,
-                                   u"display_name must be 1-64 characters without control characters"_s);
+    if (value.isEmpty() || TextRules::hasControlCharacters(value)
+        || TextRules::codePointCount(value) > kMaxDisplayNameChars)
+        return ProtocolError::make(
+            ErrorCode::ValidationFailed, u"display_name must be 1-64 characters without control characters"_s);
     return value;
 }
 
 QJsonObject AuthService::tokenReply(const UserInfo &user) const
 {
     const TokenSigner::Issued issued = m_tokens.issue(user);
-    return QJsonObject{{u"token"_s, issued.token},
-                       {u"expires_at"_s, double(issued.expiresAtMs)},
-                       {u"user"_s, JsonCodec::encode(user)}};
+    return QJsonObject {{u"token"_s, issued.token}, {u"expires_at"_s, double(issued.expiresAtMs)},
+        {u"user"_s, JsonCodec::encode(user)}};
 }
 
 void AuthService::registerUser(const QJsonObject &fields, Reply done)
@@ -73,12 +78,12 @@ void AuthService::registerUser(const QJsonObject &fields, Reply done)
     if (!m_config.allowRegistration)
         return done(ProtocolError::make(ErrorCode::Forbidden, u"Registration is turned off on this server"_s));
     if (!TextRules::isValidUsername(username.value()))
-        return done(ProtocolError::make(ErrorCode::ValidationFailed,
-                                        u"Username must be 3-32 characters of a-z, 0-9, '_', '.', '-'"_s));
+        return done(ProtocolError::make(
+            ErrorCode::ValidationFailed, u"Username must be 3-32 characters of a-z, 0-9, '_', '.', '-'"_s));
     if (!TextRules::isValidPassword(password.value()) || password.value().size() > kMaxPasswordBytes)
         return done(ProtocolError::make(ErrorCode::ValidationFailed, u"Password must be at least 8 characters"_s));
 
-    NewUser user{username.value(), displayName.value(), u"user"_s, {}};
+    NewUser user {username.value(), displayName.value(), u"user"_s, {}};
     const bool admitted = m_hasher.hash(password.value(), [this, user, done](QString hash) mutable {
         if (hash.isEmpty())
             return done(busy());
@@ -86,7 +91,7 @@ void AuthService::registerUser(const QJsonObject &fields, Reply done)
         m_users.createUser(user, [done](Result<UserInfo> r) {
             if (!r)
                 return done(r.error());
-            done(QJsonObject{{u"user"_s, JsonCodec::encode(r.value())}});
+            done(QJsonObject {{u"user"_s, JsonCodec::encode(r.value())}});
         });
     });
     if (!admitted)
@@ -148,7 +153,7 @@ void AuthService::guest(const QJsonObject &fields, Reply done)
     if (!displayName)
         return done(displayName.error());
     const QString username = u"guest-"_s + TokenSigner::randomToken(9).toLower().replace(u'_', u'0');
-    NewUser user{username.left(32), displayName.value(), u"guest"_s, {}};
+    NewUser user {username.left(32), displayName.value(), u"guest"_s, {}};
     m_users.createUser(user, [this, done](Result<UserInfo> r) {
         if (!r)
             return done(r.error());

@@ -28,8 +28,8 @@ class AuthService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    AuthService(UserStore &users, MessageStore &messages, PasswordHasher &hasher, TokenSigner &tokens, LoginThrottle &throttle,
-                const ServerConfig &config, QObject *parent = nullptr);
+    AuthService(UserStore &users, MessageStore &messages, PasswordHasher &hasher, TokenSigner &tokens,
+        LoginThrottle &throttle, const ServerConfig &config, QObject *parent = nullptr);
 
     void registerUser(const QJsonObject &fields, Reply done);
     void login(const QJsonObject &fields, const QString &remoteAddress, Reply done);

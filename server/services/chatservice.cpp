@@ -4,9 +4,9 @@
 #include <QJsonArray>
 #include <QPointer>
 
-#include "server/security/fileurlsigner.h"
 #include "server/base/serverconfig.h"
 #include "server/base/servermetrics.h"
+#include "server/security/fileurlsigner.h"
 #include "server/sessions/session.h"
 #include "server/sessions/sessionregistry.h"
 #include "server/storage/messagestore.h"
@@ -36,10 +36,14 @@ ProtocolError badRequest(const QString &message)
 } // namespace
 
 ChatService::ChatService(MessageStore &messages, SessionRegistry &registry, ServerMetrics &metrics,
-                         const ServerConfig &config, const FileUrlSigner &signer, QObject *parent)
-    : QObject(parent), m_messages(messages), m_registry(registry), m_metrics(metrics), m_config(config), m_signer(signer)
-{
-}
+    const ServerConfig &config, const FileUrlSigner &signer, QObject *parent)
+    : QObject(parent),
+      m_messages(messages),
+      m_registry(registry),
+      m_metrics(metrics),
+      m_config(config),
+      m_signer(signer)
+{ }
 
 ChatMessage ChatService::withFileUrl(const ChatMessage &message) const
 {
@@ -142,8 +146,9 @@ void ChatService::send(const UserInfo &caller, Session *origin, const SendFields
             return done(validation(u"An image or file message needs an attachment"_s));
         auto id = RequestFields(attachment.toObject()).requiredId(u"file_id"_s);
         if (!id)
-            return done(id.error().message.contains(u"required"_s) ? validation(u"An image or file message needs an attachment"_s)
-                                                                   : id.error());
+            return done(id.error().message.contains(u"required"_s)
+                    ? validation(u"An image or file message needs an attachment"_s)
+                    : id.error());
         fileId = id.value();
     }
 
@@ -169,7 +174,7 @@ void ChatService::send(const UserInfo &caller, Session *origin, const SendFields
             if (a.pushQueued > 0)
                 Q_EMIT pushQueued();
         }
-        done(SendReceipt{a.message.id, a.message.conversationId, a.message.seq, a.message.createdAt, a.duplicate});
+        done(SendReceipt {a.message.id, a.message.conversationId, a.message.seq, a.message.createdAt, a.duplicate});
     });
 }
 
@@ -240,7 +245,7 @@ void ChatService::history(const UserInfo &caller, const QJsonObject &fields, Rep
         QJsonArray messages;
         for (const ChatMessage &m : r->messages)
             messages.append(encode(m));
-        done(QJsonObject{{u"messages"_s, messages}, {u"has_more"_s, r->hasMore}});
+        done(QJsonObject {{u"messages"_s, messages}, {u"has_more"_s, r->hasMore}});
     });
 }
 
@@ -252,7 +257,7 @@ void ChatService::conversations(const UserInfo &caller, Reply done)
         QJsonArray list;
         for (const ConversationInfo &c : r.value())
             list.append(encode(c));
-        done(QJsonObject{{u"conversations"_s, list}});
+        done(QJsonObject {{u"conversations"_s, list}});
     });
 }
 
@@ -261,7 +266,7 @@ void ChatService::conversation(const UserInfo &caller, qint64 conversationId, Re
     m_messages.conversation(caller.id, conversationId, [this, done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
-        done(QJsonObject{{u"conversation"_s, encode(r.value())}});
+        done(QJsonObject {{u"conversation"_s, encode(r.value())}});
     });
 }
 
@@ -274,7 +279,7 @@ void ChatService::markWatermark(const UserInfo &caller, const QJsonObject &field
     auto seq = f.requiredCount(u"seq"_s);
     if (!seq)
         return done(seq.error());
-    WatermarkUpdate u{caller.id, conversationId.value(), seq.value(), read};
+    WatermarkUpdate u {caller.id, conversationId.value(), seq.value(), read};
     const qint64 userId = caller.id;
     m_messages.updateWatermark(u, [this, userId, u, done = std::move(done)](Result<WatermarkResult> r) {
         if (!r)
@@ -282,15 +287,14 @@ void ChatService::markWatermark(const UserInfo &caller, const QJsonObject &field
         const WatermarkResult &w = r.value();
         auto receipt = [&](const QString &kind, qint64 value) {
             sendToUsers(w.participants, userId,
-                        JsonCodec::serialize(JsonCodec::encode(ReceiptEvent{u.conversationId, userId, kind, value})));
+                JsonCodec::serialize(JsonCodec::encode(ReceiptEvent {u.conversationId, userId, kind, value})));
         };
         if (w.deliveredChanged)
             receipt(u"delivered"_s, w.deliveredSeq);
         if (w.readChanged)
             receipt(u"read"_s, w.readSeq);
-        done(QJsonObject{{u"conversation_id"_s, double(u.conversationId)},
-                         {u"delivered_seq"_s, double(w.deliveredSeq)},
-                         {u"read_seq"_s, double(w.readSeq)}});
+        done(QJsonObject {{u"conversation_id"_s, double(u.conversationId)},
+            {u"delivered_seq"_s, double(w.deliveredSeq)}, {u"read_seq"_s, double(w.readSeq)}});
     });
 }
 
@@ -304,8 +308,8 @@ void ChatService::typing(const UserInfo &caller, const QJsonObject &fields, Repl
     m_messages.participants(userId, cid, [this, userId, cid, done = std::move(done)](Result<QList<qint64>> r) {
         if (!r)
             return done(r.error());
-        sendToUsers(r.value(), userId, JsonCodec::serialize(JsonCodec::encode(TypingEvent{cid, userId})));
-        done(QJsonObject{});
+        sendToUsers(r.value(), userId, JsonCodec::serialize(JsonCodec::encode(TypingEvent {cid, userId})));
+        done(QJsonObject {});
     });
 }
 
@@ -316,8 +320,8 @@ QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending) con
     for (const ChatMessage &m : pending.messages) {
         frames.append(JsonCodec::serialize(JsonCodec::encodeNewMessage(withFileUrl(m), true)));
     }
-    frames.append(JsonCodec::serialize(
-        JsonCodec::encode(SyncCompleteEvent{int(pending.messages.size()), pending.hasMore})));
+    frames.append(
+        JsonCodec::serialize(JsonCodec::encode(SyncCompleteEvent {int(pending.messages.size()), pending.hasMore})));
     return frames;
 }
 

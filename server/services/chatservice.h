@@ -37,7 +37,7 @@ public:
     using SendDone = std::function<void(Result<SendReceipt>)>;
 
     ChatService(MessageStore &messages, SessionRegistry &registry, ServerMetrics &metrics, const ServerConfig &config,
-                const FileUrlSigner &signer, QObject *parent = nullptr);
+        const FileUrlSigner &signer, QObject *parent = nullptr);
 
     // `origin` is the sending connection (it gets the reply, not the event); null for HTTP.
     void send(const UserInfo &caller, Session *origin, const QJsonObject &fields, SendDone done);

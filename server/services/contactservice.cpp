@@ -15,20 +15,19 @@ namespace Switchboard::Server {
 
 ContactService::ContactService(ContactStore &contacts, UserStore &users, PresenceService &presence, QObject *parent)
     : QObject(parent), m_contacts(contacts), m_users(users), m_presence(presence)
-{
-}
+{ }
 
 void ContactService::searchUsers(const UserInfo &, const QString &query, Reply done)
 {
     if (query.size() > 64 || TextRules::hasControlCharacters(query))
-        return done(QJsonObject{{u"users"_s, QJsonArray()}});
+        return done(QJsonObject {{u"users"_s, QJsonArray()}});
     m_users.searchUsers(query, 20, [done = std::move(done)](Result<QList<UserInfo>> r) {
         if (!r)
             return done(r.error());
         QJsonArray users;
         for (const UserInfo &u : r.value())
             users.append(JsonCodec::encode(u));
-        done(QJsonObject{{u"users"_s, users}});
+        done(QJsonObject {{u"users"_s, users}});
     });
 }
 
@@ -39,11 +38,10 @@ void ContactService::list(const UserInfo &caller, Reply done)
             return done(r.error());
         QJsonArray contacts;
         for (const ContactInfo &c : r.value()) {
-            contacts.append(QJsonObject{{u"user_id"_s, double(c.userId)},
-                                        {u"display_name"_s, c.displayName},
-                                        {u"status"_s, m_presence.statusOf(c.userId)}});
+            contacts.append(QJsonObject {{u"user_id"_s, double(c.userId)}, {u"display_name"_s, c.displayName},
+                {u"status"_s, m_presence.statusOf(c.userId)}});
         }
-        done(QJsonObject{{u"contacts"_s, contacts}});
+        done(QJsonObject {{u"contacts"_s, contacts}});
     });
 }
 
@@ -57,9 +55,9 @@ void ContactService::add(const UserInfo &caller, const QJsonObject &fields, Repl
     m_contacts.addContact(caller.id, userId.value(), [this, done = std::move(done)](Result<ContactInfo> r) {
         if (!r)
             return done(r.error());
-        done(QJsonObject{{u"contact"_s, QJsonObject{{u"user_id"_s, double(r->userId)},
-                                                    {u"display_name"_s, r->displayName},
-                                                    {u"status"_s, m_presence.statusOf(r->userId)}}}});
+        done(QJsonObject {{u"contact"_s,
+            QJsonObject {{u"user_id"_s, double(r->userId)}, {u"display_name"_s, r->displayName},
+                {u"status"_s, m_presence.statusOf(r->userId)}}}});
     });
 }
 
@@ -71,7 +69,7 @@ void ContactService::remove(const UserInfo &caller, const QJsonObject &fields, R
     m_contacts.removeContact(caller.id, userId.value(), [done = std::move(done)](Result<Done> r) {
         if (!r)
             return done(r.error());
-        done(QJsonObject{});
+        done(QJsonObject {});
     });
 }
 

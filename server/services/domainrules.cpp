@@ -12,10 +12,8 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
 
-DomainRules::DomainRules(const OnlineUsers *online, int previewChars)
-    : m_online(online), m_previewChars(previewChars)
-{
-}
+DomainRules::DomainRules(const OnlineUsers *online, int previewChars) : m_online(online), m_previewChars(previewChars)
+{ }
 
 bool DomainRules::outsiderMayAccess(const QString &conversationType, const QString &role) const
 {
@@ -70,15 +68,10 @@ QString DomainRules::preview(const ChatMessage &message, int previewChars)
 
 QString DomainRules::pushPayload(const ChatMessage &message, qint64 recipient, const QString &senderName) const
 {
-    const QJsonObject payload{{u"type"_s, EventType::NewMessage},
-                              {u"user_id"_s, double(recipient)},
-                              {u"conversation_id"_s, double(message.conversationId)},
-                              {u"message_id"_s, double(message.id)},
-                              {u"seq"_s, double(message.seq)},
-                              {u"sender_id"_s, double(message.senderId)},
-                              {u"sender_name"_s, senderName},
-                              {u"preview"_s, preview(message, m_previewChars)},
-                              {u"created_at"_s, double(message.createdAt)}};
+    const QJsonObject payload {{u"type"_s, EventType::NewMessage}, {u"user_id"_s, double(recipient)},
+        {u"conversation_id"_s, double(message.conversationId)}, {u"message_id"_s, double(message.id)},
+        {u"seq"_s, double(message.seq)}, {u"sender_id"_s, double(message.senderId)}, {u"sender_name"_s, senderName},
+        {u"preview"_s, preview(message, m_previewChars)}, {u"created_at"_s, double(message.createdAt)}};
     return QString::fromUtf8(QJsonDocument(payload).toJson(QJsonDocument::Compact));
 }
 

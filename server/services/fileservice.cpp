@@ -5,8 +5,8 @@
 #include "server/base/serverconfig.h"
 #include "server/security/fileurlsigner.h"
 #include "server/services/filepolicy.h"
-#include "server/storage/filestore.h"
 #include "server/storage/filerecordstore.h"
+#include "server/storage/filestore.h"
 #include "shared/protocol/mediatypes.h"
 
 using namespace Qt::StringLiterals;
@@ -14,10 +14,9 @@ using namespace Qt::StringLiterals;
 namespace Switchboard::Server {
 
 FileService::FileService(FileRecordStore &fileRecords, FileStore &blobs, const FileUrlSigner &signer,
-                         const ServerConfig &config, QObject *parent)
+    const ServerConfig &config, QObject *parent)
     : QObject(parent), m_fileRecords(fileRecords), m_blobs(blobs), m_signer(signer), m_config(config)
-{
-}
+{ }
 
 qint64 FileService::uploadLimit() const
 {
@@ -35,17 +34,14 @@ void FileService::upload(const UserInfo &owner, const QByteArray &data, const QS
     m_blobs.save(data, [this, done, display, mime, size, ownerId](Result<QString> key) {
         if (!key)
             return done(key.error());
-        const FileRecord record{0, ownerId, display, mime, size, key.value(), QDateTime::currentMSecsSinceEpoch()};
+        const FileRecord record {0, ownerId, display, mime, size, key.value(), QDateTime::currentMSecsSinceEpoch()};
         m_fileRecords.createFile(record, [this, done, key = key.value()](Result<FileRecord> r) {
             if (!r) {
                 m_blobs.remove(key); // nothing half-written stays behind
                 return done(r.error());
             }
-            done(QJsonObject{{u"file_id"_s, double(r->id)},
-                             {u"name"_s, r->name},
-                             {u"size"_s, double(r->size)},
-                             {u"mime"_s, r->mime},
-                             {u"url"_s, m_signer.url(r->id)}});
+            done(QJsonObject {{u"file_id"_s, double(r->id)}, {u"name"_s, r->name}, {u"size"_s, double(r->size)},
+                {u"mime"_s, r->mime}, {u"url"_s, m_signer.url(r->id)}});
         });
     });
 }
@@ -75,7 +71,7 @@ void FileService::load(const FileRecord &file, DownloadDone done)
     m_blobs.load(file.storageKey, [done, file](Result<QByteArray> data) {
         if (!data)
             return done(data.error());
-        done(Download{file, data.value(), MediaTypes::isInlineImage(file.mime)});
+        done(Download {file, data.value(), MediaTypes::isInlineImage(file.mime)});
     });
 }
 

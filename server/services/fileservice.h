@@ -36,7 +36,7 @@ public:
     using DownloadDone = std::function<void(Result<Download>)>;
 
     FileService(FileRecordStore &fileRecords, FileStore &blobs, const FileUrlSigner &signer, const ServerConfig &config,
-                QObject *parent = nullptr);
+        QObject *parent = nullptr);
 
     qint64 uploadLimit() const;
     // Stores `data` under a server-chosen key and records it; nothing half-written stays behind.

@@ -5,8 +5,8 @@
 #include <QPointer>
 
 #include "server/base/serverconfig.h"
-#include "server/sessions/session.h"
 #include "server/services/chatservice.h"
+#include "server/sessions/session.h"
 #include "server/storage/messagestore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
@@ -22,8 +22,7 @@ constexpr int kMaxTitleChars = 128;
 
 GroupService::GroupService(MessageStore &messages, ChatService &chat, const ServerConfig &config, QObject *parent)
     : QObject(parent), m_messages(messages), m_chat(chat), m_config(config)
-{
-}
+{ }
 
 void GroupService::create(const UserInfo &caller, const QJsonObject &fields, Reply done)
 {
@@ -43,16 +42,16 @@ void GroupService::create(const UserInfo &caller, const QJsonObject &fields, Rep
     }
     const QString t = title.value().value_or(QString()).trimmed();
     if (TextRules::hasControlCharacters(t) || TextRules::codePointCount(t) > kMaxTitleChars)
-        return done(ProtocolError::make(ErrorCode::ValidationFailed,
-                                        u"title must be at most 128 characters without control characters"_s));
+        return done(ProtocolError::make(
+            ErrorCode::ValidationFailed, u"title must be at most 128 characters without control characters"_s));
     // max_group_members counts every participant, the creator included.
     if (members.size() + 1 > m_config.maxGroupMembers)
         return done(ProtocolError::make(ErrorCode::LimitExceeded, u"More members than max_group_members"_s));
-    GroupCreate request{caller.id, t, members, QDateTime::currentMSecsSinceEpoch()};
+    GroupCreate request {caller.id, t, members, QDateTime::currentMSecsSinceEpoch()};
     m_messages.createGroup(request, [done = std::move(done)](Result<ConversationInfo> r) {
         if (!r)
             return done(r.error());
-        done(QJsonObject{{u"conversation"_s, JsonCodec::encode(r.value())}});
+        done(QJsonObject {{u"conversation"_s, JsonCodec::encode(r.value())}});
     });
 }
 
@@ -96,7 +95,7 @@ void GroupService::change(const UserInfo &caller, Session *origin, const QJsonOb
     m_messages.changeMembership(c, [this, guard, c, done = std::move(done)](Result<MembershipResult> r) {
         if (!r)
             return done(r.error());
-        QJsonObject data{{u"conversation_id"_s, double(c.conversationId)}, {u"user_id"_s, double(c.userId)}};
+        QJsonObject data {{u"conversation_id"_s, double(c.conversationId)}, {u"user_id"_s, double(c.userId)}};
         if (r->systemMessage) {
             m_chat.deliver(*r->systemMessage, r->notify, guard.data());
             data.insert(u"message"_s, JsonCodec::encode(*r->systemMessage));

@@ -5,8 +5,8 @@
 
 #include "server/sessions/session.h"
 #include "server/sessions/sessionregistry.h"
-#include "server/storage/userstore.h"
 #include "server/storage/contactstore.h"
+#include "server/storage/userstore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 
@@ -68,12 +68,12 @@ void PresenceService::setStatus(qint64 userId, const QJsonObject &fields, Reply 
         m_status.insert(userId, status.value());
         announce(userId, status.value(), QDateTime::currentMSecsSinceEpoch());
     }
-    done(QJsonObject{{u"status"_s, status.value()}});
+    done(QJsonObject {{u"status"_s, status.value()}});
 }
 
 void PresenceService::announce(qint64 userId, const QString &status, qint64 lastSeenAt)
 {
-    const QByteArray frame = JsonCodec::serialize(JsonCodec::encode(PresenceEvent{userId, status, lastSeenAt}));
+    const QByteArray frame = JsonCodec::serialize(JsonCodec::encode(PresenceEvent {userId, status, lastSeenAt}));
     m_contacts.presenceWatchers(userId, [this, frame](Result<QList<qint64>> r) {
         if (!r)
             return;
@@ -107,11 +107,10 @@ void PresenceService::query(const QJsonObject &fields, Reply done)
         for (qint64 id : userIds) {
             const QString status = statusOf(id);
             qint64 seen = status != u"offline"_s ? now : r->value(id, m_registry.lastSeen(id));
-            presence.append(QJsonObject{{u"user_id"_s, double(id)},
-                                        {u"status"_s, status},
-                                        {u"last_seen_at"_s, seen > 0 ? QJsonValue(double(seen)) : QJsonValue()}});
+            presence.append(QJsonObject {{u"user_id"_s, double(id)}, {u"status"_s, status},
+                {u"last_seen_at"_s, seen > 0 ? QJsonValue(double(seen)) : QJsonValue()}});
         }
-        done(QJsonObject{{u"presence"_s, presence}});
+        done(QJsonObject {{u"presence"_s, presence}});
     });
 }
 

@@ -8,9 +8,9 @@
 #include <QNetworkRequest>
 #include <QUrl>
 
+#include "server/base/serverconfig.h"
 #include "server/security/hmacsha256.h"
 #include "server/services/logging.h"
-#include "server/base/serverconfig.h"
 #include "server/storage/pushoutbox.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -59,7 +59,7 @@ void PushDispatcher::registerDevice(qint64 userId, const QJsonObject &fields, Re
     m_outbox.registerPush(userId, p, token.value(), [p, done = std::move(done)](Result<Done> r) {
         if (!r)
             return done(r.error());
-        done(QJsonObject{{u"platform"_s, p}});
+        done(QJsonObject {{u"platform"_s, p}});
     });
 }
 
@@ -70,15 +70,11 @@ void PushDispatcher::failures(Reply done)
             return done(r.error());
         QJsonArray list;
         for (const PushJob &j : r.value()) {
-            list.append(QJsonObject{{u"id"_s, double(j.id)},
-                                    {u"user_id"_s, double(j.userId)},
-                                    {u"platform"_s, j.platform},
-                                    {u"status"_s, j.status},
-                                    {u"attempts"_s, j.attempts},
-                                    {u"last_error"_s, j.lastError},
-                                    {u"updated_at"_s, double(j.updatedAt)}});
+            list.append(QJsonObject {{u"id"_s, double(j.id)}, {u"user_id"_s, double(j.userId)},
+                {u"platform"_s, j.platform}, {u"status"_s, j.status}, {u"attempts"_s, j.attempts},
+                {u"last_error"_s, j.lastError}, {u"updated_at"_s, double(j.updatedAt)}});
         }
-        done(QJsonObject{{u"failures"_s, list}});
+        done(QJsonObject {{u"failures"_s, list}});
     });
 }
 
@@ -114,11 +110,9 @@ void PushDispatcher::send(const PushJob &job)
             return;
         }
         request.setUrl(QUrl(m_config.pushWebhookUrl));
-        body = QJsonDocument(QJsonObject{{u"id"_s, double(job.id)},
-                                         {u"token"_s, job.token},
-                                         {u"platform"_s, job.platform},
-                                         {u"sent_at"_s, double(QDateTime::currentMSecsSinceEpoch())},
-                                         {u"notification"_s, notification}})
+        body = QJsonDocument(
+            QJsonObject {{u"id"_s, double(job.id)}, {u"token"_s, job.token}, {u"platform"_s, job.platform},
+                {u"sent_at"_s, double(QDateTime::currentMSecsSinceEpoch())}, {u"notification"_s, notification}})
                    .toJson(QJsonDocument::Compact);
         request.setRawHeader("X-Switchboard-Signature", webhookSignature(m_config.pushWebhookSecret.toUtf8(), body));
     } else {
@@ -130,13 +124,14 @@ void PushDispatcher::send(const PushJob &job)
         // FCM HTTP v1: data values must be strings.
         QJsonObject data;
         for (auto it = notification.begin(); it != notification.end(); ++it)
-            data.insert(it.key(), it.value().isString() ? it.value().toString() : QString::number(qint64(it.value().toDouble())));
-        body = QJsonDocument(QJsonObject{{u"message"_s,
-                                          QJsonObject{{u"token"_s, job.token},
-                                                      {u"notification"_s,
-                                                       QJsonObject{{u"title"_s, notification.value(u"sender_name"_s)},
-                                                                   {u"body"_s, notification.value(u"preview"_s)}}},
-                                                      {u"data"_s, data}}}})
+            data.insert(it.key(),
+                it.value().isString() ? it.value().toString() : QString::number(qint64(it.value().toDouble())));
+        body = QJsonDocument(QJsonObject {{u"message"_s,
+                                 QJsonObject {{u"token"_s, job.token},
+                                     {u"notification"_s,
+                                         QJsonObject {{u"title"_s, notification.value(u"sender_name"_s)},
+                                             {u"body"_s, notification.value(u"preview"_s)}}},
+                                     {u"data"_s, data}}}})
                    .toJson(QJsonDocument::Compact);
         if (!m_config.pushFcmAccessToken.isEmpty())
             request.setRawHeader("Authorization", "Bearer " + m_config.pushFcmAccessToken.toUtf8());
@@ -159,11 +154,12 @@ void PushDispatcher::finished(const PushJob &job, QNetworkReply *reply)
         const QString error = status > 0 ? u"HTTP %1"_s.arg(status) : reply->errorString();
         qint64 retryAt = 0;
         if (job.attempts < m_config.pushMaxAttempts) {
-            const qint64 delay = std::min<qint64>(qint64(m_config.pushRetryBaseMs) << std::min(job.attempts - 1, 20),
-                                                  3600LL * 1000);
+            const qint64 delay
+                = std::min<qint64>(qint64(m_config.pushRetryBaseMs) << std::min(job.attempts - 1, 20), 3600LL * 1000);
             retryAt = QDateTime::currentMSecsSinceEpoch() + delay;
         }
-        qCInfo(lcPush).noquote() << "push" << job.id << "failed:" << error << (retryAt ? "(will retry)" : "(giving up)");
+        qCInfo(lcPush).noquote() << "push" << job.id << "failed:" << error
+                                 << (retryAt ? "(will retry)" : "(giving up)");
         m_outbox.finishPush(job.id, false, retryAt, error, [](Result<Done>) {});
     }
     poll();

@@ -3,8 +3,8 @@
 #include <QDateTime>
 #include <limits>
 
-#include "server/sessions/session.h"
 #include "server/security/tokensigner.h"
+#include "server/sessions/session.h"
 
 using namespace Qt::StringLiterals;
 

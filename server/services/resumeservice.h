@@ -27,11 +27,11 @@ public:
     {
         QString sessionId;
         UserInfo user;
-        QString status;                 // explicit status at disconnect ("online"/"away")
-        QHash<QString, quint64> rooms;  // room -> last broadcast seq seen
-        QString token;                  // current resume token
+        QString status; // explicit status at disconnect ("online"/"away")
+        QHash<QString, quint64> rooms; // room -> last broadcast seq seen
+        QString token; // current resume token
         int failures = 0;
-        qint64 detachedAt = 0;          // 0 while a connection holds it
+        qint64 detachedAt = 0; // 0 while a connection holds it
         QPointer<Session> live;
     };
 
@@ -51,8 +51,8 @@ private:
 
     qint64 m_ttlMs;
     int m_maxAttempts;
-    QHash<QString, Record> m_records;           // by session id
-    QHash<QString, QString> m_currentTokens;    // token -> session id
+    QHash<QString, Record> m_records; // by session id
+    QHash<QString, QString> m_currentTokens; // token -> session id
     QHash<QString, QPair<QString, qint64>> m_usedTokens; // token -> (session id, used at)
     QTimer m_sweep;
     static constexpr int kMaxRecords = 200000;

@@ -30,7 +30,7 @@ Result<QString> RoomService::roomName(const QJsonObject &fields) const
 
 QByteArray RoomService::frame(const QString &room, const Broadcast &b, bool recovered)
 {
-    return JsonCodec::serialize(JsonCodec::encode(RoomMessageEvent{room, b.from, b.data, b.timestamp, recovered}));
+    return JsonCodec::serialize(JsonCodec::encode(RoomMessageEvent {room, b.from, b.data, b.timestamp, recovered}));
 }
 
 void RoomService::join(Session *session, const QJsonObject &fields, Reply done)
@@ -40,7 +40,7 @@ void RoomService::join(Session *session, const QJsonObject &fields, Reply done)
         return done(name.error());
     const QString room = name.value();
     if (session->rooms().contains(room))
-        return done(QJsonObject{{u"room"_s, room}});
+        return done(QJsonObject {{u"room"_s, room}});
     if (session->rooms().size() >= m_limits.maxRoomsPerConnection)
         return done(ProtocolError::make(ErrorCode::LimitExceeded, u"max_rooms_per_connection reached"_s));
     Room &r = m_rooms[room];
@@ -52,7 +52,7 @@ void RoomService::join(Session *session, const QJsonObject &fields, Reply done)
     r.members.insert(session);
     r.lastActivity = QDateTime::currentMSecsSinceEpoch();
     session->rooms().insert(room);
-    done(QJsonObject{{u"room"_s, room}});
+    done(QJsonObject {{u"room"_s, room}});
 }
 
 void RoomService::leave(Session *session, const QJsonObject &fields, Reply done)
@@ -66,7 +66,7 @@ void RoomService::leave(Session *session, const QJsonObject &fields, Reply done)
     auto it = m_rooms.find(room);
     if (it != m_rooms.end())
         it->members.remove(session);
-    done(QJsonObject{{u"room"_s, room}});
+    done(QJsonObject {{u"room"_s, room}});
 }
 
 void RoomService::broadcast(Session *session, const QJsonObject &fields, Reply done)
@@ -84,7 +84,7 @@ void RoomService::broadcast(Session *session, const QJsonObject &fields, Reply d
     if (!session->rooms().contains(room) || it == m_rooms.end())
         return done(ProtocolError::make(ErrorCode::Forbidden, u"Join the room before broadcasting to it"_s));
     Room &r = *it;
-    Broadcast b{r.nextSeq++, session->userId(), fields.value(u"data"_s), QDateTime::currentMSecsSinceEpoch()};
+    Broadcast b {r.nextSeq++, session->userId(), fields.value(u"data"_s), QDateTime::currentMSecsSinceEpoch()};
     r.lastActivity = b.timestamp;
     const QString out = QString::fromUtf8(frame(room, b, false));
     r.buffer.push_back(std::move(b));
@@ -96,7 +96,7 @@ void RoomService::broadcast(Session *session, const QJsonObject &fields, Reply d
         if (member != session || toSelf)
             member->sendEventText(out);
     }
-    done(QJsonObject{{u"room"_s, room}, {u"delivered"_s, double(members.size() - (toSelf ? 0 : 1))}});
+    done(QJsonObject {{u"room"_s, room}, {u"delivered"_s, double(members.size() - (toSelf ? 0 : 1))}});
 }
 
 void RoomService::detach(Session *session)
@@ -119,8 +119,8 @@ quint64 RoomService::lastSeq(const QString &room) const
     return it == m_rooms.constEnd() ? 0 : it->nextSeq - 1;
 }
 
-bool RoomService::rejoin(Session *session, const QString &room, quint64 seenSeq, QList<QByteArray> *frames,
-                         bool *complete)
+bool RoomService::rejoin(
+    Session *session, const QString &room, quint64 seenSeq, QList<QByteArray> *frames, bool *complete)
 {
     Room &r = m_rooms[room];
     if (r.members.size() >= m_limits.maxConnectionsPerRoom || session->rooms().size() >= m_limits.maxRoomsPerConnection)

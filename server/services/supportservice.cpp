@@ -5,12 +5,12 @@
 #include <QTimer>
 
 #include "server/base/serverconfig.h"
-#include "server/sessions/session.h"
-#include "server/sessions/sessionregistry.h"
 #include "server/services/chatservice.h"
 #include "server/services/presenceservice.h"
-#include "server/storage/supportstore.h"
+#include "server/sessions/session.h"
+#include "server/sessions/sessionregistry.h"
 #include "server/storage/messagestore.h"
+#include "server/storage/supportstore.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
 #include "shared/protocol/textrules.h"
@@ -26,9 +26,15 @@ ProtocolError staffOnly()
 }
 } // namespace
 
-SupportService::SupportService(SupportStore &support, MessageStore &messages, SessionRegistry &registry, PresenceService &presence,
-                               const ChatService &chat, const ServerConfig &config, QObject *parent)
-    : QObject(parent), m_support(support), m_messages(messages), m_registry(registry), m_presence(presence), m_chat(chat), m_config(config)
+SupportService::SupportService(SupportStore &support, MessageStore &messages, SessionRegistry &registry,
+    PresenceService &presence, const ChatService &chat, const ServerConfig &config, QObject *parent)
+    : QObject(parent),
+      m_support(support),
+      m_messages(messages),
+      m_registry(registry),
+      m_presence(presence),
+      m_chat(chat),
+      m_config(config)
 {
     connect(&registry, &SessionRegistry::userOffline, this, &SupportService::onUserOffline);
     connect(&registry, &SessionRegistry::sessionAuthenticated, this, [this](Session *s) {
@@ -41,11 +47,10 @@ SupportService::SupportService(SupportStore &support, MessageStore &messages, Se
     });
 }
 
-
 void SupportService::announce(const ConversationInfo &conversation)
 {
     const QByteArray frame
-        = JsonCodec::serialize(JsonCodec::encode(SupportUpdateEvent{m_chat.withFileUrls(conversation)}));
+        = JsonCodec::serialize(JsonCodec::encode(SupportUpdateEvent {m_chat.withFileUrls(conversation)}));
     QList<Session *> targets = m_registry.staffSessions();
     // The user who asked for help hears about their own chat too (assigned, closed).
     for (Session *s : m_registry.sessionsOf(conversation.requesterId)) {
@@ -74,7 +79,7 @@ void SupportService::open(const UserInfo &caller, const QJsonObject &fields, Rep
             if (m_config.supportAutoAssign)
                 autoAssign(c.id);
         }
-        done(QJsonObject{{u"conversation"_s, m_chat.encode(c)}});
+        done(QJsonObject {{u"conversation"_s, m_chat.encode(c)}});
     });
 }
 
@@ -89,11 +94,11 @@ void SupportService::autoAssign(qint64 conversationId)
     }
     if (candidates.isEmpty())
         return;
-    m_support.supportAutoAssign(conversationId, candidates, m_config.supportAgentCapacity,
-                                [this](Result<ConversationInfo> r) {
-                                    if (r)
-                                        announce(r.value());
-                                });
+    m_support.supportAutoAssign(
+        conversationId, candidates, m_config.supportAgentCapacity, [this](Result<ConversationInfo> r) {
+            if (r)
+                announce(r.value());
+        });
 }
 
 void SupportService::queue(const UserInfo &caller, Reply done)
@@ -106,7 +111,7 @@ void SupportService::queue(const UserInfo &caller, Reply done)
         QJsonArray list;
         for (const ConversationInfo &c : r.value())
             list.append(m_chat.encode(c));
-        done(QJsonObject{{u"conversations"_s, list}});
+        done(QJsonObject {{u"conversations"_s, list}});
     });
 }
 
@@ -117,13 +122,13 @@ void SupportService::claim(const UserInfo &caller, const QJsonObject &fields, Re
         return done(id.error());
     if (!caller.isStaff())
         return done(staffOnly());
-    m_support.supportAssign(SupportAssignment{id.value(), caller.id, true, QDateTime::currentMSecsSinceEpoch()},
-                            [this, done = std::move(done)](Result<ConversationInfo> r) {
-                                if (!r)
-                                    return done(r.error());
-                                announce(r.value());
-                                done(QJsonObject{{u"conversation"_s, m_chat.encode(r.value())}});
-                            });
+    m_support.supportAssign(SupportAssignment {id.value(), caller.id, true, QDateTime::currentMSecsSinceEpoch()},
+        [this, done = std::move(done)](Result<ConversationInfo> r) {
+            if (!r)
+                return done(r.error());
+            announce(r.value());
+            done(QJsonObject {{u"conversation"_s, m_chat.encode(r.value())}});
+        });
 }
 
 void SupportService::transfer(const UserInfo &caller, const QJsonObject &fields, Reply done)
@@ -137,13 +142,13 @@ void SupportService::transfer(const UserInfo &caller, const QJsonObject &fields,
         return done(agent.error());
     if (!caller.isStaff())
         return done(staffOnly());
-    m_support.supportAssign(SupportAssignment{id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch()},
-                            [this, done = std::move(done)](Result<ConversationInfo> r) {
-                                if (!r)
-                                    return done(r.error());
-                                announce(r.value());
-                                done(QJsonObject{{u"conversation"_s, m_chat.encode(r.value())}});
-                            });
+    m_support.supportAssign(SupportAssignment {id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch()},
+        [this, done = std::move(done)](Result<ConversationInfo> r) {
+            if (!r)
+                return done(r.error());
+            announce(r.value());
+            done(QJsonObject {{u"conversation"_s, m_chat.encode(r.value())}});
+        });
 }
 
 void SupportService::close(const UserInfo &caller, const QJsonObject &fields, Reply done)
@@ -171,7 +176,7 @@ void SupportService::closeNow(qint64 conversationId, Reply done)
         if (!r)
             return done(r.error());
         announce(r.value());
-        done(QJsonObject{{u"conversation"_s, m_chat.encode(r.value())}});
+        done(QJsonObject {{u"conversation"_s, m_chat.encode(r.value())}});
     });
 }
 

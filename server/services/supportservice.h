@@ -33,15 +33,14 @@ class SupportService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    SupportService(SupportStore &support, MessageStore &messages, SessionRegistry &registry, PresenceService &presence, const ChatService &chat,
-                   const ServerConfig &config, QObject *parent = nullptr);
+    SupportService(SupportStore &support, MessageStore &messages, SessionRegistry &registry, PresenceService &presence,
+        const ChatService &chat, const ServerConfig &config, QObject *parent = nullptr);
 
     void open(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void queue(const UserInfo &caller, Reply done);
     void claim(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void transfer(const UserInfo &caller, const QJsonObject &fields, Reply done);
     void close(const UserInfo &caller, const QJsonObject &fields, Reply done);
-
 
 private:
     void announce(const ConversationInfo &conversation);
@@ -57,7 +56,7 @@ private:
     const ChatService &m_chat;
     const ServerConfig &m_config;
     QHash<qint64, QTimer *> m_graceTimers; // agent id -> pending requeue
-    QSet<qint64> m_staffIds;               // agents and admins seen online
+    QSet<qint64> m_staffIds; // agents and admins seen online
 };
 
 } // namespace Switchboard::Server

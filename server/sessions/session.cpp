@@ -16,11 +16,15 @@ namespace Switchboard::Server {
 namespace {
 constexpr size_t kMaxDeferredFrames = 4096;
 constexpr qint64 kMaxDeferredBytes = 1024 * 1024;
-}
+} // namespace
 
 Session::Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint64 connectionId, const Limits &limits,
-                 QObject *parent)
-    : QObject(parent), m_socket(std::move(socket)), m_transport(transport), m_connectionId(connectionId), m_limits(limits)
+    QObject *parent)
+    : QObject(parent),
+      m_socket(std::move(socket)),
+      m_transport(transport),
+      m_connectionId(connectionId),
+      m_limits(limits)
 {
     m_connectedAt = m_lastActivityAt = QDateTime::currentMSecsSinceEpoch();
     m_tokens = limits.burst;
@@ -46,7 +50,7 @@ Session::Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint
             Q_EMIT binaryReceived(this);
     });
     connect(m_socket.get(), &QWebSocket::pong, this,
-            [this](quint64, const QByteArray &) { m_lastActivityAt = QDateTime::currentMSecsSinceEpoch(); });
+        [this](quint64, const QByteArray &) { m_lastActivityAt = QDateTime::currentMSecsSinceEpoch(); });
     if (m_transport) {
         // No Nagle: a reply or event written while an earlier frame is still unacknowledged would
         // otherwise wait for the client's delayed ACK (40 ms on Linux).
@@ -54,7 +58,7 @@ Session::Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint
         // Every byte from the client counts as activity, WebSocket ping frames included (QWebSocket
         // answers those itself and tells nobody).
         connect(m_transport, &QIODevice::readyRead, this,
-                [this] { m_lastActivityAt = QDateTime::currentMSecsSinceEpoch(); });
+            [this] { m_lastActivityAt = QDateTime::currentMSecsSinceEpoch(); });
     }
     connect(m_socket.get(), &QWebSocket::disconnected, this, [this] {
         m_closing = true;
@@ -108,7 +112,7 @@ void Session::setAuthenticated(const UserInfo &user, const QString &sessionId)
 Session::Ticket Session::openSlot()
 {
     const Ticket t = m_nextTicket++;
-    m_slots.push_back(Slot{t, false, {}});
+    m_slots.push_back(Slot {t, false, {}});
     ++m_unfilled;
     return t;
 }
@@ -227,7 +231,6 @@ void Session::close(int code, const QString &reason)
     LingeringClose::start(m_transport);
     m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
 }
-
 
 void Session::abort()
 {

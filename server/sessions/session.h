@@ -40,7 +40,8 @@ public:
         double burst = 20;
     };
 
-    Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint64 connectionId, const Limits &limits, QObject *parent = nullptr);
+    Session(std::unique_ptr<QWebSocket> socket, QTcpSocket *transport, qint64 connectionId, const Limits &limits,
+        QObject *parent = nullptr);
     ~Session() override;
 
     qint64 connectionId() const { return m_connectionId; }

@@ -10,8 +10,8 @@ struct DatabaseUrl
     enum class Backend { Invalid, Sqlite, PostgreSql };
 
     Backend backend = Backend::Invalid;
-    QString path;      // SQLite file
-    QString host;      // PostgreSQL
+    QString path; // SQLite file
+    QString host; // PostgreSQL
     int port = 5432;
     QString user;
     QString password;

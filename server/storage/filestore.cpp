@@ -54,13 +54,16 @@ void FileStore::save(const QByteArray &data, std::function<void(Result<QString>)
         QSaveFile file(path);
         bool ok = file.open(QIODevice::WriteOnly) && file.write(data) == data.size();
         ok = ok && file.commit();
-        QMetaObject::invokeMethod(this, [self, ok, key, done] {
-            if (!self)
-                return;
-            if (!ok)
-                return done(ProtocolError::make(ErrorCode::Unavailable, u"Could not store the file"_s));
-            done(key);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [self, ok, key, done] {
+                if (!self)
+                    return;
+                if (!ok)
+                    return done(ProtocolError::make(ErrorCode::Unavailable, u"Could not store the file"_s));
+                done(key);
+            },
+            Qt::QueuedConnection);
     });
 }
 
@@ -74,13 +77,16 @@ void FileStore::load(const QString &key, std::function<void(Result<QByteArray>)>
         QFile file(path);
         const bool ok = file.open(QIODevice::ReadOnly);
         const QByteArray data = ok ? file.readAll() : QByteArray();
-        QMetaObject::invokeMethod(this, [self, ok, data, done] {
-            if (!self)
-                return;
-            if (!ok)
-                return done(ProtocolError::make(ErrorCode::NotFound, u"File not found"_s));
-            done(data);
-        }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this,
+            [self, ok, data, done] {
+                if (!self)
+                    return;
+                if (!ok)
+                    return done(ProtocolError::make(ErrorCode::NotFound, u"File not found"_s));
+                done(data);
+            },
+            Qt::QueuedConnection);
     });
 }
 

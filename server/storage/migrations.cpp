@@ -27,128 +27,128 @@ QList<Step> steps()
 {
     return {
         {1, "users, conversations, participants, messages, settings",
-         {
-             u"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
-             u"CREATE TABLE users ("
-             " id %PK%,"
-             " username TEXT NOT NULL UNIQUE,"
-             " display_name TEXT NOT NULL,"
-             " role TEXT NOT NULL,"
-             " password_hash TEXT,"
-             " created_at BIGINT NOT NULL,"
-             " last_seen_at BIGINT)"_s,
-             u"CREATE TABLE conversations ("
-             " id %PK%,"
-             " type TEXT NOT NULL,"
-             " title TEXT,"
-             " private_key TEXT UNIQUE,"
-             " owner_id BIGINT REFERENCES users(id),"
-             " last_seq BIGINT NOT NULL DEFAULT 0,"
-             " created_at BIGINT NOT NULL,"
-             " updated_at BIGINT NOT NULL)"_s,
-             u"CREATE TABLE participants ("
-             " conversation_id BIGINT NOT NULL REFERENCES conversations(id),"
-             " user_id BIGINT NOT NULL REFERENCES users(id),"
-             " delivered_seq BIGINT NOT NULL DEFAULT 0,"
-             " read_seq BIGINT NOT NULL DEFAULT 0,"
-             " joined_at BIGINT NOT NULL,"
-             " PRIMARY KEY (conversation_id, user_id))"_s,
-             u"CREATE INDEX participants_by_user ON participants(user_id)"_s,
-             u"CREATE TABLE messages ("
-             " id %PK%,"
-             " conversation_id BIGINT NOT NULL REFERENCES conversations(id),"
-             " seq BIGINT NOT NULL,"
-             " sender_id BIGINT NOT NULL REFERENCES users(id),"
-             " type TEXT NOT NULL,"
-             " content %BLOB% NOT NULL," // UTF-8 bytes: PostgreSQL TEXT cannot hold NUL
-             " attachment TEXT,"
-             " client_msg_id TEXT,"
-             " created_at BIGINT NOT NULL,"
-             " UNIQUE (conversation_id, seq))"_s,
-             // Dedup lookups by (sender, client_msg_id); the 24 h window is checked in the query.
-             u"CREATE INDEX messages_by_client_id ON messages(sender_id, client_msg_id)"
-             " WHERE client_msg_id IS NOT NULL"_s,
-         }},
+            {
+                u"CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+                u"CREATE TABLE users ("
+                " id %PK%,"
+                " username TEXT NOT NULL UNIQUE,"
+                " display_name TEXT NOT NULL,"
+                " role TEXT NOT NULL,"
+                " password_hash TEXT,"
+                " created_at BIGINT NOT NULL,"
+                " last_seen_at BIGINT)"_s,
+                u"CREATE TABLE conversations ("
+                " id %PK%,"
+                " type TEXT NOT NULL,"
+                " title TEXT,"
+                " private_key TEXT UNIQUE,"
+                " owner_id BIGINT REFERENCES users(id),"
+                " last_seq BIGINT NOT NULL DEFAULT 0,"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL)"_s,
+                u"CREATE TABLE participants ("
+                " conversation_id BIGINT NOT NULL REFERENCES conversations(id),"
+                " user_id BIGINT NOT NULL REFERENCES users(id),"
+                " delivered_seq BIGINT NOT NULL DEFAULT 0,"
+                " read_seq BIGINT NOT NULL DEFAULT 0,"
+                " joined_at BIGINT NOT NULL,"
+                " PRIMARY KEY (conversation_id, user_id))"_s,
+                u"CREATE INDEX participants_by_user ON participants(user_id)"_s,
+                u"CREATE TABLE messages ("
+                " id %PK%,"
+                " conversation_id BIGINT NOT NULL REFERENCES conversations(id),"
+                " seq BIGINT NOT NULL,"
+                " sender_id BIGINT NOT NULL REFERENCES users(id),"
+                " type TEXT NOT NULL,"
+                " content %BLOB% NOT NULL," // UTF-8 bytes: PostgreSQL TEXT cannot hold NUL
+                " attachment TEXT,"
+                " client_msg_id TEXT,"
+                " created_at BIGINT NOT NULL,"
+                " UNIQUE (conversation_id, seq))"_s,
+                // Dedup lookups by (sender, client_msg_id); the 24 h window is checked in the query.
+                u"CREATE INDEX messages_by_client_id ON messages(sender_id, client_msg_id)"
+                " WHERE client_msg_id IS NOT NULL"_s,
+            }},
         {2, "contacts",
-         {
-             u"CREATE TABLE contacts ("
-             " owner_id BIGINT NOT NULL REFERENCES users(id),"
-             " contact_id BIGINT NOT NULL REFERENCES users(id),"
-             " created_at BIGINT NOT NULL,"
-             " PRIMARY KEY (owner_id, contact_id))"_s,
-             u"CREATE INDEX contacts_by_contact ON contacts(contact_id)"_s,
-         }},
+            {
+                u"CREATE TABLE contacts ("
+                " owner_id BIGINT NOT NULL REFERENCES users(id),"
+                " contact_id BIGINT NOT NULL REFERENCES users(id),"
+                " created_at BIGINT NOT NULL,"
+                " PRIMARY KEY (owner_id, contact_id))"_s,
+                u"CREATE INDEX contacts_by_contact ON contacts(contact_id)"_s,
+            }},
         {3, "support conversations",
-         {
-             u"ALTER TABLE conversations ADD COLUMN support_status TEXT"_s,
-             u"ALTER TABLE conversations ADD COLUMN agent_id BIGINT"_s,
-             u"ALTER TABLE conversations ADD COLUMN requester_id BIGINT"_s,
-             u"CREATE INDEX conversations_support ON conversations(support_status, created_at)"
-             " WHERE type = 'support'"_s,
-             u"CREATE INDEX conversations_requester ON conversations(requester_id) WHERE type = 'support'"_s,
-         }},
+            {
+                u"ALTER TABLE conversations ADD COLUMN support_status TEXT"_s,
+                u"ALTER TABLE conversations ADD COLUMN agent_id BIGINT"_s,
+                u"ALTER TABLE conversations ADD COLUMN requester_id BIGINT"_s,
+                u"CREATE INDEX conversations_support ON conversations(support_status, created_at)"
+                " WHERE type = 'support'"_s,
+                u"CREATE INDEX conversations_requester ON conversations(requester_id) WHERE type = 'support'"_s,
+            }},
         {4, "files",
-         {
-             u"CREATE TABLE files ("
-             " id %PK%,"
-             " owner_id BIGINT NOT NULL REFERENCES users(id),"
-             " name TEXT NOT NULL,"
-             " mime TEXT NOT NULL,"
-             " size BIGINT NOT NULL,"
-             " storage_key TEXT NOT NULL UNIQUE,"
-             " created_at BIGINT NOT NULL)"_s,
-             u"ALTER TABLE messages ADD COLUMN file_id BIGINT"_s,
-             u"CREATE INDEX messages_by_file ON messages(file_id) WHERE file_id IS NOT NULL"_s,
-         }},
+            {
+                u"CREATE TABLE files ("
+                " id %PK%,"
+                " owner_id BIGINT NOT NULL REFERENCES users(id),"
+                " name TEXT NOT NULL,"
+                " mime TEXT NOT NULL,"
+                " size BIGINT NOT NULL,"
+                " storage_key TEXT NOT NULL UNIQUE,"
+                " created_at BIGINT NOT NULL)"_s,
+                u"ALTER TABLE messages ADD COLUMN file_id BIGINT"_s,
+                u"CREATE INDEX messages_by_file ON messages(file_id) WHERE file_id IS NOT NULL"_s,
+            }},
         {5, "offline push: registrations and the durable outbox",
-         {
-             u"CREATE TABLE push_registrations ("
-             " id %PK%,"
-             " user_id BIGINT NOT NULL REFERENCES users(id),"
-             " platform TEXT NOT NULL,"
-             " token TEXT NOT NULL,"
-             " created_at BIGINT NOT NULL,"
-             " UNIQUE (platform, token))"_s,
-             u"CREATE INDEX push_registrations_by_user ON push_registrations(user_id)"_s,
-             u"CREATE TABLE push_outbox ("
-             " id %PK%,"
-             " user_id BIGINT NOT NULL,"
-             " platform TEXT NOT NULL,"
-             " token TEXT NOT NULL,"
-             " message_id BIGINT NOT NULL,"
-             " payload TEXT NOT NULL,"
-             " status TEXT NOT NULL,"
-             " attempts INTEGER NOT NULL DEFAULT 0,"
-             " next_attempt_at BIGINT NOT NULL,"
-             " last_error TEXT,"
-             " created_at BIGINT NOT NULL,"
-             " updated_at BIGINT NOT NULL)"_s,
-             u"CREATE INDEX push_outbox_due ON push_outbox(status, next_attempt_at)"_s,
-         }},
+            {
+                u"CREATE TABLE push_registrations ("
+                " id %PK%,"
+                " user_id BIGINT NOT NULL REFERENCES users(id),"
+                " platform TEXT NOT NULL,"
+                " token TEXT NOT NULL,"
+                " created_at BIGINT NOT NULL,"
+                " UNIQUE (platform, token))"_s,
+                u"CREATE INDEX push_registrations_by_user ON push_registrations(user_id)"_s,
+                u"CREATE TABLE push_outbox ("
+                " id %PK%,"
+                " user_id BIGINT NOT NULL,"
+                " platform TEXT NOT NULL,"
+                " token TEXT NOT NULL,"
+                " message_id BIGINT NOT NULL,"
+                " payload TEXT NOT NULL,"
+                " status TEXT NOT NULL,"
+                " attempts INTEGER NOT NULL DEFAULT 0,"
+                " next_attempt_at BIGINT NOT NULL,"
+                " last_error TEXT,"
+                " created_at BIGINT NOT NULL,"
+                " updated_at BIGINT NOT NULL)"_s,
+                u"CREATE INDEX push_outbox_due ON push_outbox(status, next_attempt_at)"_s,
+            }},
         {6, "user search key (Unicode case-folded names, computed by the server)",
-         {
-             u"ALTER TABLE users ADD COLUMN search_key TEXT"_s,
-             // Rows from before this version: SQL lower() folds ASCII only; new rows are folded by
-             // the server with full Unicode rules.
-             u"UPDATE users SET search_key = lower(username) || ' ' || lower(display_name)"_s,
-         }},
+            {
+                u"ALTER TABLE users ADD COLUMN search_key TEXT"_s,
+                // Rows from before this version: SQL lower() folds ASCII only; new rows are folded by
+                // the server with full Unicode rules.
+                u"UPDATE users SET search_key = lower(username) || ' ' || lower(display_name)"_s,
+            }},
         {7, "dedup by a unique index instead of a lookup before every insert",
-         {
-             // 1 while the row's client_msg_id still takes part in dedup, NULL once it no longer
-             // does: a send first tries to insert, and only a conflict on the unique index below
-             // costs a lookup (an expired row is closed then, and the insert repeated).
-             u"ALTER TABLE messages ADD COLUMN dedup_open SMALLINT"_s,
-             // The rows still within the 24 h window (kDedupWindowMs), and of several with the same
-             // key only the newest (the one the lookup of version 6 answered with), so the index
-             // can be unique.
-             u"UPDATE messages SET dedup_open = 1 WHERE id IN (SELECT MAX(id) FROM messages"
-             " WHERE client_msg_id IS NOT NULL AND created_at > %NOW_MS% - 86400000"
-             " GROUP BY sender_id, client_msg_id)"_s,
-             u"CREATE UNIQUE INDEX messages_dedup ON messages(sender_id, client_msg_id)"
-             " WHERE dedup_open IS NOT NULL"_s,
-             // Every dedup query now goes through messages_dedup; one index less per insert.
-             u"DROP INDEX messages_by_client_id"_s,
-         }},
+            {
+                // 1 while the row's client_msg_id still takes part in dedup, NULL once it no longer
+                // does: a send first tries to insert, and only a conflict on the unique index below
+                // costs a lookup (an expired row is closed then, and the insert repeated).
+                u"ALTER TABLE messages ADD COLUMN dedup_open SMALLINT"_s,
+                // The rows still within the 24 h window (kDedupWindowMs), and of several with the same
+                // key only the newest (the one the lookup of version 6 answered with), so the index
+                // can be unique.
+                u"UPDATE messages SET dedup_open = 1 WHERE id IN (SELECT MAX(id) FROM messages"
+                " WHERE client_msg_id IS NOT NULL AND created_at > %NOW_MS% - 86400000"
+                " GROUP BY sender_id, client_msg_id)"_s,
+                u"CREATE UNIQUE INDEX messages_dedup ON messages(sender_id, client_msg_id)"
+                " WHERE dedup_open IS NOT NULL"_s,
+                // Every dedup query now goes through messages_dedup; one index less per insert.
+                u"DROP INDEX messages_by_client_id"_s,
+            }},
     };
 }
 
@@ -198,7 +198,8 @@ bool Migrations::migrate(QSqlDatabase &db, Dialect dialect, int *version, QStrin
     }
     if (current > latestVersion()) {
         return fail(u"the database schema is version %1, newer than this server understands (%2); "
-                    "upgrade switchboard-server or use another database"_s.arg(current).arg(latestVersion()));
+                    "upgrade switchboard-server or use another database"_s.arg(current)
+                        .arg(latestVersion()));
     }
     for (const Step &step : steps()) {
         if (step.version <= current || step.version > upTo)

@@ -19,14 +19,15 @@ class PushOutbox
 public:
     virtual ~PushOutbox();
 
-    virtual void registerPush(qint64 userId, const QString &platform, const QString &token,
-                              StorageCallback<Done> done) = 0;
+    virtual void registerPush(qint64 userId, const QString &platform, const QString &token, StorageCallback<Done> done)
+        = 0;
     // Claims up to `limit` due notifications, leasing them for `leaseMs` (a crash mid-send makes
     // them due again after the lease).
     virtual void claimPush(int limit, qint64 leaseMs, StorageCallback<QList<PushJob>> done) = 0;
     // Records the outcome of one attempt: delivered, or retry at `retryAt` (0: give up).
-    virtual void finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error,
-                            StorageCallback<Done> done) = 0;
+    virtual void finishPush(
+        qint64 jobId, bool delivered, qint64 retryAt, const QString &error, StorageCallback<Done> done)
+        = 0;
     virtual void pushFailures(int limit, StorageCallback<QList<PushJob>> done) = 0;
 };
 

@@ -18,8 +18,8 @@ public:
     virtual ~SettingStore();
 
     // Returns the stored value of `key`, storing `valueIfMissing` first when there is none.
-    virtual void loadOrStoreSetting(const QString &key, const QString &valueIfMissing,
-                                    StorageCallback<QString> done) = 0;
+    virtual void loadOrStoreSetting(const QString &key, const QString &valueIfMissing, StorageCallback<QString> done)
+        = 0;
 };
 
 } // namespace Switchboard::Server

@@ -19,8 +19,8 @@ using namespace Qt::StringLiterals;
 inline constexpr qint64 kDedupWindowMs = 24LL * 3600 * 1000;
 inline constexpr int kParticipantCacheLimit = 100000;
 
-inline const QString kMessageColumns =
-    u"m.id, m.conversation_id, m.seq, m.sender_id, m.type, m.content, m.attachment, m.client_msg_id, m.created_at"_s;
+inline const QString kMessageColumns
+    = u"m.id, m.conversation_id, m.seq, m.sender_id, m.type, m.content, m.attachment, m.client_msg_id, m.created_at"_s;
 
 inline ProtocolError notFound(const QString &what)
 {

@@ -21,7 +21,6 @@ public:
     Result<Done> removeContact(qint64 ownerId, qint64 contactId);
     Result<QList<qint64>> presenceWatchers(qint64 userId);
 
-
 private:
     SqlContext &m_sql;
     SqlUsers &m_users;

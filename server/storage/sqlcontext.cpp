@@ -25,7 +25,8 @@ SqlContext::SqlContext(QSqlDatabase db, Migrations::Dialect dialect, const Stora
         if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0 && sameLibrary)
             m_sqlite = *static_cast<sqlite3 *const *>(handle.constData());
         else
-            qCInfo(lcStorage) << "the Qt SQLite driver does not use the linked SQLite; hot statements go through QSqlQuery";
+            qCInfo(lcStorage)
+                << "the Qt SQLite driver does not use the linked SQLite; hot statements go through QSqlQuery";
     }
 }
 

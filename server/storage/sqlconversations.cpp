@@ -21,8 +21,7 @@ using namespace SqlCommon;
 
 SqlConversations::SqlConversations(SqlContext &sql, SqlUsers &users, SqlFiles &files, SqlPushOutbox &push)
     : m_sql(sql), m_users(users), m_files(files), m_push(push)
-{
-}
+{ }
 
 SqlConversations::~SqlConversations() = default;
 
@@ -40,7 +39,7 @@ Result<std::optional<SqlConversations::DedupHolder>> SqlConversations::dedupHold
 {
     // `dedup_open IS NOT NULL` lets both databases answer from the partial unique index.
     QSqlQuery *q = m_sql.run(u"SELECT id, created_at FROM messages"
-                       " WHERE sender_id = ? AND client_msg_id = ? AND dedup_open IS NOT NULL"_s,
+                             " WHERE sender_id = ? AND client_msg_id = ? AND dedup_open IS NOT NULL"_s,
         {senderId, clientMsgId});
     if (!q)
         return m_sql.storageError();
@@ -82,10 +81,10 @@ Result<SessionOpening> SqlConversations::openSession(qint64 userId, int pendingL
     // Everything above the delivered watermark that others sent, oldest first. Message ids grow in
     // commit order, so ordering by id keeps each conversation in seq order.
     QSqlQuery *q = m_sql.run(u"SELECT "_s + kMessageColumns
-                           + u" FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id"
-                             " AND m.seq > p.delivered_seq"
-                             " WHERE p.user_id = ? AND m.sender_id <> ? ORDER BY m.id LIMIT ?"_s,
-                       {userId, userId, pendingLimit + 1});
+            + u" FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id"
+              " AND m.seq > p.delivered_seq"
+              " WHERE p.user_id = ? AND m.sender_id <> ? ORDER BY m.id LIMIT ?"_s,
+        {userId, userId, pendingLimit + 1});
     if (!q)
         return m_sql.storageError();
     while (q->next())
@@ -145,8 +144,8 @@ Result<QList<qint64>> SqlConversations::participants(qint64 conversationId)
     auto it = m_participants.constFind(conversationId);
     if (it != m_participants.constEnd())
         return *it;
-    QSqlQuery *q = m_sql.run(u"SELECT user_id FROM participants WHERE conversation_id = ? ORDER BY user_id"_s,
-                       {conversationId});
+    QSqlQuery *q
+        = m_sql.run(u"SELECT user_id FROM participants WHERE conversation_id = ? ORDER BY user_id"_s, {conversationId});
     if (!q)
         return m_sql.storageError();
     QList<qint64> ids;
@@ -174,14 +173,14 @@ Result<qint64> SqlConversations::privateConversation(qint64 a, qint64 b, qint64 
         if (!peer)
             return peer.error();
         q = m_sql.run(u"INSERT INTO conversations (type, private_key, last_seq, created_at, updated_at)"
-                " VALUES ('private', ?, 0, ?, ?) RETURNING id"_s,
-                {key, now, now});
+                      " VALUES ('private', ?, 0, ?, ?) RETURNING id"_s,
+            {key, now, now});
         if (!q || !q->next())
             return m_sql.storageError();
         id = q->value(0).toLongLong();
         for (qint64 member : {std::min(a, b), std::max(a, b)}) {
             if (!m_sql.run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s,
-                     {id, member, now}))
+                    {id, member, now}))
                 return m_sql.storageError();
             if (a == b)
                 break; // a note-to-self conversation has one participant
@@ -280,18 +279,16 @@ Result<AppendResult> SqlConversations::appendMessage(const AppendRequest &r)
             }
             return *refused;
         }
-        attachment = QJsonObject{{u"file_id"_s, double(f->id)},
-                                 {u"name"_s, f->name},
-                                 {u"size"_s, double(f->size)},
-                                 {u"mime"_s, f->mime}};
+        attachment = QJsonObject {
+            {u"file_id"_s, double(f->id)}, {u"name"_s, f->name}, {u"size"_s, double(f->size)}, {u"mime"_s, f->mime}};
     }
     if (expiredHolder) {
         auto closed = closeDedup(*expiredHolder);
         if (!closed)
             return closed.error();
     }
-    auto message = insertMessage(conversationId, r.senderId, r.type, r.content, attachment, r.clientMsgId, r.now,
-                                 r.fileId);
+    auto message
+        = insertMessage(conversationId, r.senderId, r.type, r.content, attachment, r.clientMsgId, r.now, r.fileId);
     if (!message)
         return message.error();
     if (!message->has_value()) {
@@ -339,14 +336,14 @@ Result<HistoryPage> SqlConversations::history(const HistoryQuery &h)
     bool descending = false;
     if (h.afterSeq && h.beforeSeq) {
         q = m_sql.run(base + u" AND m.seq > ? AND m.seq < ? ORDER BY m.seq ASC LIMIT ?"_s,
-                {h.conversationId, *h.afterSeq, *h.beforeSeq, h.limit + 1});
+            {h.conversationId, *h.afterSeq, *h.beforeSeq, h.limit + 1});
     } else if (h.afterSeq) {
-        q = m_sql.run(base + u" AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"_s,
-                {h.conversationId, *h.afterSeq, h.limit + 1});
+        q = m_sql.run(
+            base + u" AND m.seq > ? ORDER BY m.seq ASC LIMIT ?"_s, {h.conversationId, *h.afterSeq, h.limit + 1});
     } else if (h.beforeSeq) {
         descending = true;
-        q = m_sql.run(base + u" AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"_s,
-                {h.conversationId, *h.beforeSeq, h.limit + 1});
+        q = m_sql.run(
+            base + u" AND m.seq < ? ORDER BY m.seq DESC LIMIT ?"_s, {h.conversationId, *h.beforeSeq, h.limit + 1});
     } else {
         descending = true;
         q = m_sql.run(base + u" ORDER BY m.seq DESC LIMIT ?"_s, {h.conversationId, h.limit + 1});
@@ -367,8 +364,9 @@ Result<HistoryPage> SqlConversations::history(const HistoryQuery &h)
 
 Result<ChatMessage> SqlConversations::messageBySeq(qint64 conversationId, qint64 seq)
 {
-    QSqlQuery *q = m_sql.run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.conversation_id = ? AND m.seq = ?"_s,
-                       {conversationId, seq});
+    QSqlQuery *q
+        = m_sql.run(u"SELECT "_s + kMessageColumns + u" FROM messages m WHERE m.conversation_id = ? AND m.seq = ?"_s,
+            {conversationId, seq});
     if (!q)
         return m_sql.storageError();
     if (!q->next())
@@ -377,8 +375,7 @@ Result<ChatMessage> SqlConversations::messageBySeq(qint64 conversationId, qint64
 }
 
 Result<ConversationInfo> SqlConversations::describe(qint64 userId, qint64 conversationId, const QString &type,
-                                                 const QString &title, qint64 lastSeq, qint64 readSeq,
-                                                 qint64 deliveredSeq)
+    const QString &title, qint64 lastSeq, qint64 readSeq, qint64 deliveredSeq)
 {
     ConversationInfo c;
     c.id = conversationId;
@@ -392,8 +389,9 @@ Result<ConversationInfo> SqlConversations::describe(qint64 userId, qint64 conver
         return members.error();
     c.participants = members.value();
     if (type == u"support"_s) {
-        QSqlQuery *s = m_sql.run(u"SELECT support_status, agent_id, requester_id, created_at FROM conversations WHERE id = ?"_s,
-                           {conversationId});
+        QSqlQuery *s
+            = m_sql.run(u"SELECT support_status, agent_id, requester_id, created_at FROM conversations WHERE id = ?"_s,
+                {conversationId});
         if (!s || !s->next())
             return m_sql.storageError();
         c.supportStatus = s->value(0).toString();
@@ -401,8 +399,9 @@ Result<ConversationInfo> SqlConversations::describe(qint64 userId, qint64 conver
         c.requesterId = s->value(2).toLongLong();
         c.createdAt = s->value(3).toLongLong();
     }
-    QSqlQuery *q = m_sql.run(u"SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id <> ?"_s,
-                       {conversationId, readSeq, userId});
+    QSqlQuery *q
+        = m_sql.run(u"SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id <> ?"_s,
+            {conversationId, readSeq, userId});
     if (!q || !q->next())
         return m_sql.storageError();
     c.unread = q->value(0).toLongLong();
@@ -433,9 +432,9 @@ Result<QList<ConversationInfo>> SqlConversations::conversations(qint64 userId)
     };
     QList<Row> rows;
     while (q->next()) {
-        rows.append(Row{q->value(0).toLongLong(), q->value(1).toString(),
-                        q->value(2).isNull() ? QString() : q->value(2).toString(),
-                        q->value(3).toLongLong(), q->value(4).toLongLong(), q->value(5).toLongLong()});
+        rows.append(Row {q->value(0).toLongLong(), q->value(1).toString(),
+            q->value(2).isNull() ? QString() : q->value(2).toString(), q->value(3).toLongLong(),
+            q->value(4).toLongLong(), q->value(5).toLongLong()});
     }
     QList<ConversationInfo> list;
     list.reserve(rows.size());
@@ -466,7 +465,8 @@ Result<ConversationInfo> SqlConversations::conversation(qint64 userId, qint64 co
             return role.error();
         if (!m_sql.rules().outsiderMayAccess(type, role.value()))
             return forbidden();
-        q = m_sql.run(u"SELECT c.type, c.title, "_s + lastSeqSql(m_sql.dialect()) + u", 0, 0 FROM conversations c WHERE c.id = ?"_s,
+        q = m_sql.run(u"SELECT c.type, c.title, "_s + lastSeqSql(m_sql.dialect())
+                + u", 0, 0 FROM conversations c WHERE c.id = ?"_s,
             {conversationId});
         if (!q || !q->next())
             return m_sql.storageError();
@@ -512,8 +512,9 @@ Result<WatermarkResult> SqlConversations::updateWatermark(const WatermarkUpdate 
     w.readChanged = w.readSeq != m->readSeq;
     w.deliveredChanged = w.deliveredSeq != m->deliveredSeq;
     if (w.readChanged || w.deliveredChanged) {
-        if (!m_sql.run(u"UPDATE participants SET delivered_seq = ?, read_seq = ? WHERE conversation_id = ? AND user_id = ?"_s,
-                 {w.deliveredSeq, w.readSeq, u.conversationId, u.userId}))
+        if (!m_sql.run(
+                u"UPDATE participants SET delivered_seq = ?, read_seq = ? WHERE conversation_id = ? AND user_id = ?"_s,
+                {w.deliveredSeq, w.readSeq, u.conversationId, u.userId}))
             return m_sql.storageError();
     }
     auto members = participants(u.conversationId);
@@ -541,7 +542,8 @@ Result<std::optional<ChatMessage>> SqlConversations::insertMessage(qint64 conver
         // the row is in (below).
         auto last = m_lastSeq.constFind(conversationId);
         if (last == m_lastSeq.constEnd()) {
-            q = m_sql.run(u"SELECT "_s + lastSeqSql(m_sql.dialect()) + u" FROM conversations c WHERE c.id = ?"_s, {conversationId});
+            q = m_sql.run(u"SELECT "_s + lastSeqSql(m_sql.dialect()) + u" FROM conversations c WHERE c.id = ?"_s,
+                {conversationId});
             if (!q || !q->next())
                 return m_sql.storageError();
             if (m_lastSeq.size() >= kParticipantCacheLimit)
@@ -550,8 +552,9 @@ Result<std::optional<ChatMessage>> SqlConversations::insertMessage(qint64 conver
         }
         seq = *last + 1;
     } else {
-        q = m_sql.run(u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
-                {now, conversationId});
+        q = m_sql.run(
+            u"UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? RETURNING last_seq"_s,
+            {now, conversationId});
         if (!q || !q->next())
             return m_sql.storageError();
         seq = q->value(0).toLongLong();
@@ -630,15 +633,16 @@ Result<ConversationInfo> SqlConversations::createGroup(const GroupCreate &g)
             return u.error();
     }
     QSqlQuery *q = m_sql.run(u"INSERT INTO conversations (type, title, owner_id, last_seq, created_at, updated_at)"
-                       " VALUES ('group', ?, ?, 0, ?, ?) RETURNING id"_s,
-                       {g.title, g.ownerId, g.now, g.now});
+                             " VALUES ('group', ?, ?, 0, ?, ?) RETURNING id"_s,
+        {g.title, g.ownerId, g.now, g.now});
     if (!q || !q->next())
         return m_sql.storageError();
     const qint64 id = q->value(0).toLongLong();
-    QList<qint64> everyone{g.ownerId};
+    QList<qint64> everyone {g.ownerId};
     everyone.append(g.members);
     for (qint64 member : std::as_const(everyone)) {
-        if (!m_sql.run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s, {id, member, g.now}))
+        if (!m_sql.run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s,
+                {id, member, g.now}))
             return m_sql.storageError();
     }
     m_participants.remove(id);
@@ -680,7 +684,7 @@ Result<MembershipResult> SqlConversations::changeMembership(const MembershipChan
         if (current.size() >= c.maxMembers)
             return ProtocolError::make(ErrorCode::LimitExceeded, u"The group has reached max_group_members"_s);
         if (!m_sql.run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s,
-                 {c.conversationId, c.userId, c.now}))
+                {c.conversationId, c.userId, c.now}))
             return m_sql.storageError();
         current.append(c.userId);
         result.notify = current;
@@ -688,7 +692,8 @@ Result<MembershipResult> SqlConversations::changeMembership(const MembershipChan
     } else {
         if (!current.contains(c.userId))
             return notFound(u"User is not a member of this conversation"_s);
-        if (!m_sql.run(u"DELETE FROM participants WHERE conversation_id = ? AND user_id = ?"_s, {c.conversationId, c.userId}))
+        if (!m_sql.run(
+                u"DELETE FROM participants WHERE conversation_id = ? AND user_id = ?"_s, {c.conversationId, c.userId}))
             return m_sql.storageError();
         // The removed member hears about it too, so their client can update.
         result.notify = current;
@@ -696,8 +701,9 @@ Result<MembershipResult> SqlConversations::changeMembership(const MembershipChan
         event = c.kind == Kind::Leave ? u"member_left"_s : u"member_removed"_s;
         if (c.userId == ownerId && !current.isEmpty()) {
             // The owner left: the longest-standing member takes over.
-            QSqlQuery *next = m_sql.run(u"SELECT user_id FROM participants WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1"_s,
-                                  {c.conversationId});
+            QSqlQuery *next = m_sql.run(
+                u"SELECT user_id FROM participants WHERE conversation_id = ? ORDER BY joined_at, user_id LIMIT 1"_s,
+                {c.conversationId});
             if (!next)
                 return m_sql.storageError();
             if (next->next()) {
@@ -708,9 +714,10 @@ Result<MembershipResult> SqlConversations::changeMembership(const MembershipChan
         }
     }
     m_participants.insert(c.conversationId, current);
-    const QJsonObject content{{u"event"_s, event}, {u"user_id"_s, double(c.userId)}, {u"actor_id"_s, double(c.actorId)}};
+    const QJsonObject content {
+        {u"event"_s, event}, {u"user_id"_s, double(c.userId)}, {u"actor_id"_s, double(c.actorId)}};
     auto message = insertMessage(c.conversationId, c.actorId, u"system"_s,
-                                 QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)), {}, {}, c.now);
+        QString::fromUtf8(QJsonDocument(content).toJson(QJsonDocument::Compact)), {}, {}, c.now);
     if (!message)
         return message.error();
     if (!message->has_value())
@@ -726,19 +733,20 @@ Result<Done> SqlConversations::setParticipant(qint64 conversationId, qint64 user
         return members.error();
     QList<qint64> list = members.value();
     if (present == list.contains(userId))
-        return Done{};
+        return Done {};
     if (present) {
         if (!m_sql.run(u"INSERT INTO participants (conversation_id, user_id, joined_at) VALUES (?, ?, ?)"_s,
-                 {conversationId, userId, now}))
+                {conversationId, userId, now}))
             return m_sql.storageError();
         list.append(userId);
     } else {
-        if (!m_sql.run(u"DELETE FROM participants WHERE conversation_id = ? AND user_id = ?"_s, {conversationId, userId}))
+        if (!m_sql.run(
+                u"DELETE FROM participants WHERE conversation_id = ? AND user_id = ?"_s, {conversationId, userId}))
             return m_sql.storageError();
         list.removeOne(userId);
     }
     m_participants.insert(conversationId, list);
-    return Done{};
+    return Done {};
 }
 
 } // namespace Switchboard::Server

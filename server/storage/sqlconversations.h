@@ -40,9 +40,8 @@ public:
 
     // For the support table group, which shares these tables.
     Result<QList<qint64>> participants(qint64 conversationId);
-    Result<ConversationInfo> describe(qint64 userId, qint64 conversationId, const QString &type,
-                                      const QString &title, qint64 lastSeq, qint64 readSeq,
-                                      qint64 deliveredSeq);
+    Result<ConversationInfo> describe(qint64 userId, qint64 conversationId, const QString &type, const QString &title,
+        qint64 lastSeq, qint64 readSeq, qint64 deliveredSeq);
     Result<Done> setParticipant(qint64 conversationId, qint64 userId, bool present, qint64 now);
 
     // Forgets the cached membership, types and seqs (after a reconnect or a rolled-back batch).

@@ -15,10 +15,8 @@ namespace Switchboard::Server {
 
 using namespace SqlCommon;
 
-SqlFiles::SqlFiles(SqlContext &sql)
-    : m_sql(sql)
-{
-}
+SqlFiles::SqlFiles(SqlContext &sql) : m_sql(sql)
+{ }
 
 namespace {
 FileRecord readFile(const QSqlQuery &q)
@@ -37,9 +35,10 @@ FileRecord readFile(const QSqlQuery &q)
 
 Result<FileRecord> SqlFiles::createFile(const FileRecord &f)
 {
-    QSqlQuery *q = m_sql.run(u"INSERT INTO files (owner_id, name, mime, size, storage_key, created_at) VALUES (?, ?, ?, ?, ?, ?)"
-                       " RETURNING id"_s,
-                       {f.ownerId, f.name, f.mime, f.size, f.storageKey, f.createdAt});
+    QSqlQuery *q
+        = m_sql.run(u"INSERT INTO files (owner_id, name, mime, size, storage_key, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                    " RETURNING id"_s,
+            {f.ownerId, f.name, f.mime, f.size, f.storageKey, f.createdAt});
     if (!q || !q->next())
         return m_sql.storageError();
     FileRecord out = f;
@@ -49,7 +48,8 @@ Result<FileRecord> SqlFiles::createFile(const FileRecord &f)
 
 Result<FileRecord> SqlFiles::file(qint64 fileId)
 {
-    QSqlQuery *q = m_sql.run(u"SELECT id, owner_id, name, mime, size, storage_key, created_at FROM files WHERE id = ?"_s, {fileId});
+    QSqlQuery *q = m_sql.run(
+        u"SELECT id, owner_id, name, mime, size, storage_key, created_at FROM files WHERE id = ?"_s, {fileId});
     if (!q)
         return m_sql.storageError();
     if (!q->next())
@@ -65,8 +65,8 @@ Result<FileRecord> SqlFiles::fileForUser(qint64 userId, qint64 fileId)
     if (f->ownerId == userId)
         return f;
     QSqlQuery *q = m_sql.run(u"SELECT 1 FROM messages m JOIN participants p ON p.conversation_id = m.conversation_id"
-                       " WHERE m.file_id = ? AND p.user_id = ? LIMIT 1"_s,
-                       {fileId, userId});
+                             " WHERE m.file_id = ? AND p.user_id = ? LIMIT 1"_s,
+        {fileId, userId});
     if (!q)
         return m_sql.storageError();
     if (!q->next())

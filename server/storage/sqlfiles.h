@@ -1,6 +1,5 @@
 #pragma once
 
-
 #include "server/storage/storagetypes.h"
 #include "shared/protocol/result.h"
 
@@ -18,7 +17,6 @@ public:
     Result<FileRecord> file(qint64 fileId);
     // The file if the user uploaded it or takes part in a conversation where it was sent.
     Result<FileRecord> fileForUser(qint64 userId, qint64 fileId);
-
 
 private:
     SqlContext &m_sql;

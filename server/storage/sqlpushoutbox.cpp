@@ -16,10 +16,8 @@ namespace Switchboard::Server {
 
 using namespace SqlCommon;
 
-SqlPushOutbox::SqlPushOutbox(SqlContext &sql, SqlUsers &users)
-    : m_sql(sql), m_users(users)
-{
-}
+SqlPushOutbox::SqlPushOutbox(SqlContext &sql, SqlUsers &users) : m_sql(sql), m_users(users)
+{ }
 
 Result<int> SqlPushOutbox::queuePush(const ChatMessage &message, const QList<qint64> &participants)
 {
@@ -28,7 +26,8 @@ Result<int> SqlPushOutbox::queuePush(const ChatMessage &message, const QList<qin
     for (qint64 userId : participants) {
         if (!m_sql.rules().wantsPush(userId, message))
             continue;
-        QSqlQuery *q = m_sql.run(u"SELECT platform, token FROM push_registrations WHERE user_id = ? ORDER BY id"_s, {userId});
+        QSqlQuery *q
+            = m_sql.run(u"SELECT platform, token FROM push_registrations WHERE user_id = ? ORDER BY id"_s, {userId});
         if (!q)
             return m_sql.storageError();
         QList<QPair<QString, QString>> registrations;
@@ -45,8 +44,9 @@ Result<int> SqlPushOutbox::queuePush(const ChatMessage &message, const QList<qin
         const QString text = m_sql.rules().pushPayload(message, userId, senderName);
         for (const auto &[platform, token] : std::as_const(registrations)) {
             if (!m_sql.run(u"INSERT INTO push_outbox (user_id, platform, token, message_id, payload, status, attempts,"
-                     " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"_s,
-                     {userId, platform, token, message.id, text, message.createdAt, message.createdAt, message.createdAt}))
+                           " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)"_s,
+                    {userId, platform, token, message.id, text, message.createdAt, message.createdAt,
+                        message.createdAt}))
                 return m_sql.storageError();
             ++queued;
         }
@@ -60,9 +60,9 @@ Result<Done> SqlPushOutbox::registerPush(qint64 userId, const QString &platform,
     if (!m_sql.run(u"DELETE FROM push_registrations WHERE platform = ? AND token = ?"_s, {platform, token}))
         return m_sql.storageError();
     if (!m_sql.run(u"INSERT INTO push_registrations (user_id, platform, token, created_at) VALUES (?, ?, ?, ?)"_s,
-             {userId, platform, token, now}))
+            {userId, platform, token, now}))
         return m_sql.storageError();
-    return Done{};
+    return Done {};
 }
 
 namespace {
@@ -89,16 +89,17 @@ Result<QList<PushJob>> SqlPushOutbox::claimPush(int limit, qint64 leaseMs, qint6
     if (!m_sql.run(u"DELETE FROM push_outbox WHERE status = 'sent' AND updated_at < ?"_s, {now - 24LL * 3600 * 1000}))
         return m_sql.storageError();
     QSqlQuery *q = m_sql.run(u"SELECT "_s + kPushColumns
-                           + u" FROM push_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"_s,
-                       {now, limit});
+            + u" FROM push_outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"_s,
+        {now, limit});
     if (!q)
         return m_sql.storageError();
     QList<PushJob> jobs;
     while (q->next())
         jobs.append(readPushJob(*q));
     for (const PushJob &j : std::as_const(jobs)) {
-        if (!m_sql.run(u"UPDATE push_outbox SET next_attempt_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"_s,
-                 {now + leaseMs, now, j.id}))
+        if (!m_sql.run(
+                u"UPDATE push_outbox SET next_attempt_at = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?"_s,
+                {now + leaseMs, now, j.id}))
             return m_sql.storageError();
     }
     for (PushJob &j : jobs)
@@ -109,25 +110,26 @@ Result<QList<PushJob>> SqlPushOutbox::claimPush(int limit, qint64 leaseMs, qint6
 Result<Done> SqlPushOutbox::finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, qint64 now)
 {
     if (delivered) {
-        if (!m_sql.run(u"UPDATE push_outbox SET status = 'sent', last_error = NULL, updated_at = ? WHERE id = ?"_s, {now, jobId}))
+        if (!m_sql.run(u"UPDATE push_outbox SET status = 'sent', last_error = NULL, updated_at = ? WHERE id = ?"_s,
+                {now, jobId}))
             return m_sql.storageError();
     } else if (retryAt > 0) {
         if (!m_sql.run(u"UPDATE push_outbox SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?"_s,
-                 {retryAt, error.left(500), now, jobId}))
+                {retryAt, error.left(500), now, jobId}))
             return m_sql.storageError();
     } else {
         if (!m_sql.run(u"UPDATE push_outbox SET status = 'failed', last_error = ?, updated_at = ? WHERE id = ?"_s,
-                 {error.left(500), now, jobId}))
+                {error.left(500), now, jobId}))
             return m_sql.storageError();
     }
-    return Done{};
+    return Done {};
 }
 
 Result<QList<PushJob>> SqlPushOutbox::pushFailures(int limit)
 {
     QSqlQuery *q = m_sql.run(u"SELECT "_s + kPushColumns
-                           + u" FROM push_outbox WHERE last_error IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT ?"_s,
-                       {limit});
+            + u" FROM push_outbox WHERE last_error IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT ?"_s,
+        {limit});
     if (!q)
         return m_sql.storageError();
     QList<PushJob> jobs;

@@ -26,7 +26,6 @@ public:
     Result<Done> finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, qint64 now);
     Result<QList<PushJob>> pushFailures(int limit);
 
-
 private:
     SqlContext &m_sql;
     SqlUsers &m_users;

@@ -15,10 +15,8 @@ namespace Switchboard::Server {
 
 using namespace SqlCommon;
 
-SqlSettings::SqlSettings(SqlContext &sql)
-    : m_sql(sql)
-{
-}
+SqlSettings::SqlSettings(SqlContext &sql) : m_sql(sql)
+{ }
 
 Result<QString> SqlSettings::loadOrStoreSetting(const QString &key, const QString &valueIfMissing)
 {

@@ -16,7 +16,6 @@ public:
 
     Result<QString> loadOrStoreSetting(const QString &key, const QString &valueIfMissing);
 
-
 private:
     SqlContext &m_sql;
 };

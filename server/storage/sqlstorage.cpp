@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include <QDateTime>
-#include <QFileInfo>
 #include <QDir>
+#include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QThread>
@@ -29,10 +29,10 @@ ProtocolError unavailable()
 } // namespace
 
 SqlStorage::SqlStorage(SqlStorageOptions options, QObject *parent)
-    : QObject(parent), m_options(std::move(options)),
+    : QObject(parent),
+      m_options(std::move(options)),
       m_connectionName(u"switchboard-"_s + QUuid::createUuid().toString(QUuid::WithoutBraces))
-{
-}
+{ }
 
 SqlStorage::~SqlStorage()
 {
@@ -47,8 +47,7 @@ bool SqlStorage::start(QString *error)
     }
     const QString driver = m_options.url.backend == DatabaseUrl::Backend::Sqlite ? u"QSQLITE"_s : u"QPSQL"_s;
     if (!QSqlDatabase::isDriverAvailable(driver)) {
-        *error = u"the Qt SQL driver %1 is not installed (Debian: %2); available drivers: %3"_s.arg(
-            driver,
+        *error = u"the Qt SQL driver %1 is not installed (Debian: %2); available drivers: %3"_s.arg(driver,
             driver == u"QSQLITE"_s ? u"libqt6sql6-sqlite"_s : u"libqt6sql6-psql"_s,
             QSqlDatabase::drivers().join(u", "_s));
         return false;
@@ -106,7 +105,7 @@ bool SqlStorage::openConnection(QString *error)
             qCWarning(lcStorage).noquote() << "WAL write buffer not available:" << why;
         if (walBuffer) {
             db.setDatabaseName(QUrl::fromLocalFile(file.absoluteFilePath()).toString(QUrl::FullyEncoded) + u"?vfs="_s
-                               + QString::fromLatin1(WalWriteBuffer::vfsName()));
+                + QString::fromLatin1(WalWriteBuffer::vfsName()));
             db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000;QSQLITE_OPEN_URI"_s);
         } else {
             db.setDatabaseName(m_options.url.path);
@@ -140,15 +139,13 @@ bool SqlStorage::openConnection(QString *error)
         // cheap), NORMAL only at checkpoints (still safe against a killed process).
         // UTF-16 text: Qt hands SQLite UTF-16, and reading UTF-8 back as UTF-16 would turn the
         // noncharacters U+FFFE/U+FFFF into U+FFFD. Only takes effect on a new database.
-        const QStringList pragmas{u"PRAGMA encoding='UTF-16le'"_s, u"PRAGMA journal_mode=WAL"_s,
-                                  m_options.sqliteFullSync ? u"PRAGMA synchronous=FULL"_s
-                                                           : u"PRAGMA synchronous=NORMAL"_s,
-                                  u"PRAGMA foreign_keys=ON"_s, u"PRAGMA temp_store=MEMORY"_s,
-                                  u"PRAGMA cache_size=-16000"_s,
-                                  // Checkpoint every ~40 MB of WAL rather than 4 MB: pages that
-                                  // change again and again (indexes, conversations) are copied
-                                  // into the database file once per checkpoint, not once per 4 MB.
-                                  u"PRAGMA wal_autocheckpoint=10000"_s};
+        const QStringList pragmas {u"PRAGMA encoding='UTF-16le'"_s, u"PRAGMA journal_mode=WAL"_s,
+            m_options.sqliteFullSync ? u"PRAGMA synchronous=FULL"_s : u"PRAGMA synchronous=NORMAL"_s,
+            u"PRAGMA foreign_keys=ON"_s, u"PRAGMA temp_store=MEMORY"_s, u"PRAGMA cache_size=-16000"_s,
+            // Checkpoint every ~40 MB of WAL rather than 4 MB: pages that
+            // change again and again (indexes, conversations) are copied
+            // into the database file once per checkpoint, not once per 4 MB.
+            u"PRAGMA wal_autocheckpoint=10000"_s};
         for (const QString &p : pragmas) {
             if (!m_ops->execRaw(p)) {
                 *error = u"cannot configure SQLite (%1)"_s.arg(p);
@@ -158,7 +155,8 @@ bool SqlStorage::openConnection(QString *error)
         }
     }
     if (walBuffer)
-        qCInfo(lcStorage).nospace() << "SQLite WAL frames are written once per commit (" << WalWriteBuffer::vfsName() << " VFS)";
+        qCInfo(lcStorage).nospace() << "SQLite WAL frames are written once per commit (" << WalWriteBuffer::vfsName()
+                                    << " VFS)";
     int version = 0;
     if (!Migrations::migrate(m_ops->database(), dialect, &version, error)) {
         closeConnection();
@@ -183,8 +181,8 @@ void SqlStorage::closeConnection()
 void SqlStorage::setAvailable(bool available)
 {
     if (m_available.exchange(available) != available) {
-        QMetaObject::invokeMethod(this, [this, available] { Q_EMIT availabilityChanged(available); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, available] { Q_EMIT availabilityChanged(available); }, Qt::QueuedConnection);
     }
 }
 
@@ -206,7 +204,7 @@ void SqlStorage::workerLoop()
     auto nextReconnect = std::chrono::steady_clock::now();
     // Batches that begin closer together than this mean sustained load (see the commit window).
     constexpr auto kBusyGap = std::chrono::milliseconds(20);
-    auto lastBatchStart = std::chrono::steady_clock::time_point{};
+    auto lastBatchStart = std::chrono::steady_clock::time_point {};
     size_t lastBatchSize = 0;
     for (;;) {
         std::deque<Job> batch;
@@ -215,7 +213,8 @@ void SqlStorage::workerLoop()
             if (m_available.load()) {
                 // Idle for a while: check the database is still there, so /healthz tells the
                 // truth before the next request fails.
-                if (!m_wake.wait_for(lock, std::chrono::seconds(2), [this] { return m_stopping || !m_queue.empty(); })) {
+                if (!m_wake.wait_for(
+                        lock, std::chrono::seconds(2), [this] { return m_stopping || !m_queue.empty(); })) {
                     lock.unlock();
                     if (!m_ops || !m_ops->execRaw(u"SELECT 1"_s)) {
                         qCWarning(lcStorage) << "database unreachable; failing requests until it is back";
@@ -240,9 +239,8 @@ void SqlStorage::workerLoop()
                 && m_queue.size() < fullBatch()
                 && std::any_of(m_queue.begin(), m_queue.end(), [](const Job &job) { return job.write; })) {
                 m_collecting = true;
-                m_wake.wait_for(lock, m_options.commitWindow, [this] {
-                    return m_stopping || m_queue.size() >= fullBatch();
-                });
+                m_wake.wait_for(
+                    lock, m_options.commitWindow, [this] { return m_stopping || m_queue.size() >= fullBatch(); });
                 m_collecting = false;
             }
             const size_t n = std::min<size_t>(m_queue.size(), size_t(m_options.maxBatch));
@@ -434,7 +432,8 @@ void SqlStorage::enqueue(Job job)
     // Queue full (or shutting down): refuse now rather than grow without bound. Posted, not called,
     // so callers always see their callback asynchronously.
     auto finish = std::move(job.finish);
-    QMetaObject::invokeMethod(this, [finish] { finish(false); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [finish] { finish(false); }, Qt::QueuedConnection);
 }
 
 template<typename T>
@@ -457,192 +456,233 @@ void SqlStorage::submit(bool write, std::function<Result<T>(SqlOperations &)> op
 void SqlStorage::createUser(const NewUser &user, Callback<UserInfo> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<UserInfo>(true, [user, now](SqlOperations &ops) { return ops.users().createUser(user, now); }, std::move(done));
+    submit<UserInfo>(
+        true, [user, now](SqlOperations &ops) { return ops.users().createUser(user, now); }, std::move(done));
 }
 
 void SqlStorage::findCredentials(const QString &username, Callback<std::optional<StoredUser>> done)
 {
-    submit<std::optional<StoredUser>>(false, [username](SqlOperations &ops) { return ops.users().findCredentials(username); },
-                                      std::move(done));
+    submit<std::optional<StoredUser>>(
+        false, [username](SqlOperations &ops) { return ops.users().findCredentials(username); }, std::move(done));
 }
 
 void SqlStorage::user(qint64 userId, Callback<UserInfo> done)
 {
-    submit<UserInfo>(false, [userId](SqlOperations &ops) { return ops.users().user(userId); }, std::move(done));
+    submit<UserInfo>(
+        false, [userId](SqlOperations &ops) { return ops.users().user(userId); }, std::move(done));
 }
 
 void SqlStorage::searchUsers(const QString &query, int limit, Callback<QList<UserInfo>> done)
 {
-    submit<QList<UserInfo>>(false, [query, limit](SqlOperations &ops) { return ops.users().searchUsers(query, limit); },
-                            std::move(done));
+    submit<QList<UserInfo>>(
+        false, [query, limit](SqlOperations &ops) { return ops.users().searchUsers(query, limit); }, std::move(done));
 }
 
 void SqlStorage::touchLastSeen(qint64 userId, qint64 when, Callback<Done> done)
 {
-    submit<Done>(true, [userId, when](SqlOperations &ops) { return ops.users().touchLastSeen(userId, when); }, std::move(done));
+    submit<Done>(
+        true, [userId, when](SqlOperations &ops) { return ops.users().touchLastSeen(userId, when); }, std::move(done));
 }
 
 void SqlStorage::openSession(qint64 userId, int pendingLimit, Callback<SessionOpening> done)
 {
-    submit<SessionOpening>(false, [userId, pendingLimit](SqlOperations &ops) { return ops.conversations().openSession(userId, pendingLimit); },
-                           std::move(done));
+    submit<SessionOpening>(
+        false,
+        [userId, pendingLimit](SqlOperations &ops) { return ops.conversations().openSession(userId, pendingLimit); },
+        std::move(done));
 }
 
 void SqlStorage::appendMessage(const AppendRequest &request, Callback<AppendResult> done)
 {
-    submit<AppendResult>(true, [request](SqlOperations &ops) { return ops.conversations().appendMessage(request); }, std::move(done));
+    submit<AppendResult>(
+        true, [request](SqlOperations &ops) { return ops.conversations().appendMessage(request); }, std::move(done));
 }
 
 void SqlStorage::history(const HistoryQuery &query, Callback<HistoryPage> done)
 {
-    submit<HistoryPage>(false, [query](SqlOperations &ops) { return ops.conversations().history(query); }, std::move(done));
+    submit<HistoryPage>(
+        false, [query](SqlOperations &ops) { return ops.conversations().history(query); }, std::move(done));
 }
 
 void SqlStorage::conversations(qint64 userId, Callback<QList<ConversationInfo>> done)
 {
-    submit<QList<ConversationInfo>>(false, [userId](SqlOperations &ops) { return ops.conversations().conversations(userId); },
-                                    std::move(done));
+    submit<QList<ConversationInfo>>(
+        false, [userId](SqlOperations &ops) { return ops.conversations().conversations(userId); }, std::move(done));
 }
 
 void SqlStorage::conversation(qint64 userId, qint64 conversationId, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(false, [userId, conversationId](SqlOperations &ops) { return ops.conversations().conversation(userId, conversationId); },
-                             std::move(done));
+    submit<ConversationInfo>(
+        false,
+        [userId, conversationId](
+            SqlOperations &ops) { return ops.conversations().conversation(userId, conversationId); },
+        std::move(done));
 }
 
 void SqlStorage::participants(qint64 userId, qint64 conversationId, Callback<QList<qint64>> done)
 {
-    submit<QList<qint64>>(false, [userId, conversationId](SqlOperations &ops) { return ops.conversations().participantsFor(userId, conversationId); },
-                          std::move(done));
+    submit<QList<qint64>>(
+        false,
+        [userId, conversationId](
+            SqlOperations &ops) { return ops.conversations().participantsFor(userId, conversationId); },
+        std::move(done));
 }
 
 void SqlStorage::updateWatermark(const WatermarkUpdate &update, Callback<WatermarkResult> done)
 {
-    submit<WatermarkResult>(true, [update](SqlOperations &ops) { return ops.conversations().updateWatermark(update); }, std::move(done));
+    submit<WatermarkResult>(
+        true, [update](SqlOperations &ops) { return ops.conversations().updateWatermark(update); }, std::move(done));
 }
 
 void SqlStorage::loadOrStoreSetting(const QString &key, const QString &valueIfMissing, Callback<QString> done)
 {
-    submit<QString>(true, [key, valueIfMissing](SqlOperations &ops) { return ops.settings().loadOrStoreSetting(key, valueIfMissing); },
-                    std::move(done));
+    submit<QString>(
+        true,
+        [key, valueIfMissing](SqlOperations &ops) { return ops.settings().loadOrStoreSetting(key, valueIfMissing); },
+        std::move(done));
 }
 
 void SqlStorage::createGroup(const GroupCreate &request, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(true, [request](SqlOperations &ops) { return ops.conversations().createGroup(request); }, std::move(done));
+    submit<ConversationInfo>(
+        true, [request](SqlOperations &ops) { return ops.conversations().createGroup(request); }, std::move(done));
 }
 
 void SqlStorage::changeMembership(const MembershipChange &change, Callback<MembershipResult> done)
 {
-    submit<MembershipResult>(true, [change](SqlOperations &ops) { return ops.conversations().changeMembership(change); }, std::move(done));
+    submit<MembershipResult>(
+        true, [change](SqlOperations &ops) { return ops.conversations().changeMembership(change); }, std::move(done));
 }
 
 void SqlStorage::contacts(qint64 ownerId, Callback<QList<ContactInfo>> done)
 {
-    submit<QList<ContactInfo>>(false, [ownerId](SqlOperations &ops) { return ops.contacts().contacts(ownerId); }, std::move(done));
+    submit<QList<ContactInfo>>(
+        false, [ownerId](SqlOperations &ops) { return ops.contacts().contacts(ownerId); }, std::move(done));
 }
 
 void SqlStorage::addContact(qint64 ownerId, qint64 contactId, Callback<ContactInfo> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<ContactInfo>(true, [ownerId, contactId, now](SqlOperations &ops) { return ops.contacts().addContact(ownerId, contactId, now); },
-                        std::move(done));
+    submit<ContactInfo>(
+        true,
+        [ownerId, contactId, now](SqlOperations &ops) { return ops.contacts().addContact(ownerId, contactId, now); },
+        std::move(done));
 }
 
 void SqlStorage::removeContact(qint64 ownerId, qint64 contactId, Callback<Done> done)
 {
-    submit<Done>(true, [ownerId, contactId](SqlOperations &ops) { return ops.contacts().removeContact(ownerId, contactId); },
-                 std::move(done));
+    submit<Done>(
+        true, [ownerId, contactId](SqlOperations &ops) { return ops.contacts().removeContact(ownerId, contactId); },
+        std::move(done));
 }
 
 void SqlStorage::presenceWatchers(qint64 userId, Callback<QList<qint64>> done)
 {
-    submit<QList<qint64>>(false, [userId](SqlOperations &ops) { return ops.contacts().presenceWatchers(userId); }, std::move(done));
+    submit<QList<qint64>>(
+        false, [userId](SqlOperations &ops) { return ops.contacts().presenceWatchers(userId); }, std::move(done));
 }
 
 void SqlStorage::lastSeen(const QList<qint64> &userIds, Callback<QHash<qint64, qint64>> done)
 {
-    submit<QHash<qint64, qint64>>(false, [userIds](SqlOperations &ops) { return ops.users().lastSeen(userIds); }, std::move(done));
+    submit<QHash<qint64, qint64>>(
+        false, [userIds](SqlOperations &ops) { return ops.users().lastSeen(userIds); }, std::move(done));
 }
 
 void SqlStorage::supportOpen(qint64 userId, const QString &topic, Callback<ConversationInfo> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<ConversationInfo>(true, [userId, topic, now](SqlOperations &ops) { return ops.support().supportOpen(userId, topic, now); },
-                             std::move(done));
+    submit<ConversationInfo>(
+        true, [userId, topic, now](SqlOperations &ops) { return ops.support().supportOpen(userId, topic, now); },
+        std::move(done));
 }
 
 void SqlStorage::supportQueue(qint64 agentId, Callback<QList<ConversationInfo>> done)
 {
-    submit<QList<ConversationInfo>>(false, [agentId](SqlOperations &ops) { return ops.support().supportQueue(agentId); }, std::move(done));
+    submit<QList<ConversationInfo>>(
+        false, [agentId](SqlOperations &ops) { return ops.support().supportQueue(agentId); }, std::move(done));
 }
 
 void SqlStorage::supportAssign(const SupportAssignment &assignment, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(true, [assignment](SqlOperations &ops) { return ops.support().supportAssign(assignment); }, std::move(done));
+    submit<ConversationInfo>(
+        true, [assignment](SqlOperations &ops) { return ops.support().supportAssign(assignment); }, std::move(done));
 }
 
 void SqlStorage::supportClose(qint64 conversationId, Callback<ConversationInfo> done)
 {
-    submit<ConversationInfo>(true, [conversationId](SqlOperations &ops) { return ops.support().supportClose(conversationId); },
-                             std::move(done));
+    submit<ConversationInfo>(
+        true, [conversationId](SqlOperations &ops) { return ops.support().supportClose(conversationId); },
+        std::move(done));
 }
 
-void SqlStorage::supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
-                                   Callback<ConversationInfo> done)
+void SqlStorage::supportAutoAssign(
+    qint64 conversationId, const QList<qint64> &candidates, int capacity, Callback<ConversationInfo> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<ConversationInfo>(true, [conversationId, candidates, capacity, now](SqlOperations &ops) {
-        return ops.support().supportAutoAssign(conversationId, candidates, capacity, now);
-    }, std::move(done));
+    submit<ConversationInfo>(
+        true,
+        [conversationId, candidates, capacity, now](
+            SqlOperations &ops) { return ops.support().supportAutoAssign(conversationId, candidates, capacity, now); },
+        std::move(done));
 }
 
 void SqlStorage::supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done)
 {
-    submit<QList<ConversationInfo>>(true, [agentId](SqlOperations &ops) { return ops.support().supportRequeue(agentId); }, std::move(done));
+    submit<QList<ConversationInfo>>(
+        true, [agentId](SqlOperations &ops) { return ops.support().supportRequeue(agentId); }, std::move(done));
 }
 
 void SqlStorage::createFile(const FileRecord &file, Callback<FileRecord> done)
 {
-    submit<FileRecord>(true, [file](SqlOperations &ops) { return ops.files().createFile(file); }, std::move(done));
+    submit<FileRecord>(
+        true, [file](SqlOperations &ops) { return ops.files().createFile(file); }, std::move(done));
 }
 
 void SqlStorage::fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done)
 {
-    submit<FileRecord>(false, [userId, fileId](SqlOperations &ops) { return ops.files().fileForUser(userId, fileId); },
-                       std::move(done));
+    submit<FileRecord>(
+        false, [userId, fileId](SqlOperations &ops) { return ops.files().fileForUser(userId, fileId); },
+        std::move(done));
 }
 
 void SqlStorage::file(qint64 fileId, Callback<FileRecord> done)
 {
-    submit<FileRecord>(false, [fileId](SqlOperations &ops) { return ops.files().file(fileId); }, std::move(done));
+    submit<FileRecord>(
+        false, [fileId](SqlOperations &ops) { return ops.files().file(fileId); }, std::move(done));
 }
 
 void SqlStorage::registerPush(qint64 userId, const QString &platform, const QString &token, Callback<Done> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<Done>(true, [userId, platform, token, now](SqlOperations &ops) { return ops.push().registerPush(userId, platform, token, now); },
-                 std::move(done));
+    submit<Done>(
+        true,
+        [userId, platform, token, now](
+            SqlOperations &ops) { return ops.push().registerPush(userId, platform, token, now); },
+        std::move(done));
 }
 
 void SqlStorage::claimPush(int limit, qint64 leaseMs, Callback<QList<PushJob>> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<QList<PushJob>>(true, [limit, leaseMs, now](SqlOperations &ops) { return ops.push().claimPush(limit, leaseMs, now); },
-                           std::move(done));
+    submit<QList<PushJob>>(
+        true, [limit, leaseMs, now](SqlOperations &ops) { return ops.push().claimPush(limit, leaseMs, now); },
+        std::move(done));
 }
 
 void SqlStorage::finishPush(qint64 jobId, bool delivered, qint64 retryAt, const QString &error, Callback<Done> done)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    submit<Done>(true, [jobId, delivered, retryAt, error, now](SqlOperations &ops) {
-        return ops.push().finishPush(jobId, delivered, retryAt, error, now);
-    }, std::move(done));
+    submit<Done>(
+        true,
+        [jobId, delivered, retryAt, error, now](
+            SqlOperations &ops) { return ops.push().finishPush(jobId, delivered, retryAt, error, now); },
+        std::move(done));
 }
 
 void SqlStorage::pushFailures(int limit, Callback<QList<PushJob>> done)
 {
-    submit<QList<PushJob>>(false, [limit](SqlOperations &ops) { return ops.push().pushFailures(limit); }, std::move(done));
+    submit<QList<PushJob>>(
+        false, [limit](SqlOperations &ops) { return ops.push().pushFailures(limit); }, std::move(done));
 }
 
 } // namespace Switchboard::Server

@@ -24,10 +24,10 @@ struct SqlStorageOptions
 {
     DatabaseUrl url;
     bool sqliteFullSync = true; // PRAGMA synchronous=FULL (survives power loss), else NORMAL
-    int queueLimit = 10000;     // pending jobs; beyond it callers get `unavailable`
-    int maxBatch = 512;         // jobs per transaction
+    int queueLimit = 10000; // pending jobs; beyond it callers get `unavailable`
+    int maxBatch = 512; // jobs per transaction
     // How long a write that finds the storage thread idle waits for more jobs before it commits.
-    std::chrono::microseconds commitWindow{0};
+    std::chrono::microseconds commitWindow {0};
     // The services' decisions inside a transaction (required; read by the storage thread).
     std::shared_ptr<const StorageRules> rules;
 };
@@ -77,8 +77,8 @@ public:
     void supportQueue(qint64 agentId, Callback<QList<ConversationInfo>> done) override;
     void supportAssign(const SupportAssignment &assignment, Callback<ConversationInfo> done) override;
     void supportClose(qint64 conversationId, Callback<ConversationInfo> done) override;
-    void supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
-                           Callback<ConversationInfo> done) override;
+    void supportAutoAssign(
+        qint64 conversationId, const QList<qint64> &candidates, int capacity, Callback<ConversationInfo> done) override;
     void supportRequeue(qint64 agentId, Callback<QList<ConversationInfo>> done) override;
     void createFile(const FileRecord &file, Callback<FileRecord> done) override;
     void fileForUser(qint64 userId, qint64 fileId, Callback<FileRecord> done) override;
@@ -95,12 +95,11 @@ private:
     struct Job
     {
         bool write = false;
-        std::function<void(SqlOperations &)> run;   // storage thread
+        std::function<void(SqlOperations &)> run; // storage thread
         std::function<void(bool committed)> finish; // owner thread
     };
 
-    template<typename T>
-    void submit(bool write, std::function<Result<T>(SqlOperations &)> operation, Callback<T> done);
+    template<typename T> void submit(bool write, std::function<Result<T>(SqlOperations &)> operation, Callback<T> done);
     void enqueue(Job job);
     void workerLoop();
     bool openConnection(QString *error);
@@ -124,7 +123,7 @@ private:
     bool m_collecting = false; // guarded by m_mutex: the worker waits out the commit window
     std::deque<Job> m_queue;
     bool m_stopping = false;
-    std::atomic<bool> m_available{false};
+    std::atomic<bool> m_available {false};
     int m_schemaVersion = 0;
     // start() result handed from the storage thread
     std::mutex m_startMutex;

@@ -19,8 +19,7 @@ using namespace SqlCommon;
 
 SqlSupport::SqlSupport(SqlContext &sql, SqlUsers &users, SqlConversations &conversations)
     : m_sql(sql), m_users(users), m_conversations(conversations)
-{
-}
+{ }
 
 Result<ConversationInfo> SqlSupport::supportView(qint64 viewerId, qint64 conversationId)
 {
@@ -43,15 +42,16 @@ Result<ConversationInfo> SqlSupport::supportView(qint64 viewerId, qint64 convers
 Result<ConversationInfo> SqlSupport::supportOpen(qint64 userId, const QString &topic, qint64 now)
 {
     QSqlQuery *q = m_sql.run(u"SELECT id FROM conversations WHERE type = 'support' AND requester_id = ?"
-                       " AND support_status <> 'closed' ORDER BY id LIMIT 1"_s,
-                       {userId});
+                             " AND support_status <> 'closed' ORDER BY id LIMIT 1"_s,
+        {userId});
     if (!q)
         return m_sql.storageError();
     if (q->next())
         return supportView(userId, q->value(0).toLongLong());
-    q = m_sql.run(u"INSERT INTO conversations (type, title, last_seq, created_at, updated_at, support_status, requester_id)"
-            " VALUES ('support', ?, 0, ?, ?, 'open', ?) RETURNING id"_s,
-            {topic.isEmpty() ? QVariant() : QVariant(topic), now, now, userId});
+    q = m_sql.run(
+        u"INSERT INTO conversations (type, title, last_seq, created_at, updated_at, support_status, requester_id)"
+        " VALUES ('support', ?, 0, ?, ?, 'open', ?) RETURNING id"_s,
+        {topic.isEmpty() ? QVariant() : QVariant(topic), now, now, userId});
     if (!q || !q->next())
         return m_sql.storageError();
     const qint64 id = q->value(0).toLongLong();
@@ -65,8 +65,8 @@ Result<QList<ConversationInfo>> SqlSupport::supportQueue(qint64 agentId)
 {
     // Unassigned first, then assigned; each oldest first.
     QSqlQuery *q = m_sql.run(u"SELECT id FROM conversations WHERE type = 'support' AND support_status <> 'closed'"
-                       " ORDER BY CASE WHEN agent_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT 1000"_s,
-                       {});
+                             " ORDER BY CASE WHEN agent_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT 1000"_s,
+        {});
     if (!q)
         return m_sql.storageError();
     QList<qint64> ids;
@@ -84,8 +84,9 @@ Result<QList<ConversationInfo>> SqlSupport::supportQueue(qint64 agentId)
 
 Result<ConversationInfo> SqlSupport::supportAssign(const SupportAssignment &a)
 {
-    QSqlQuery *q = m_sql.run(u"SELECT support_status, agent_id, requester_id FROM conversations WHERE id = ? AND type = 'support'"_s,
-                       {a.conversationId});
+    QSqlQuery *q = m_sql.run(
+        u"SELECT support_status, agent_id, requester_id FROM conversations WHERE id = ? AND type = 'support'"_s,
+        {a.conversationId});
     if (!q)
         return m_sql.storageError();
     if (!q->next())
@@ -112,7 +113,7 @@ Result<ConversationInfo> SqlSupport::supportAssign(const SupportAssignment &a)
         if (!added)
             return added.error();
         if (!m_sql.run(u"UPDATE conversations SET agent_id = ?, support_status = 'assigned' WHERE id = ?"_s,
-                 {a.agentId, a.conversationId}))
+                {a.agentId, a.conversationId}))
             return m_sql.storageError();
     }
     return supportView(a.agentId, a.conversationId);
@@ -120,7 +121,8 @@ Result<ConversationInfo> SqlSupport::supportAssign(const SupportAssignment &a)
 
 Result<ConversationInfo> SqlSupport::supportClose(qint64 conversationId)
 {
-    QSqlQuery *q = m_sql.run(u"SELECT agent_id, requester_id FROM conversations WHERE id = ? AND type = 'support'"_s, {conversationId});
+    QSqlQuery *q = m_sql.run(
+        u"SELECT agent_id, requester_id FROM conversations WHERE id = ? AND type = 'support'"_s, {conversationId});
     if (!q)
         return m_sql.storageError();
     if (!q->next())
@@ -131,14 +133,14 @@ Result<ConversationInfo> SqlSupport::supportClose(qint64 conversationId)
     return supportView(viewer, conversationId);
 }
 
-Result<ConversationInfo> SqlSupport::supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates,
-                                                         int capacity, qint64 now)
+Result<ConversationInfo> SqlSupport::supportAutoAssign(
+    qint64 conversationId, const QList<qint64> &candidates, int capacity, qint64 now)
 {
     QList<StorageRules::AgentLoad> loads;
     for (qint64 agent : candidates) {
         QSqlQuery *q = m_sql.run(u"SELECT COUNT(*) FROM conversations WHERE type = 'support' AND agent_id = ?"
-                           " AND support_status = 'assigned'"_s,
-                           {agent});
+                                 " AND support_status = 'assigned'"_s,
+            {agent});
         if (!q || !q->next())
             return m_sql.storageError();
         loads.append({agent, q->value(0).toLongLong()});
@@ -146,13 +148,14 @@ Result<ConversationInfo> SqlSupport::supportAutoAssign(qint64 conversationId, co
     const qint64 best = m_sql.rules().chooseAgent(loads, capacity);
     if (best == 0)
         return notFound(u"No agent available"_s);
-    return supportAssign(SupportAssignment{conversationId, best, true, now});
+    return supportAssign(SupportAssignment {conversationId, best, true, now});
 }
 
 Result<QList<ConversationInfo>> SqlSupport::supportRequeue(qint64 agentId)
 {
-    QSqlQuery *q = m_sql.run(u"SELECT id FROM conversations WHERE type = 'support' AND agent_id = ? AND support_status = 'assigned'"_s,
-                       {agentId});
+    QSqlQuery *q = m_sql.run(
+        u"SELECT id FROM conversations WHERE type = 'support' AND agent_id = ? AND support_status = 'assigned'"_s,
+        {agentId});
     if (!q)
         return m_sql.storageError();
     QList<qint64> ids;

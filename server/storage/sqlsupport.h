@@ -22,10 +22,9 @@ public:
     Result<QList<ConversationInfo>> supportQueue(qint64 agentId);
     Result<ConversationInfo> supportAssign(const SupportAssignment &assignment);
     Result<ConversationInfo> supportClose(qint64 conversationId);
-    Result<ConversationInfo> supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
-                                               qint64 now);
+    Result<ConversationInfo> supportAutoAssign(
+        qint64 conversationId, const QList<qint64> &candidates, int capacity, qint64 now);
     Result<QList<ConversationInfo>> supportRequeue(qint64 agentId);
-
 
 private:
     Result<ConversationInfo> supportView(qint64 viewerId, qint64 conversationId);

@@ -15,10 +15,8 @@ namespace Switchboard::Server {
 
 using namespace SqlCommon;
 
-SqlUsers::SqlUsers(SqlContext &sql)
-    : m_sql(sql)
-{
-}
+SqlUsers::SqlUsers(SqlContext &sql) : m_sql(sql)
+{ }
 
 Result<UserInfo> SqlUsers::createUser(const NewUser &user, qint64 now)
 {
@@ -30,9 +28,9 @@ Result<UserInfo> SqlUsers::createUser(const NewUser &user, qint64 now)
     // SQL lower() is ASCII-only on SQLite: the search key is folded here, with Unicode rules.
     const QString searchKey = (user.username + u' ' + user.displayName).toCaseFolded();
     q = m_sql.run(u"INSERT INTO users (username, display_name, role, password_hash, created_at, search_key)"
-            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id"_s,
-            {user.username, user.displayName, user.role,
-             user.passwordHash.isEmpty() ? QVariant() : QVariant(user.passwordHash), now, searchKey});
+                  " VALUES (?, ?, ?, ?, ?, ?) RETURNING id"_s,
+        {user.username, user.displayName, user.role,
+            user.passwordHash.isEmpty() ? QVariant() : QVariant(user.passwordHash), now, searchKey});
     if (!q || !q->next())
         return m_sql.storageError();
     UserInfo info;
@@ -45,8 +43,8 @@ Result<UserInfo> SqlUsers::createUser(const NewUser &user, qint64 now)
 
 Result<std::optional<StoredUser>> SqlUsers::findCredentials(const QString &username)
 {
-    QSqlQuery *q = m_sql.run(u"SELECT id, username, display_name, role, password_hash FROM users WHERE username = ?"_s,
-                       {username});
+    QSqlQuery *q = m_sql.run(
+        u"SELECT id, username, display_name, role, password_hash FROM users WHERE username = ?"_s, {username});
     if (!q)
         return m_sql.storageError();
     if (!q->next())
@@ -72,12 +70,12 @@ Result<QList<UserInfo>> SqlUsers::searchUsers(const QString &query, int limit)
     // Literal, case-insensitive substring: LIKE wildcards in the query are escaped.
     const QString pattern = likePattern(query.toCaseFolded());
     QSqlQuery *q = m_sql.run(u"SELECT id, username, display_name, role FROM users"
-                       " WHERE role <> 'guest' AND (search_key LIKE ? ESCAPE '\\'"
-                       // rows written by other tools than this server have no key yet
-                       " OR (search_key IS NULL AND (lower(username) LIKE ? ESCAPE '\\'"
-                       " OR lower(display_name) LIKE ? ESCAPE '\\')))"
-                       " ORDER BY username LIMIT ?"_s,
-                       {pattern, pattern, pattern, limit});
+                             " WHERE role <> 'guest' AND (search_key LIKE ? ESCAPE '\\'"
+                             // rows written by other tools than this server have no key yet
+                             " OR (search_key IS NULL AND (lower(username) LIKE ? ESCAPE '\\'"
+                             " OR lower(display_name) LIKE ? ESCAPE '\\')))"
+                             " ORDER BY username LIMIT ?"_s,
+        {pattern, pattern, pattern, limit});
     if (!q)
         return m_sql.storageError();
     QList<UserInfo> users;
@@ -90,7 +88,7 @@ Result<Done> SqlUsers::touchLastSeen(qint64 userId, qint64 when)
 {
     if (!m_sql.run(u"UPDATE users SET last_seen_at = ? WHERE id = ?"_s, {when, userId}))
         return m_sql.storageError();
-    return Done{};
+    return Done {};
 }
 
 Result<QHash<qint64, qint64>> SqlUsers::lastSeen(const QList<qint64> &userIds)

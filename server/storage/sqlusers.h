@@ -28,7 +28,6 @@ public:
     // A user's role (a fact for the rules); empty for an unknown user.
     Result<QString> roleOf(qint64 userId);
 
-
 private:
     SqlContext &m_sql;
     QHash<qint64, QString> m_roles;

@@ -26,8 +26,7 @@ class Storage : public UserStore,
 {
 public:
     // Kept for the storage's own code and tests: the callback of every operation.
-    template<typename T>
-    using Callback = StorageCallback<T>;
+    template<typename T> using Callback = StorageCallback<T>;
 
     ~Storage() override;
 

@@ -29,7 +29,8 @@ public:
     // May a user with `role` who is not a participant read and write a conversation of this type?
     virtual bool outsiderMayAccess(const QString &conversationType, const QString &role) const = 0;
     // Why `file` may not go with a message of `messageType` (nullopt: it may).
-    virtual std::optional<ProtocolError> attachmentRefusal(const QString &messageType, const FileRecord &file) const = 0;
+    virtual std::optional<ProtocolError> attachmentRefusal(
+        const QString &messageType, const FileRecord &file) const = 0;
     // May a user with `role` be assigned support conversations?
     virtual bool mayHandleSupport(const QString &role) const = 0;
     // The agent automatic assignment picks among `candidates` (in order of preference, with their

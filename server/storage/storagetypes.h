@@ -1,7 +1,7 @@
 #pragma once
 
-#include <QJsonObject>
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QString>
 #include <functional>
@@ -15,8 +15,7 @@
 namespace Switchboard::Server {
 
 // The callback of every storage operation: runs on the caller's thread after the commit.
-template<typename T>
-using StorageCallback = std::function<void(Result<T>)>;
+template<typename T> using StorageCallback = std::function<void(Result<T>)>;
 
 struct StoredUser
 {
@@ -42,8 +41,8 @@ struct AppendRequest
     QString content;
     QJsonObject attachment;
     QString clientMsgId; // empty: no dedup
-    qint64 fileId = 0;   // image/file messages: the upload to attach (0 = none)
-    qint64 now = 0;      // ms since the epoch
+    qint64 fileId = 0; // image/file messages: the upload to attach (0 = none)
+    qint64 now = 0; // ms since the epoch
 };
 
 struct AppendResult
@@ -124,7 +123,7 @@ struct MembershipChange
 struct MembershipResult
 {
     std::optional<ChatMessage> systemMessage; // none when nothing changed
-    QList<qint64> notify;                     // who gets the system message live
+    QList<qint64> notify; // who gets the system message live
 };
 
 // support_claim (claim=true: conflict if another agent holds it) and support_transfer.

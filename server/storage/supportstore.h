@@ -25,8 +25,9 @@ public:
     virtual void supportClose(qint64 conversationId, StorageCallback<ConversationInfo> done) = 0;
     // Assigns to the candidate (in the given order of preference on ties) with the fewest open
     // chats below `capacity`; not_found when nobody can take it.
-    virtual void supportAutoAssign(qint64 conversationId, const QList<qint64> &candidates, int capacity,
-                                   StorageCallback<ConversationInfo> done) = 0;
+    virtual void supportAutoAssign(
+        qint64 conversationId, const QList<qint64> &candidates, int capacity, StorageCallback<ConversationInfo> done)
+        = 0;
     // Returns every open chat of the agent to the queue.
     virtual void supportRequeue(qint64 agentId, StorageCallback<QList<ConversationInfo>> done) = 0;
 };

@@ -5,22 +5,22 @@
 #include <QJsonDocument>
 #include <QPointer>
 
-#include "server/ws/messageframeparser.h"
 #include "server/base/serverconfig.h"
 #include "server/base/servermetrics.h"
-#include "server/sessions/session.h"
-#include "server/sessions/sessionregistry.h"
 #include "server/security/tokensigner.h"
 #include "server/services/adminservice.h"
 #include "server/services/authservice.h"
 #include "server/services/chatservice.h"
-#include "server/services/supportservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
 #include "server/services/presenceservice.h"
 #include "server/services/pushdispatcher.h"
 #include "server/services/resumeservice.h"
 #include "server/services/roomservice.h"
+#include "server/services/supportservice.h"
+#include "server/sessions/session.h"
+#include "server/sessions/sessionregistry.h"
+#include "server/ws/messageframeparser.h"
 #include "shared/protocol/frametypes.h"
 #include "shared/protocol/jsoncodec.h"
 #include "shared/protocol/requestfields.h"
@@ -42,15 +42,20 @@ bool isValidId(const QJsonValue &id)
 } // namespace
 
 RequestRouter::RequestRouter(const ServerConfig &config, SessionRegistry &registry, const Services &services,
-                             ServerMetrics &metrics, QObject *parent)
-    : QObject(parent), m_config(config), m_registry(registry), m_services(services), m_chat(services.chat), m_metrics(metrics)
+    ServerMetrics &metrics, QObject *parent)
+    : QObject(parent),
+      m_config(config),
+      m_registry(registry),
+      m_services(services),
+      m_chat(services.chat),
+      m_metrics(metrics)
 {
     connect(&registry, &SessionRegistry::sessionRemoved, this, &RequestRouter::onSessionRemoved);
     registerHandlers();
     for (QLatin1StringView type :
-         {RequestType::Message, RequestType::Broadcast, RequestType::Typing, RequestType::ConversationCreate,
-          RequestType::ConversationAdd, RequestType::ConversationRemove, RequestType::ConversationLeave,
-          RequestType::ContactAdd, RequestType::ContactRemove, RequestType::SupportOpen})
+        {RequestType::Message, RequestType::Broadcast, RequestType::Typing, RequestType::ConversationCreate,
+            RequestType::ConversationAdd, RequestType::ConversationRemove, RequestType::ConversationLeave,
+            RequestType::ContactAdd, RequestType::ContactRemove, RequestType::SupportOpen})
         m_rateLimited.insert(QString(type), true);
 }
 
@@ -65,7 +70,8 @@ void RequestRouter::attach(Session *session)
         authenticate(session, token, nullptr);
 }
 
-std::function<void(Result<QJsonObject>)> RequestRouter::replier(Session *session, quint64 ticket, const Request &request)
+std::function<void(Result<QJsonObject>)> RequestRouter::replier(
+    Session *session, quint64 ticket, const Request &request)
 {
     QPointer<Session> guard(session);
     const qint64 started = QDateTime::currentMSecsSinceEpoch();
@@ -73,14 +79,15 @@ std::function<void(Result<QJsonObject>)> RequestRouter::replier(Session *session
         m_metrics.observeLatency(double(QDateTime::currentMSecsSinceEpoch() - started));
         if (!guard)
             return;
-        reply(guard.data(), ticket, Request{type, id, {}}, r);
+        reply(guard.data(), ticket, Request {type, id, {}}, r);
     };
 }
 
 void RequestRouter::reply(Session *session, quint64 ticket, const Request &request, const Result<QJsonObject> &r)
 {
-    session->fillSlot(ticket, r ? JsonCodec::serializeSuccessReply(request.type, request.id, r.value())
-                                : JsonCodec::serializeErrorReply(request.type, request.id, r.error()));
+    session->fillSlot(ticket,
+        r ? JsonCodec::serializeSuccessReply(request.type, request.id, r.value())
+          : JsonCodec::serializeErrorReply(request.type, request.id, r.error()));
 }
 
 void RequestRouter::replyError(Session *session, const Request &request, const ProtocolError &error)
@@ -90,8 +97,8 @@ void RequestRouter::replyError(Session *session, const Request &request, const P
 
 void RequestRouter::onBinary(Session *session)
 {
-    replyError(session, Request{QString(EventType::Error), QJsonValue(QJsonValue::Undefined), {}},
-               badRequest(u"Binary frames are not supported; send JSON text frames"_s));
+    replyError(session, Request {QString(EventType::Error), QJsonValue(QJsonValue::Undefined), {}},
+        badRequest(u"Binary frames are not supported; send JSON text frames"_s));
 }
 
 void RequestRouter::onText(Session *session, const QString &text)
@@ -113,7 +120,7 @@ void RequestRouter::drain(Session *session)
 {
     QPointer<Session> guard(session);
     while (guard && !guard->isClosing() && guard->hasDeferredFrames() && guard->hasCapacity()
-           && guard->authState() != Session::AuthState::Authenticating)
+        && guard->authState() != Session::AuthState::Authenticating)
         process(session, session->takeDeferredFrame());
 }
 
@@ -130,8 +137,8 @@ void RequestRouter::process(Session *session, const QString &text)
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-        replyError(session, Request{QString(EventType::Error), QJsonValue(QJsonValue::Undefined), {}},
-                   badRequest(u"Frame must be a JSON object"_s));
+        replyError(session, Request {QString(EventType::Error), QJsonValue(QJsonValue::Undefined), {}},
+            badRequest(u"Frame must be a JSON object"_s));
         return;
     }
     Request request;
@@ -157,10 +164,10 @@ void RequestRouter::process(Session *session, const QString &text)
 void RequestRouter::dispatch(Session *session, const Request &request)
 {
     const bool preAuth = request.type == RequestType::Auth || request.type == RequestType::Reconnect
-                         || request.type == RequestType::Ping;
+        || request.type == RequestType::Ping;
     if (!session->isAuthenticated() && !preAuth) {
         replyError(session, request,
-                   ProtocolError::make(ErrorCode::NotAuthenticated, u"Authenticate first (auth or reconnect)"_s));
+            ProtocolError::make(ErrorCode::NotAuthenticated, u"Authenticate first (auth or reconnect)"_s));
         return;
     }
     const auto handler = m_handlers.constFind(request.type);
@@ -181,7 +188,7 @@ bool RequestRouter::rateLimited(Session *session, const QString &type, const QJs
         return false;
     ProtocolError e = ProtocolError::make(ErrorCode::RateLimited, u"Rate limit exceeded"_s);
     e.retryAfterMs = wait;
-    replyError(session, Request{type, id, {}}, e);
+    replyError(session, Request {type, id, {}}, e);
     if (session->noteRateLimited(now))
         session->close(1008, u"Repeated flooding after rate_limited"_s);
     return true;
@@ -206,8 +213,9 @@ ChatService::SendDone RequestRouter::sendReplier(Session *session, quint64 ticke
         if (!guard)
             return;
         static const QString type = RequestType::Message;
-        guard->fillSlot(ticket, receipt ? JsonCodec::serializeSendReply(type, id, receipt.value())
-                                        : JsonCodec::serializeErrorReply(type, id, receipt.error()));
+        guard->fillSlot(ticket,
+            receipt ? JsonCodec::serializeSendReply(type, id, receipt.value())
+                    : JsonCodec::serializeErrorReply(type, id, receipt.error()));
     };
 }
 
@@ -215,7 +223,7 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
 {
     const bool viaUpgrade = request == nullptr;
     const quint64 ticket = session->openSlot();
-    const Request req = viaUpgrade ? Request{u"session"_s, QJsonValue(QJsonValue::Undefined), {}} : *request;
+    const Request req = viaUpgrade ? Request {u"session"_s, QJsonValue(QJsonValue::Undefined), {}} : *request;
     auto fail = [this, session, ticket, req, viaUpgrade](const ProtocolError &e) {
         session->setAnonymous();
         if (viaUpgrade) {
@@ -228,39 +236,37 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
     };
     session->setAuthenticating();
     QPointer<Session> guard(session);
-    m_services.auth.openSession(token, ChatService::kOfflineBatch,
-                                [this, guard, ticket, req, viaUpgrade, fail](Result<SessionOpening> r) {
-        if (!guard)
-            return;
-        Session *s = guard.data();
-        if (!r)
-            return fail(r.error());
-        const SessionOpening &opening = r.value();
-        if (overConnectionLimit(s, opening.user.id, ticket))
-            return;
-        const QString sessionId = TokenSigner::randomToken(16);
-        s->setAuthenticated(opening.user, sessionId);
-        m_registry.markAuthenticated(s);
-        const QJsonObject data = sessionData(opening.user, sessionId, m_services.resume.create(s, sessionId));
-        QJsonObject frame;
-        if (viaUpgrade) {
-            frame = data;
-            frame.insert(u"type"_s, EventType::Session);
-        } else {
-            frame = JsonCodec::successReply(req.type, req.id, data);
-        }
-        s->fillSlot(ticket, JsonCodec::serialize(frame), m_chat.offlineFrames(opening.pending));
-        finishAuthentication(s);
-    });
+    m_services.auth.openSession(
+        token, ChatService::kOfflineBatch, [this, guard, ticket, req, viaUpgrade, fail](Result<SessionOpening> r) {
+            if (!guard)
+                return;
+            Session *s = guard.data();
+            if (!r)
+                return fail(r.error());
+            const SessionOpening &opening = r.value();
+            if (overConnectionLimit(s, opening.user.id, ticket))
+                return;
+            const QString sessionId = TokenSigner::randomToken(16);
+            s->setAuthenticated(opening.user, sessionId);
+            m_registry.markAuthenticated(s);
+            const QJsonObject data = sessionData(opening.user, sessionId, m_services.resume.create(s, sessionId));
+            QJsonObject frame;
+            if (viaUpgrade) {
+                frame = data;
+                frame.insert(u"type"_s, EventType::Session);
+            } else {
+                frame = JsonCodec::successReply(req.type, req.id, data);
+            }
+            s->fillSlot(ticket, JsonCodec::serialize(frame), m_chat.offlineFrames(opening.pending));
+            finishAuthentication(s);
+        });
 }
 
 QJsonObject RequestRouter::sessionData(const UserInfo &user, const QString &sessionId, const QString &resumeToken) const
 {
-    return QJsonObject{{u"user"_s, JsonCodec::encode(user)},
-                       {u"session_id"_s, sessionId},
-                       {u"resume_token"_s, resumeToken},
-                       {u"heartbeat_interval"_s, m_config.heartbeatInterval},
-                       {u"server_time"_s, double(QDateTime::currentMSecsSinceEpoch())}};
+    return QJsonObject {{u"user"_s, JsonCodec::encode(user)}, {u"session_id"_s, sessionId},
+        {u"resume_token"_s, resumeToken}, {u"heartbeat_interval"_s, m_config.heartbeatInterval},
+        {u"server_time"_s, double(QDateTime::currentMSecsSinceEpoch())}};
 }
 
 bool RequestRouter::overConnectionLimit(Session *session, qint64 userId, quint64 ticket)
@@ -285,38 +291,38 @@ void RequestRouter::resume(Session *session, const Request &request, quint64 tic
     session->setAuthenticating();
     QPointer<Session> guard(session);
     const ResumeService::Record rec = record.value();
-    m_services.auth.reopenSession(rec.user.id, ChatService::kOfflineBatch,
-                                  [this, guard, ticket, request, rec](Result<SessionOpening> r) {
-        if (!guard)
-            return;
-        Session *s = guard.data();
-        if (!r) {
-            s->setAnonymous();
-            reply(s, ticket, request, r.error());
+    m_services.auth.reopenSession(
+        rec.user.id, ChatService::kOfflineBatch, [this, guard, ticket, request, rec](Result<SessionOpening> r) {
+            if (!guard)
+                return;
+            Session *s = guard.data();
+            if (!r) {
+                s->setAnonymous();
+                reply(s, ticket, request, r.error());
+                finishAuthentication(s);
+                return;
+            }
+            if (overConnectionLimit(s, rec.user.id, ticket))
+                return;
+            s->setAuthenticated(r->user, rec.sessionId);
+            m_registry.markAuthenticated(s);
+            m_services.presence.restoreStatus(rec.user.id, rec.status);
+            QList<QByteArray> frames;
+            QJsonArray restored;
+            bool recovered = true;
+            for (auto it = rec.rooms.cbegin(); it != rec.rooms.cend(); ++it) {
+                if (m_services.rooms.rejoin(s, it.key(), it.value(), &frames, &recovered))
+                    restored.append(it.key());
+                else
+                    recovered = false;
+            }
+            QJsonObject data = sessionData(r->user, rec.sessionId, rec.token);
+            data.insert(u"restored_rooms"_s, restored);
+            data.insert(u"recovered"_s, recovered);
+            frames.append(m_chat.offlineFrames(r->pending));
+            s->fillSlot(ticket, JsonCodec::serialize(JsonCodec::successReply(request.type, request.id, data)), frames);
             finishAuthentication(s);
-            return;
-        }
-        if (overConnectionLimit(s, rec.user.id, ticket))
-            return;
-        s->setAuthenticated(r->user, rec.sessionId);
-        m_registry.markAuthenticated(s);
-        m_services.presence.restoreStatus(rec.user.id, rec.status);
-        QList<QByteArray> frames;
-        QJsonArray restored;
-        bool recovered = true;
-        for (auto it = rec.rooms.cbegin(); it != rec.rooms.cend(); ++it) {
-            if (m_services.rooms.rejoin(s, it.key(), it.value(), &frames, &recovered))
-                restored.append(it.key());
-            else
-                recovered = false;
-        }
-        QJsonObject data = sessionData(r->user, rec.sessionId, rec.token);
-        data.insert(u"restored_rooms"_s, restored);
-        data.insert(u"recovered"_s, recovered);
-        frames.append(m_chat.offlineFrames(r->pending));
-        s->fillSlot(ticket, JsonCodec::serialize(JsonCodec::successReply(request.type, request.id, data)), frames);
-        finishAuthentication(s);
-    });
+        });
 }
 
 void RequestRouter::onSessionRemoved(Session *session)
@@ -338,7 +344,7 @@ void RequestRouter::finishAuthentication(Session *session)
 void RequestRouter::registerHandlers()
 {
     m_handlers.insert(QString(RequestType::Ping), [](Session *s, const Request &r, quint64 ticket) {
-        QJsonObject pong{{u"type"_s, EventType::Pong}, {u"timestamp"_s, double(QDateTime::currentMSecsSinceEpoch())}};
+        QJsonObject pong {{u"type"_s, EventType::Pong}, {u"timestamp"_s, double(QDateTime::currentMSecsSinceEpoch())}};
         if (!r.id.isUndefined())
             pong.insert(u"id"_s, r.id);
         s->fillSlot(ticket, JsonCodec::serialize(pong));
@@ -431,15 +437,18 @@ void RequestRouter::registerHandlers()
             action(s, r, ticket);
         };
     };
-    m_handlers.insert(QString(RequestType::StatsSubscribe), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
-        m_services.admin.subscribe(s, replier(s, ticket, r));
-    }));
-    m_handlers.insert(QString(RequestType::StatsUnsubscribe), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
-        m_services.admin.unsubscribe(s, replier(s, ticket, r));
-    }));
-    m_handlers.insert(QString(RequestType::AdminConnections), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
-        reply(s, ticket, r, m_services.admin.connections());
-    }));
+    m_handlers.insert(
+        QString(RequestType::StatsSubscribe), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+            m_services.admin.subscribe(s, replier(s, ticket, r));
+        }));
+    m_handlers.insert(
+        QString(RequestType::StatsUnsubscribe), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+            m_services.admin.unsubscribe(s, replier(s, ticket, r));
+        }));
+    m_handlers.insert(
+        QString(RequestType::AdminConnections), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
+            reply(s, ticket, r, m_services.admin.connections());
+        }));
     m_handlers.insert(QString(RequestType::AdminKick), adminOnly([this](Session *s, const Request &r, quint64 ticket) {
         m_services.admin.kick(r.fields, replier(s, ticket, r));
     }));

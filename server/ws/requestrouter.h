@@ -7,8 +7,8 @@
 #include <QString>
 #include <functional>
 
-#include "server/ws/messageframeparser.h"
 #include "server/services/chatservice.h"
+#include "server/ws/messageframeparser.h"
 #include "shared/protocol/result.h"
 #include "shared/protocol/userinfo.h"
 
@@ -54,7 +54,7 @@ public:
     };
 
     RequestRouter(const ServerConfig &config, SessionRegistry &registry, const Services &services,
-                  ServerMetrics &metrics, QObject *parent = nullptr);
+        ServerMetrics &metrics, QObject *parent = nullptr);
 
     // Takes a new connection: wires its frames and, if the upgrade carried a token, authenticates.
     void attach(Session *session);

@@ -35,8 +35,7 @@ ProtocolError clientError(const QString &message)
 } // namespace
 
 ClientConnection::ClientConnection(QObject *parent)
-    : QObject(parent),
-      m_socket(new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this))
+    : QObject(parent), m_socket(new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this))
 {
     // The server caps what it accepts (max_frame_bytes) but may send large history pages or
     // admin listings; the client only protects itself against absurd sizes.
@@ -51,8 +50,8 @@ ClientConnection::ClientConnection(QObject *parent)
         Q_EMIT errorOccurred(u"unexpected binary frame"_s);
     });
     // Qt 6.4 has no QWebSocket::errorOccurred.
-    connect(m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this,
-            &ClientConnection::onSocketError);
+    connect(
+        m_socket, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, &ClientConnection::onSocketError);
     // aboutToClose is emitted when a close frame is sent, either by close() or in answer to the
     // server's close frame; without it the socket's closeCode() is stale.
     connect(m_socket, &QWebSocket::aboutToClose, this, [this] { m_closeFrameSeen = true; });
@@ -96,8 +95,7 @@ void ClientConnection::open(const QUrl &wsUrl)
     startOpen(wsUrl, {});
 }
 
-void ClientConnection::openWithResume(const QUrl &wsUrl, const QString &resumeToken,
-                                      const QString &fallbackToken)
+void ClientConnection::openWithResume(const QUrl &wsUrl, const QString &resumeToken, const QString &fallbackToken)
 {
     if (m_state != State::Disconnected) {
         qCWarning(lcClient) << "openWithResume() ignored: connection is" << m_state;
@@ -203,14 +201,13 @@ PendingRequest *ClientConnection::request(const QString &type, const QJsonObject
     return createRequest(type, fields, m_requestTimeoutMs, false);
 }
 
-PendingRequest *ClientConnection::request(const QString &type, const QJsonObject &fields,
-                                          int timeoutMs)
+PendingRequest *ClientConnection::request(const QString &type, const QJsonObject &fields, int timeoutMs)
 {
     return createRequest(type, fields, timeoutMs, false);
 }
 
-PendingRequest *ClientConnection::createRequest(const QString &type, const QJsonObject &fields,
-                                                int timeoutMs, bool bypassQueue)
+PendingRequest *ClientConnection::createRequest(
+    const QString &type, const QJsonObject &fields, int timeoutMs, bool bypassQueue)
 {
     const qint64 id = m_nextId++;
     QJsonObject frame = fields;
@@ -310,8 +307,7 @@ void ClientConnection::writeFrame(const OutgoingFrame &frame)
 
 void ClientConnection::flushQueue()
 {
-    while (!m_queue.empty() && m_ready
-           && (m_state == State::Connected || m_state == State::Authenticated)) {
+    while (!m_queue.empty() && m_ready && (m_state == State::Connected || m_state == State::Authenticated)) {
         OutgoingFrame frame = std::move(m_queue.front());
         m_queue.pop_front();
         // A request that timed out while queued is not sent any more: nobody waits for it.
@@ -338,34 +334,28 @@ PendingRequest *ClientConnection::ping()
     return request(RequestType::Ping);
 }
 
-PendingRequest *ClientConnection::sendText(qint64 conversationId, const QString &text,
-                                           const QString &clientMsgId)
+PendingRequest *ClientConnection::sendText(qint64 conversationId, const QString &text, const QString &clientMsgId)
 {
-    QJsonObject fields{{u"conversation_id"_s, double(conversationId)},
-                       {u"content"_s, text},
-                       {u"message_type"_s, u"text"_s}};
+    QJsonObject fields {
+        {u"conversation_id"_s, double(conversationId)}, {u"content"_s, text}, {u"message_type"_s, u"text"_s}};
     if (!clientMsgId.isEmpty())
         fields.insert(u"client_msg_id"_s, clientMsgId);
     return request(RequestType::Message, fields);
 }
 
-PendingRequest *ClientConnection::sendTextTo(qint64 userId, const QString &text,
-                                             const QString &clientMsgId)
+PendingRequest *ClientConnection::sendTextTo(qint64 userId, const QString &text, const QString &clientMsgId)
 {
-    QJsonObject fields{
-        {u"to"_s, double(userId)}, {u"content"_s, text}, {u"message_type"_s, u"text"_s}};
+    QJsonObject fields {{u"to"_s, double(userId)}, {u"content"_s, text}, {u"message_type"_s, u"text"_s}};
     if (!clientMsgId.isEmpty())
         fields.insert(u"client_msg_id"_s, clientMsgId);
     return request(RequestType::Message, fields);
 }
 
-PendingRequest *ClientConnection::sendAttachment(qint64 conversationId, const QString &messageType,
-                                                 qint64 fileId, const QString &caption,
-                                                 const QString &clientMsgId)
+PendingRequest *ClientConnection::sendAttachment(qint64 conversationId, const QString &messageType, qint64 fileId,
+    const QString &caption, const QString &clientMsgId)
 {
-    QJsonObject fields{{u"conversation_id"_s, double(conversationId)},
-                       {u"message_type"_s, messageType},
-                       {u"attachment"_s, QJsonObject{{u"file_id"_s, double(fileId)}}}};
+    QJsonObject fields {{u"conversation_id"_s, double(conversationId)}, {u"message_type"_s, messageType},
+        {u"attachment"_s, QJsonObject {{u"file_id"_s, double(fileId)}}}};
     if (!caption.isEmpty())
         fields.insert(u"content"_s, caption);
     if (!clientMsgId.isEmpty())
@@ -373,10 +363,9 @@ PendingRequest *ClientConnection::sendAttachment(qint64 conversationId, const QS
     return request(RequestType::Message, fields);
 }
 
-PendingRequest *ClientConnection::history(qint64 conversationId, qint64 beforeSeq, qint64 afterSeq,
-                                          int limit)
+PendingRequest *ClientConnection::history(qint64 conversationId, qint64 beforeSeq, qint64 afterSeq, int limit)
 {
-    QJsonObject fields{{u"conversation_id"_s, double(conversationId)}};
+    QJsonObject fields {{u"conversation_id"_s, double(conversationId)}};
     if (beforeSeq > 0)
         fields.insert(u"before_seq"_s, double(beforeSeq));
     if (afterSeq > 0)
@@ -388,14 +377,12 @@ PendingRequest *ClientConnection::history(qint64 conversationId, qint64 beforeSe
 
 PendingRequest *ClientConnection::markRead(qint64 conversationId, qint64 seq)
 {
-    return request(RequestType::Read,
-                   {{u"conversation_id"_s, double(conversationId)}, {u"seq"_s, double(seq)}});
+    return request(RequestType::Read, {{u"conversation_id"_s, double(conversationId)}, {u"seq"_s, double(seq)}});
 }
 
 PendingRequest *ClientConnection::markReceived(qint64 conversationId, qint64 seq)
 {
-    return request(RequestType::Received,
-                   {{u"conversation_id"_s, double(conversationId)}, {u"seq"_s, double(seq)}});
+    return request(RequestType::Received, {{u"conversation_id"_s, double(conversationId)}, {u"seq"_s, double(seq)}});
 }
 
 PendingRequest *ClientConnection::sendTyping(qint64 conversationId)
@@ -425,7 +412,7 @@ PendingRequest *ClientConnection::leaveRoom(const QString &room)
 
 PendingRequest *ClientConnection::broadcast(const QString &room, const QJsonValue &data, bool echo)
 {
-    QJsonObject fields{{u"room"_s, room}, {u"data"_s, data}};
+    QJsonObject fields {{u"room"_s, room}, {u"data"_s, data}};
     if (echo)
         fields.insert(u"echo"_s, true);
     return request(RequestType::Broadcast, fields);
@@ -542,8 +529,7 @@ void ClientConnection::handleReply(PendingRequest *request, const QJsonObject &f
     const bool isAuth = request->type() == u"auth" || request->type() == u"reconnect";
     const bool success = frame.value(u"success"_s).toBool();
     QPointer<PendingRequest> guard(request);
-    if (isAuth && !success && request->type() == u"reconnect" && !m_fallbackToken.isEmpty()
-        && m_waitForAuth && !m_ready
+    if (isAuth && !success && request->type() == u"reconnect" && !m_fallbackToken.isEmpty() && m_waitForAuth && !m_ready
         && JsonCodec::decodeError(frame.value(u"error"_s).toObject()).code == ErrorCode::AuthFailed) {
         // The session is gone (expired, used token, server restarted): start a fresh one ahead of
         // anything queued. Only the outcome of that auth is reported.
@@ -566,8 +552,7 @@ void ClientConnection::handleReply(PendingRequest *request, const QJsonObject &f
     }
     if (guard)
         guard->finishWithReply(frame);
-    if (isAuth && m_waitForAuth && !m_ready
-        && (m_state == State::Connected || m_state == State::Authenticated)) {
+    if (isAuth && m_waitForAuth && !m_ready && (m_state == State::Connected || m_state == State::Authenticated)) {
         // Flush even after a failed auth: the server answers the queued requests itself
         // (not_authenticated), which is more honest than failing them here.
         m_ready = true;

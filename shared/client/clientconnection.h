@@ -52,8 +52,8 @@ class ClientConnection final : public QObject
 public:
     enum class State {
         Disconnected, // no socket (initial, and after disconnected())
-        Connecting,   // TCP/TLS connect and WebSocket upgrade in progress
-        Connected,    // upgrade done, not (yet) authenticated
+        Connecting, // TCP/TLS connect and WebSocket upgrade in progress
+        Connected, // upgrade done, not (yet) authenticated
         Authenticated // auth/reconnect succeeded or the `session` event arrived
     };
     Q_ENUM(State)
@@ -61,8 +61,8 @@ public:
     // How openWithToken() presents the token (PROTOCOL.md section 3).
     enum class TokenTransport {
         AuthFrame, // first request {"type":"auth","token":...} after the upgrade
-        Header,    // Authorization: Bearer <token> on the upgrade request
-        Query      // ?token=<token> on the upgrade URL
+        Header, // Authorization: Bearer <token> on the upgrade request
+        Query // ?token=<token> on the upgrade URL
     };
     Q_ENUM(TokenTransport)
 
@@ -112,7 +112,10 @@ public:
     // For wss:// with a private CA; applied on the next open.
     void setSslConfiguration(const QSslConfiguration &configuration);
     // Test convenience for self-signed certificates: ignore every TLS error. Never in products.
-    void setIgnoreSslErrors(bool ignore) { m_ignoreSslErrors = ignore; }
+    void setIgnoreSslErrors(bool ignore)
+    {
+        m_ignoreSslErrors = ignore;
+    }
 #endif
 
     // Opens an unauthenticated connection to wsUrl (ws://host:port/ws). Ignored with a warning
@@ -120,18 +123,19 @@ public:
     void open(const QUrl &wsUrl);
     // Opens and authenticates with a login/guest token. With AuthFrame the auth request is sent
     // first after the upgrade; its failure is reported by authenticationFailed().
-    void openWithToken(const QUrl &wsUrl, const QString &token,
-                       TokenTransport via = TokenTransport::AuthFrame);
+    void openWithToken(const QUrl &wsUrl, const QString &token, TokenTransport via = TokenTransport::AuthFrame);
     // Opens and resumes an earlier session (PROTOCOL.md section 6): a `reconnect` request with
     // resumeToken goes first. When the server refuses it (expired, used, unknown) and
     // fallbackToken is not empty, an `auth` request with fallbackToken follows before anything
     // queued is sent; authenticationFailed() is then emitted only if that fails too. Queued
     // requests wait as with openWithToken(). sessionData() carries `restored_rooms` and
     // `recovered` when the session was resumed; wasResumed() tells which way it went.
-    void openWithResume(const QUrl &wsUrl, const QString &resumeToken,
-                        const QString &fallbackToken = {});
+    void openWithResume(const QUrl &wsUrl, const QString &resumeToken, const QString &fallbackToken = {});
     // True when the current session came from a successful `reconnect` (not a fresh `auth`).
-    bool wasResumed() const { return m_resumed; }
+    bool wasResumed() const
+    {
+        return m_resumed;
+    }
     // Closes with a close frame; disconnected() follows once the socket is down, which may be
     // before close() returns (as with QAbstractSocket).
     void close(int closeCode = 1000, const QString &reason = {});
@@ -154,15 +158,13 @@ public:
     PendingRequest *authenticate(const QString &token);
     PendingRequest *resumeSession(const QString &resumeToken);
     PendingRequest *ping();
-    PendingRequest *sendText(qint64 conversationId, const QString &text,
-                             const QString &clientMsgId = {});
+    PendingRequest *sendText(qint64 conversationId, const QString &text, const QString &clientMsgId = {});
     PendingRequest *sendTextTo(qint64 userId, const QString &text, const QString &clientMsgId = {});
     // Sends an image/file message for an uploaded file (attachment {"file_id"}).
     PendingRequest *sendAttachment(qint64 conversationId, const QString &messageType, qint64 fileId,
-                                   const QString &caption = {}, const QString &clientMsgId = {});
+        const QString &caption = {}, const QString &clientMsgId = {});
     // beforeSeq/afterSeq/limit <= 0 are left out of the request (server defaults).
-    PendingRequest *history(qint64 conversationId, qint64 beforeSeq = 0, qint64 afterSeq = 0,
-                            int limit = 0);
+    PendingRequest *history(qint64 conversationId, qint64 beforeSeq = 0, qint64 afterSeq = 0, int limit = 0);
     PendingRequest *markRead(qint64 conversationId, qint64 seq);
     PendingRequest *markReceived(qint64 conversationId, qint64 seq);
     PendingRequest *sendTyping(qint64 conversationId);
@@ -191,8 +193,7 @@ Q_SIGNALS:
     void receiptReceived(qint64 conversationId, qint64 userId, const QString &kind, qint64 seq);
     void typingReceived(qint64 conversationId, qint64 userId);
     void presenceReceived(qint64 userId, const QString &status, qint64 lastSeenAt);
-    void roomMessageReceived(const QString &room, qint64 fromUserId, const QJsonValue &data,
-                             bool recovered);
+    void roomMessageReceived(const QString &room, qint64 fromUserId, const QJsonValue &data, bool recovered);
     // The socket is down; pending and queued requests have failed just before.
     void disconnected(int closeCode, const QString &reason);
     // Transport errors, and frames that are not JSON objects.
@@ -201,7 +202,7 @@ Q_SIGNALS:
 private:
     struct OutgoingFrame
     {
-        QString text;      // text frames (JSON)
+        QString text; // text frames (JSON)
         QByteArray binary; // binary frames (tests only)
         bool isBinary = false;
         QPointer<PendingRequest> request; // failed when the frame cannot be sent
@@ -209,8 +210,7 @@ private:
 
     void startOpen(const QUrl &wsUrl, const QByteArray &authorization);
     void setState(State state);
-    PendingRequest *createRequest(const QString &type, const QJsonObject &fields, int timeoutMs,
-                                  bool bypassQueue);
+    PendingRequest *createRequest(const QString &type, const QJsonObject &fields, int timeoutMs, bool bypassQueue);
     bool enqueue(OutgoingFrame frame, bool bypassQueue);
     void writeFrame(const OutgoingFrame &frame);
     void failLater(PendingRequest *request, const QString &message);

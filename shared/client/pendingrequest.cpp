@@ -8,8 +8,7 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard {
 
-PendingRequest::PendingRequest(const QJsonObject &request, qint64 id, int timeoutMs,
-                               ClientConnection *parent)
+PendingRequest::PendingRequest(const QJsonObject &request, qint64 id, int timeoutMs, ClientConnection *parent)
     : QObject(parent), m_request(request), m_type(request.value(u"type"_s).toString()), m_id(id)
 {
     m_clock.start();

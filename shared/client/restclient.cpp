@@ -12,17 +12,18 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard {
 
-RestClient::RestClient(QObject *parent) : RestClient(QUrl(), parent) {}
+RestClient::RestClient(QObject *parent) : RestClient(QUrl(), parent)
+{ }
 
 RestClient::RestClient(const QUrl &baseUrl, QObject *parent)
     : QObject(parent), m_manager(new QNetworkAccessManager(this)), m_baseUrl(baseUrl)
 {
 #ifndef QT_NO_SSL
     connect(m_manager, &QNetworkAccessManager::sslErrors, this,
-            [this](QNetworkReply *reply, const QList<QSslError> &errors) {
-                if (m_ignoreSslErrors)
-                    reply->ignoreSslErrors(errors);
-            });
+        [this](QNetworkReply *reply, const QList<QSslError> &errors) {
+            if (m_ignoreSslErrors)
+                reply->ignoreSslErrors(errors);
+        });
 #endif
 }
 
@@ -55,19 +56,16 @@ RestReply *RestClient::del(const QString &path)
     return start("DELETE", path, {}, {}, {});
 }
 
-RestReply *RestClient::sendRequest(const QByteArray &verb, const QString &path,
-                                   const QByteArray &body, const QByteArray &contentType,
-                                   const QUrlQuery &query)
+RestReply *RestClient::sendRequest(const QByteArray &verb, const QString &path, const QByteArray &body,
+    const QByteArray &contentType, const QUrlQuery &query)
 {
     return start(verb, path, query, body, contentType);
 }
 
-RestReply *RestClient::registerUser(const QString &username, const QString &password,
-                                    const QString &displayName)
+RestReply *RestClient::registerUser(const QString &username, const QString &password, const QString &displayName)
 {
-    return post(u"/api/v1/auth/register"_s, {{u"username"_s, username},
-                                             {u"password"_s, password},
-                                             {u"display_name"_s, displayName}});
+    return post(u"/api/v1/auth/register"_s,
+        {{u"username"_s, username}, {u"password"_s, password}, {u"display_name"_s, displayName}});
 }
 
 RestReply *RestClient::login(const QString &username, const QString &password)
@@ -88,8 +86,7 @@ RestReply *RestClient::me()
     return get(u"/api/v1/me"_s);
 }
 
-RestReply *RestClient::uploadFile(const QByteArray &data, const QString &name,
-                                  const QByteArray &mimeType)
+RestReply *RestClient::uploadFile(const QByteArray &data, const QString &name, const QByteArray &mimeType)
 {
     QUrlQuery query;
     query.addQueryItem(u"name"_s, QString::fromLatin1(QUrl::toPercentEncoding(name)));
@@ -97,7 +94,7 @@ RestReply *RestClient::uploadFile(const QByteArray &data, const QString &name,
 }
 
 RestReply *RestClient::start(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-                             const QByteArray &body, const QByteArray &contentType)
+    const QByteArray &body, const QByteArray &contentType)
 {
     QNetworkRequest request(urlFor(path, query));
     if (!m_token.isEmpty())

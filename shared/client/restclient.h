@@ -62,13 +62,11 @@ public:
     RestReply *post(const QString &path, const QJsonObject &body);
     RestReply *del(const QString &path);
     // Any verb with any body, for uploads and for tests of malformed input.
-    RestReply *sendRequest(const QByteArray &verb, const QString &path,
-                           const QByteArray &body = {}, const QByteArray &contentType = {},
-                           const QUrlQuery &query = {});
+    RestReply *sendRequest(const QByteArray &verb, const QString &path, const QByteArray &body = {},
+        const QByteArray &contentType = {}, const QUrlQuery &query = {});
 
     // POST /api/v1/auth/register -> 201 {"user"}
-    RestReply *registerUser(const QString &username, const QString &password,
-                            const QString &displayName);
+    RestReply *registerUser(const QString &username, const QString &password, const QString &displayName);
     // POST /api/v1/auth/login -> {"token","expires_at","user"}; the token is not stored here.
     RestReply *login(const QString &username, const QString &password);
     // POST /api/v1/auth/guest -> {"token","expires_at","user"}; displayName is optional.
@@ -79,8 +77,8 @@ public:
     RestReply *uploadFile(const QByteArray &data, const QString &name, const QByteArray &mimeType);
 
 private:
-    RestReply *start(const QByteArray &verb, const QString &path, const QUrlQuery &query,
-                     const QByteArray &body, const QByteArray &contentType);
+    RestReply *start(const QByteArray &verb, const QString &path, const QUrlQuery &query, const QByteArray &body,
+        const QByteArray &contentType);
 
     QNetworkAccessManager *m_manager = nullptr;
     QUrl m_baseUrl;

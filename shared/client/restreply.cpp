@@ -40,8 +40,7 @@ ErrorCode codeForStatus(int status)
 }
 } // namespace
 
-RestReply::RestReply(QNetworkReply *reply, const QByteArray &method, const QString &path,
-                     RestClient *parent)
+RestReply::RestReply(QNetworkReply *reply, const QByteArray &method, const QString &path, RestClient *parent)
     : QObject(parent), m_reply(reply), m_method(method), m_path(path)
 {
     m_clock.start();
@@ -86,17 +85,15 @@ void RestReply::onFinished()
     const bool success = m_status >= 200 && m_status < 300;
     if (m_status == 0) {
         // No HTTP answer at all. setTransferTimeout() ends a request as "canceled".
-        const QString message = m_networkError == QNetworkReply::OperationCanceledError
-                                    ? u"timeout"_s
-                                    : m_reply->errorString();
+        const QString message
+            = m_networkError == QNetworkReply::OperationCanceledError ? u"timeout"_s : m_reply->errorString();
         m_error = ProtocolError::make(ErrorCode::Unavailable, message);
     } else if (!success) {
         const QJsonValue error = m_json.value(u"error"_s);
         if (error.isObject()) {
             m_error = JsonCodec::decodeError(error.toObject());
         } else {
-            m_error = ProtocolError::make(codeForStatus(m_status),
-                                          u"HTTP %1 without an error body"_s.arg(m_status));
+            m_error = ProtocolError::make(codeForStatus(m_status), u"HTTP %1 without an error body"_s.arg(m_status));
         }
     }
     qCDebug(lcClient) << m_method << m_path << "->" << m_status << m_elapsedMs << "ms";

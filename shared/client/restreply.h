@@ -63,8 +63,7 @@ Q_SIGNALS:
 private:
     friend class RestClient;
 
-    RestReply(QNetworkReply *reply, const QByteArray &method, const QString &path,
-              RestClient *parent);
+    RestReply(QNetworkReply *reply, const QByteArray &method, const QString &path, RestClient *parent);
     void onFinished();
 
     QNetworkReply *m_reply = nullptr;

@@ -11,11 +11,11 @@ struct AdminConnection
 {
     qint64 connectionId = 0;
     qint64 userId = 0; // 0 = not authenticated yet (null on the wire)
-    QString username;  // empty when not authenticated
+    QString username; // empty when not authenticated
     QString role;
     QString remoteAddress;
     QString userAgent;
-    qint64 connectedAt = 0;    // ms since the epoch
+    qint64 connectedAt = 0; // ms since the epoch
     qint64 lastActivityAt = 0; // ms since the epoch
     QStringList rooms;
 };

@@ -16,8 +16,8 @@ struct ChatMessage
     QString type; // text, image, file, system
     QString content;
     QJsonObject attachment; // empty = null on the wire
-    QString clientMsgId;    // empty = null on the wire
-    qint64 createdAt = 0;   // ms since the epoch
+    QString clientMsgId; // empty = null on the wire
+    qint64 createdAt = 0; // ms since the epoch
 };
 
 } // namespace Switchboard

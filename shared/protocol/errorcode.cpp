@@ -8,7 +8,7 @@ using namespace Qt::StringLiterals;
 namespace Switchboard {
 
 namespace {
-const std::array<std::pair<ErrorCode, QStringView>, 13> kNames{{
+const std::array<std::pair<ErrorCode, QStringView>, 13> kNames {{
     {ErrorCode::BadRequest, u"bad_request"},
     {ErrorCode::UnknownType, u"unknown_type"},
     {ErrorCode::NotAuthenticated, u"not_authenticated"},

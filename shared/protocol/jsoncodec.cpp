@@ -23,7 +23,7 @@ ProtocolError malformed(const QString &what)
 
 QJsonObject encode(const UserInfo &user)
 {
-    return QJsonObject{
+    return QJsonObject {
         {u"id"_s, double(user.id)},
         {u"username"_s, user.username},
         {u"display_name"_s, user.displayName},
@@ -33,7 +33,7 @@ QJsonObject encode(const UserInfo &user)
 
 QJsonObject encode(const ChatMessage &m)
 {
-    return QJsonObject{
+    return QJsonObject {
         {u"id"_s, double(m.id)},
         {u"conversation_id"_s, double(m.conversationId)},
         {u"seq"_s, double(m.seq)},
@@ -51,7 +51,7 @@ QJsonObject encode(const ConversationInfo &c)
     QJsonArray participants;
     for (qint64 id : c.participants)
         participants.append(double(id));
-    QJsonObject o{
+    QJsonObject o {
         {u"id"_s, double(c.id)},
         {u"type"_s, c.type},
         {u"title"_s, nullableString(c.title)},
@@ -73,7 +73,7 @@ QJsonObject encode(const ConversationInfo &c)
 
 QJsonObject encode(const ProtocolError &error)
 {
-    QJsonObject o{{u"code"_s, toString(error.code)}, {u"message"_s, error.message}};
+    QJsonObject o {{u"code"_s, toString(error.code)}, {u"message"_s, error.message}};
     if (error.retryAfterMs >= 0)
         o.insert(u"retry_after_ms"_s, double(error.retryAfterMs));
     return o;
@@ -93,8 +93,7 @@ Result<UserInfo> decodeUser(const QJsonObject &o)
 
 Result<ChatMessage> decodeMessage(const QJsonObject &o)
 {
-    if (!o.value(u"id"_s).isDouble() || !o.value(u"conversation_id"_s).isDouble()
-        || !o.value(u"seq"_s).isDouble())
+    if (!o.value(u"id"_s).isDouble() || !o.value(u"conversation_id"_s).isDouble() || !o.value(u"seq"_s).isDouble())
         return malformed(u"message"_s);
     ChatMessage m;
     m.id = qint64(o.value(u"id"_s).toDouble());
@@ -149,31 +148,22 @@ ProtocolError decodeError(const QJsonObject &o)
 
 QJsonObject encode(const ServerStats &s)
 {
-    return QJsonObject{{u"connections"_s, double(s.connections)},
-                       {u"authenticated"_s, double(s.authenticated)},
-                       {u"users_online"_s, double(s.usersOnline)},
-                       {u"rooms"_s, double(s.rooms)},
-                       {u"messages_sent"_s, double(s.messagesSent)},
-                       {u"messages_received"_s, double(s.messagesReceived)},
-                       {u"messages_per_second"_s, s.messagesPerSecond},
-                       {u"uptime"_s, double(s.uptime)},
-                       {u"memory_usage"_s, double(s.memoryUsage)},
-                       {u"storage"_s, s.storage}};
+    return QJsonObject {{u"connections"_s, double(s.connections)}, {u"authenticated"_s, double(s.authenticated)},
+        {u"users_online"_s, double(s.usersOnline)}, {u"rooms"_s, double(s.rooms)},
+        {u"messages_sent"_s, double(s.messagesSent)}, {u"messages_received"_s, double(s.messagesReceived)},
+        {u"messages_per_second"_s, s.messagesPerSecond}, {u"uptime"_s, double(s.uptime)},
+        {u"memory_usage"_s, double(s.memoryUsage)}, {u"storage"_s, s.storage}};
 }
 
 QJsonObject encode(const AdminConnection &c)
 {
     const bool authenticated = c.userId > 0;
-    return QJsonObject{
-        {u"connection_id"_s, double(c.connectionId)},
+    return QJsonObject {{u"connection_id"_s, double(c.connectionId)},
         {u"user_id"_s, authenticated ? QJsonValue(double(c.userId)) : QJsonValue()},
         {u"username"_s, authenticated ? QJsonValue(c.username) : QJsonValue()},
-        {u"role"_s, authenticated ? QJsonValue(c.role) : QJsonValue()},
-        {u"remote_address"_s, c.remoteAddress},
-        {u"user_agent"_s, c.userAgent},
-        {u"connected_at"_s, double(c.connectedAt)},
-        {u"last_activity_at"_s, double(c.lastActivityAt)},
-        {u"rooms"_s, QJsonArray::fromStringList(c.rooms)}};
+        {u"role"_s, authenticated ? QJsonValue(c.role) : QJsonValue()}, {u"remote_address"_s, c.remoteAddress},
+        {u"user_agent"_s, c.userAgent}, {u"connected_at"_s, double(c.connectedAt)},
+        {u"last_activity_at"_s, double(c.lastActivityAt)}, {u"rooms"_s, QJsonArray::fromStringList(c.rooms)}};
 }
 
 Result<ServerStats> decodeStats(const QJsonObject &o)
@@ -215,16 +205,14 @@ Result<AdminConnection> decodeAdminConnection(const QJsonObject &o)
 
 QJsonObject encode(const SendReceipt &receipt)
 {
-    return QJsonObject{{u"message_id"_s, double(receipt.messageId)},
-                       {u"conversation_id"_s, double(receipt.conversationId)},
-                       {u"seq"_s, double(receipt.seq)},
-                       {u"timestamp"_s, double(receipt.timestamp)},
-                       {u"duplicate"_s, receipt.duplicate}};
+    return QJsonObject {{u"message_id"_s, double(receipt.messageId)},
+        {u"conversation_id"_s, double(receipt.conversationId)}, {u"seq"_s, double(receipt.seq)},
+        {u"timestamp"_s, double(receipt.timestamp)}, {u"duplicate"_s, receipt.duplicate}};
 }
 
 QJsonObject successReply(const QString &type, const QJsonValue &id, const QJsonObject &data)
 {
-    QJsonObject o{{u"type"_s, type}, {u"success"_s, true}, {u"data"_s, data}};
+    QJsonObject o {{u"type"_s, type}, {u"success"_s, true}, {u"data"_s, data}};
     if (!id.isUndefined())
         o.insert(u"id"_s, id);
     return o;
@@ -232,7 +220,7 @@ QJsonObject successReply(const QString &type, const QJsonValue &id, const QJsonO
 
 QJsonObject errorReply(const QString &type, const QJsonValue &id, const ProtocolError &error)
 {
-    QJsonObject o{{u"type"_s, type}, {u"success"_s, false}, {u"error"_s, encode(error)}};
+    QJsonObject o {{u"type"_s, type}, {u"success"_s, false}, {u"error"_s, encode(error)}};
     if (!id.isUndefined())
         o.insert(u"id"_s, id);
     return o;
@@ -266,12 +254,23 @@ QByteArray serializeErrorReply(const QString &type, const QJsonValue &id, const 
 QByteArray serializeSendReply(const QString &type, const QJsonValue &id, const SendReceipt &receipt)
 {
     JsonWriter w;
-    w.beginObject().key("type").value(type).key("success").value(true).key("data").beginObject()
-        .key("message_id").value(receipt.messageId)
-        .key("conversation_id").value(receipt.conversationId)
-        .key("seq").value(receipt.seq)
-        .key("timestamp").value(receipt.timestamp)
-        .key("duplicate").value(receipt.duplicate)
+    w.beginObject()
+        .key("type")
+        .value(type)
+        .key("success")
+        .value(true)
+        .key("data")
+        .beginObject()
+        .key("message_id")
+        .value(receipt.messageId)
+        .key("conversation_id")
+        .value(receipt.conversationId)
+        .key("seq")
+        .value(receipt.seq)
+        .key("timestamp")
+        .value(receipt.timestamp)
+        .key("duplicate")
+        .value(receipt.duplicate)
         .endObject();
     if (!id.isUndefined())
         w.key("id").value(id);
@@ -282,12 +281,18 @@ QByteArray serializeSendReply(const QString &type, const QJsonValue &id, const S
 void writeMessage(JsonWriter &w, const ChatMessage &m)
 {
     w.beginObject()
-        .key("id").value(m.id)
-        .key("conversation_id").value(m.conversationId)
-        .key("seq").value(m.seq)
-        .key("sender_id").value(m.senderId)
-        .key("type").value(m.type)
-        .key("content").value(m.content)
+        .key("id")
+        .value(m.id)
+        .key("conversation_id")
+        .value(m.conversationId)
+        .key("seq")
+        .value(m.seq)
+        .key("sender_id")
+        .value(m.senderId)
+        .key("type")
+        .value(m.type)
+        .key("content")
+        .value(m.content)
         .key("attachment");
     if (m.attachment.isEmpty())
         w.nullValue();
@@ -312,7 +317,7 @@ namespace {
 bool isId(const QJsonValue &v)
 {
     return v.isDouble() && v.toDouble() >= 0 && v.toDouble() <= 9007199254740991.0
-           && v.toDouble() == double(qint64(v.toDouble()));
+        && v.toDouble() == double(qint64(v.toDouble()));
 }
 qint64 idOf(const QJsonObject &o, QLatin1StringView key)
 {
@@ -322,40 +327,31 @@ qint64 idOf(const QJsonObject &o, QLatin1StringView key)
 
 QJsonObject encode(const ReceiptEvent &e)
 {
-    return QJsonObject{{u"type"_s, EventType::Receipt},
-                       {u"conversation_id"_s, double(e.conversationId)},
-                       {u"user_id"_s, double(e.userId)},
-                       {u"kind"_s, e.kind},
-                       {u"seq"_s, double(e.seq)}};
+    return QJsonObject {{u"type"_s, EventType::Receipt}, {u"conversation_id"_s, double(e.conversationId)},
+        {u"user_id"_s, double(e.userId)}, {u"kind"_s, e.kind}, {u"seq"_s, double(e.seq)}};
 }
 
 QJsonObject encode(const TypingEvent &e)
 {
-    return QJsonObject{{u"type"_s, EventType::Typing},
-                       {u"conversation_id"_s, double(e.conversationId)},
-                       {u"user_id"_s, double(e.userId)}};
+    return QJsonObject {{u"type"_s, EventType::Typing}, {u"conversation_id"_s, double(e.conversationId)},
+        {u"user_id"_s, double(e.userId)}};
 }
 
 QJsonObject encode(const PresenceEvent &e)
 {
-    return QJsonObject{{u"type"_s, EventType::Presence},
-                       {u"user_id"_s, double(e.userId)},
-                       {u"status"_s, e.status},
-                       {u"last_seen_at"_s, double(e.lastSeenAt)}};
+    return QJsonObject {{u"type"_s, EventType::Presence}, {u"user_id"_s, double(e.userId)}, {u"status"_s, e.status},
+        {u"last_seen_at"_s, double(e.lastSeenAt)}};
 }
 
 QJsonObject encode(const SyncCompleteEvent &e)
 {
-    return QJsonObject{{u"type"_s, EventType::SyncComplete}, {u"count"_s, e.count}, {u"has_more"_s, e.hasMore}};
+    return QJsonObject {{u"type"_s, EventType::SyncComplete}, {u"count"_s, e.count}, {u"has_more"_s, e.hasMore}};
 }
 
 QJsonObject encode(const RoomMessageEvent &e)
 {
-    QJsonObject o{{u"type"_s, EventType::RoomMessage},
-                  {u"room"_s, e.room},
-                  {u"from"_s, double(e.from)},
-                  {u"data"_s, e.data},
-                  {u"timestamp"_s, double(e.timestamp)}};
+    QJsonObject o {{u"type"_s, EventType::RoomMessage}, {u"room"_s, e.room}, {u"from"_s, double(e.from)},
+        {u"data"_s, e.data}, {u"timestamp"_s, double(e.timestamp)}};
     if (e.recovered)
         o.insert(u"recovered"_s, true);
     return o;
@@ -363,7 +359,7 @@ QJsonObject encode(const RoomMessageEvent &e)
 
 QJsonObject encode(const SupportUpdateEvent &e)
 {
-    return QJsonObject{{u"type"_s, EventType::SupportUpdate}, {u"conversation"_s, encode(e.conversation)}};
+    return QJsonObject {{u"type"_s, EventType::SupportUpdate}, {u"conversation"_s, encode(e.conversation)}};
 }
 
 QJsonObject encodeStatsEvent(const ServerStats &stats)
@@ -375,7 +371,7 @@ QJsonObject encodeStatsEvent(const ServerStats &stats)
 
 QJsonObject encodeNewMessage(const ChatMessage &message, bool offline)
 {
-    QJsonObject o{{u"type"_s, EventType::NewMessage}, {u"message"_s, encode(message)}};
+    QJsonObject o {{u"type"_s, EventType::NewMessage}, {u"message"_s, encode(message)}};
     if (offline)
         o.insert(u"offline"_s, true);
     return o;
@@ -387,14 +383,14 @@ Result<ReceiptEvent> decodeReceipt(const QJsonObject &o)
     if (!isId(o.value(u"conversation_id"_s)) || !isId(o.value(u"user_id"_s)) || !isId(o.value(u"seq"_s))
         || (kind != u"delivered"_s && kind != u"read"_s))
         return malformed(u"receipt"_s);
-    return ReceiptEvent{idOf(o, "conversation_id"_L1), idOf(o, "user_id"_L1), kind, idOf(o, "seq"_L1)};
+    return ReceiptEvent {idOf(o, "conversation_id"_L1), idOf(o, "user_id"_L1), kind, idOf(o, "seq"_L1)};
 }
 
 Result<TypingEvent> decodeTyping(const QJsonObject &o)
 {
     if (!isId(o.value(u"conversation_id"_s)) || !isId(o.value(u"user_id"_s)))
         return malformed(u"typing"_s);
-    return TypingEvent{idOf(o, "conversation_id"_L1), idOf(o, "user_id"_L1)};
+    return TypingEvent {idOf(o, "conversation_id"_L1), idOf(o, "user_id"_L1)};
 }
 
 Result<PresenceEvent> decodePresence(const QJsonObject &o)
@@ -404,22 +400,22 @@ Result<PresenceEvent> decodePresence(const QJsonObject &o)
     const QJsonValue seen = o.value(u"last_seen_at"_s);
     if (!seen.isUndefined() && !seen.isNull() && !isId(seen))
         return malformed(u"presence"_s);
-    return PresenceEvent{idOf(o, "user_id"_L1), o.value(u"status"_s).toString(), idOf(o, "last_seen_at"_L1)};
+    return PresenceEvent {idOf(o, "user_id"_L1), o.value(u"status"_s).toString(), idOf(o, "last_seen_at"_L1)};
 }
 
 Result<SyncCompleteEvent> decodeSyncComplete(const QJsonObject &o)
 {
     if (!isId(o.value(u"count"_s)))
         return malformed(u"sync_complete"_s);
-    return SyncCompleteEvent{o.value(u"count"_s).toInt(), o.value(u"has_more"_s).toBool()};
+    return SyncCompleteEvent {o.value(u"count"_s).toInt(), o.value(u"has_more"_s).toBool()};
 }
 
 Result<RoomMessageEvent> decodeRoomMessage(const QJsonObject &o)
 {
     if (!o.value(u"room"_s).isString() || !isId(o.value(u"from"_s)))
         return malformed(u"room_message"_s);
-    return RoomMessageEvent{o.value(u"room"_s).toString(), idOf(o, "from"_L1), o.value(u"data"_s),
-                            idOf(o, "timestamp"_L1), o.value(u"recovered"_s).toBool()};
+    return RoomMessageEvent {o.value(u"room"_s).toString(), idOf(o, "from"_L1), o.value(u"data"_s),
+        idOf(o, "timestamp"_L1), o.value(u"recovered"_s).toBool()};
 }
 
 Result<SupportUpdateEvent> decodeSupportUpdate(const QJsonObject &o)
@@ -427,7 +423,7 @@ Result<SupportUpdateEvent> decodeSupportUpdate(const QJsonObject &o)
     auto conversation = decodeConversation(o.value(u"conversation"_s).toObject());
     if (!conversation)
         return conversation.error();
-    return SupportUpdateEvent{conversation.value()};
+    return SupportUpdateEvent {conversation.value()};
 }
 
 } // namespace Switchboard::JsonCodec

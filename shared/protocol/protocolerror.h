@@ -13,10 +13,7 @@ struct ProtocolError
     QString message;
     qint64 retryAfterMs = -1; // only for RateLimited; -1 = absent
 
-    static ProtocolError make(ErrorCode code, const QString &message)
-    {
-        return ProtocolError{code, message, -1};
-    }
+    static ProtocolError make(ErrorCode code, const QString &message) { return ProtocolError {code, message, -1}; }
 };
 
 } // namespace Switchboard

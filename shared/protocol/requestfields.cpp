@@ -11,8 +11,7 @@ constexpr double kMaxSafeInteger = 9007199254740991.0; // 2^53 - 1
 
 ProtocolError wrongType(const QString &key, const char *expected)
 {
-    return ProtocolError::make(ErrorCode::BadRequest,
-                               u"Field '%1' must be %2"_s.arg(key, QLatin1StringView(expected)));
+    return ProtocolError::make(ErrorCode::BadRequest, u"Field '%1' must be %2"_s.arg(key, QLatin1StringView(expected)));
 }
 
 ProtocolError missing(const QString &key)

@@ -14,7 +14,7 @@ namespace Switchboard {
 class RequestFields
 {
 public:
-    explicit RequestFields(const QJsonObject &object) : m_object(object) {}
+    explicit RequestFields(const QJsonObject &object) : m_object(object) { }
 
     const QJsonObject &object() const { return m_object; }
     bool has(const QString &key) const;

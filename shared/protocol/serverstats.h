@@ -9,16 +9,16 @@ namespace Switchboard {
 // GET /api/v1/admin/stats carry them (PROTOCOL.md section 11).
 struct ServerStats
 {
-    qint64 connections = 0;   // open WebSocket connections
+    qint64 connections = 0; // open WebSocket connections
     qint64 authenticated = 0; // of which authenticated
     qint64 usersOnline = 0;
     qint64 rooms = 0;
-    qint64 messagesSent = 0;     // new_message events written
+    qint64 messagesSent = 0; // new_message events written
     qint64 messagesReceived = 0; // messages accepted and stored
     double messagesPerSecond = 0;
-    qint64 uptime = 0;      // seconds
+    qint64 uptime = 0; // seconds
     qint64 memoryUsage = 0; // bytes, resident set
-    QString storage;        // "ok" or "down"
+    QString storage; // "ok" or "down"
 };
 
 } // namespace Switchboard

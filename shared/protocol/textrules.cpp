@@ -29,8 +29,7 @@ bool isValidUsername(QStringView username)
         return false;
     for (QChar c : username) {
         const char16_t u = c.unicode();
-        const bool ok = (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '_' || u == '.'
-                        || u == '-';
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || u == '_' || u == '.' || u == '-';
         if (!ok)
             return false;
     }
@@ -48,8 +47,8 @@ bool isValidRoomName(QStringView name)
         return false;
     for (QChar c : name) {
         const char16_t u = c.unicode();
-        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
-                        || u == '_' || u == '.' || u == ':' || u == '-';
+        const bool ok = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') || u == '_'
+            || u == '.' || u == ':' || u == '-';
         if (!ok)
             return false;
     }

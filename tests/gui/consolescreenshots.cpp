@@ -20,13 +20,13 @@
 #include <QTest>
 #include <QTimer>
 
-#include "console/widgets/admindashboard.h"
 #include "console/app/adminmonitor.h"
-#include "console/consoleapplication.h"
 #include "console/app/languagemanager.h"
 #include "console/app/workspacecontroller.h"
+#include "console/consoleapplication.h"
 #include "console/models/conversationlistmodel.h"
 #include "console/models/messagelistmodel.h"
+#include "console/widgets/admindashboard.h"
 #include "console/widgets/agentworkspace.h"
 #include "console/widgets/composerwidget.h"
 #include "console/widgets/conversationview.h"

@@ -5,8 +5,8 @@
 #include <QUrl>
 #include <memory>
 
-#include "console/consoleapplication.h"
 #include "console/app/consolesettings.h"
+#include "console/consoleapplication.h"
 #include "tests/support/fakecredentialstore.h"
 
 namespace Switchboard::Test {

@@ -2,10 +2,10 @@
 #include <QTableView>
 #include <QTest>
 
-#include "console/widgets/admindashboard.h"
 #include "console/app/adminmonitor.h"
 #include "console/models/connectionlistmodel.h"
 #include "console/models/statshistorymodel.h"
+#include "console/widgets/admindashboard.h"
 #include "console/widgets/mainwindow.h"
 #include "shared/client/clientconnection.h"
 #include "tests/gui/consoletestdriver.h"

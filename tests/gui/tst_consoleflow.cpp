@@ -9,15 +9,15 @@
 #include <QTest>
 #include <QTimer>
 
-#include "console/consoleapplication.h"
-#include "console/widgets/notifier.h"
 #include "console/app/workspacecontroller.h"
+#include "console/consoleapplication.h"
 #include "console/models/conversationlistmodel.h"
 #include "console/models/messagelistmodel.h"
 #include "console/widgets/agentworkspace.h"
 #include "console/widgets/composerwidget.h"
 #include "console/widgets/conversationview.h"
 #include "console/widgets/mainwindow.h"
+#include "console/widgets/notifier.h"
 #include "console/widgets/transferdialog.h"
 #include "shared/client/clientconnection.h"
 #include "shared/client/clientsession.h"

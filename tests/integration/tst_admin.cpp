@@ -25,9 +25,9 @@ private:
 
     static void checkStatsFields(const QJsonObject &stats)
     {
-        for (const QString &key : {u"connections"_s, u"authenticated"_s, u"users_online"_s, u"rooms"_s,
-                                   u"messages_sent"_s, u"messages_received"_s,
-                                   u"messages_per_second"_s, u"uptime"_s, u"memory_usage"_s}) {
+        for (const QString &key :
+            {u"connections"_s, u"authenticated"_s, u"users_online"_s, u"rooms"_s, u"messages_sent"_s,
+                u"messages_received"_s, u"messages_per_second"_s, u"uptime"_s, u"memory_usage"_s}) {
             QVERIFY2(stats.value(key).isDouble(), qPrintable(key + u" in "_s + compact(stats)));
             QVERIFY2(stats.value(key).toDouble() >= 0, qPrintable(key));
         }
@@ -91,9 +91,10 @@ private slots:
         auto extra = openRaw(server.wsUrl());
         QVERIFY(extra);
         const qsizetype mark = log.size();
-        QVERIFY(log.waitFor([&](const QJsonObject &f) {
-            return isStats(f) && f.value(u"connections"_s).toInt() == before + 1;
-        }, 5000, mark) >= 0);
+        QVERIFY(log.waitFor(
+                    [&](const QJsonObject &f) { return isStats(f) && f.value(u"connections"_s).toInt() == before + 1; },
+                    5000, mark)
+            >= 0);
 
         IT_OK(unsubscribed, adminC->request(u"stats_unsubscribe"_s));
         const qsizetype afterUnsubscribe = log.size();
@@ -148,7 +149,7 @@ private slots:
         QCOMPARE(annEntry.value(u"user_agent"_s).toString(), u"tst-admin/1.0 (integration)"_s);
         QVERIFY(intOf(annEntry, u"connected_at"_s) >= before - 1000);
         QVERIFY(intOf(annEntry, u"connected_at"_s) <= QDateTime::currentMSecsSinceEpoch());
-        QCOMPARE(stringSet(annEntry.value(u"rooms"_s).toArray()), (QSet<QString>{u"alpha"_s, u"zeta"_s}));
+        QCOMPARE(stringSet(annEntry.value(u"rooms"_s).toArray()), (QSet<QString> {u"alpha"_s, u"zeta"_s}));
     }
 
     void adminKick()
@@ -187,12 +188,13 @@ private slots:
         }
         QCOMPARE(bobConnections.size(), 2);
         std::sort(bobConnections.begin(), bobConnections.end());
-        IT_OK(one, adminC->request(u"admin_kick"_s, {{u"connection_id"_s, double(bobConnections.first())},
-                                                     {u"reason"_s, u"just this one"_s}}));
+        IT_OK(one,
+            adminC->request(u"admin_kick"_s,
+                {{u"connection_id"_s, double(bobConnections.first())}, {u"reason"_s, u"just this one"_s}}));
         QCOMPARE(one->data().value(u"kicked"_s).toInt(), 1);
         QTRY_VERIFY_WITH_TIMEOUT(bob1->state() == ClientConnection::State::Disconnected
-                                     || bob2->state() == ClientConnection::State::Disconnected,
-                                 kWaitMs);
+                || bob2->state() == ClientConnection::State::Disconnected,
+            kWaitMs);
         ClientConnection *gone = bob1->state() == ClientConnection::State::Disconnected ? bob1.get() : bob2.get();
         ClientConnection *kept = gone == bob1.get() ? bob2.get() : bob1.get();
         QCOMPARE(gone->closeCode(), 4003);
@@ -202,9 +204,8 @@ private slots:
 
         // Over HTTP too.
         auto rest = restFor(server, &admin);
-        IT_HTTP_STATUS(viaHttp, rest->post(u"/api/v1/admin/kick"_s,
-                                           {{u"user_id"_s, double(bob.id)}, {u"reason"_s, u"http kick"_s}}),
-                       200);
+        IT_HTTP_STATUS(viaHttp,
+            rest->post(u"/api/v1/admin/kick"_s, {{u"user_id"_s, double(bob.id)}, {u"reason"_s, u"http kick"_s}}), 200);
         QCOMPARE(viaHttp->json().value(u"kicked"_s).toInt(), 1);
         QCOMPARE(waitClosed(kept), 4003);
         QCOMPARE(kept->closeReason(), u"http kick"_s);
@@ -238,16 +239,15 @@ private slots:
         QCOMPARE(conns->json().value(u"connections"_s).toArray().size(), 1);
         QCOMPARE(intOf(conns->json().value(u"connections"_s).toArray().first().toObject(), u"user_id"_s), ann.id);
 
-        const QList<QPair<QByteArray, QString>> routes{{"GET", u"/api/v1/admin/stats"_s},
-                                                       {"GET", u"/api/v1/admin/connections"_s},
-                                                       {"POST", u"/api/v1/admin/kick"_s},
-                                                       {"GET", u"/api/v1/admin/push/failures"_s}};
-        const QByteArray kickBody = QJsonDocument(QJsonObject{{u"user_id"_s, double(ann.id)}}).toJson();
+        const QList<QPair<QByteArray, QString>> routes {{"GET", u"/api/v1/admin/stats"_s},
+            {"GET", u"/api/v1/admin/connections"_s}, {"POST", u"/api/v1/admin/kick"_s},
+            {"GET", u"/api/v1/admin/push/failures"_s}};
+        const QByteArray kickBody = QJsonDocument(QJsonObject {{u"user_id"_s, double(ann.id)}}).toJson();
         for (const TestUser *who : {&agent, &ann}) {
             auto rest = restFor(server, who);
             for (const auto &[verb, path] : routes) {
                 RestReply *r = rest->sendRequest(verb, path, verb == "POST" ? kickBody : QByteArray(),
-                                                 verb == "POST" ? "application/json" : QByteArray());
+                    verb == "POST" ? "application/json" : QByteArray());
                 QVERIFY(waitForFinished(r, 30000));
                 QVERIFY2(r->status() == 403, qPrintable(who->role + u": "_s + describeReply(r)));
                 SB_COMPARE_CODE(r->error().code, ErrorCode::Forbidden);
@@ -256,7 +256,7 @@ private slots:
         auto anonymous = restFor(server);
         for (const auto &[verb, path] : routes) {
             RestReply *r = anonymous->sendRequest(verb, path, verb == "POST" ? kickBody : QByteArray(),
-                                                  verb == "POST" ? "application/json" : QByteArray());
+                verb == "POST" ? "application/json" : QByteArray());
             QVERIFY(waitForFinished(r, 30000));
             QVERIFY2(r->status() == 401, qPrintable(describeReply(r)));
         }
@@ -289,9 +289,9 @@ private slots:
 
         // Every line is a comment (# HELP / # TYPE) or a sample "name{labels} value".
         // (Plain string literals: moc of Qt 6.4 mis-parses raw strings containing quotes.)
-        static const QRegularExpression sample(
-            u"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\"(,[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\")*\\})?"
-            " ([-+]?([0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?|Inf|NaN))$"_s);
+        static const QRegularExpression sample(u"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\"(,[a-"
+                                               u"zA-Z_][a-zA-Z0-9_]*=\"[^\"]*\")*\\})?"
+                                               " ([-+]?([0-9]*\\.?[0-9]+([eE][-+]?[0-9]+)?|Inf|NaN))$"_s);
         static const QRegularExpression comment(u"^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$"_s);
         QHash<QString, double> values;
         QHash<QString, QString> types;
@@ -302,9 +302,9 @@ private slots:
                 if (line.startsWith(u"# TYPE "_s)) {
                     const QStringList parts = line.split(u' ');
                     types.insert(parts.at(2), parts.at(3));
-                    QVERIFY2((QStringList{u"gauge"_s, u"counter"_s, u"histogram"_s, u"summary"_s, u"untyped"_s})
+                    QVERIFY2((QStringList {u"gauge"_s, u"counter"_s, u"histogram"_s, u"summary"_s, u"untyped"_s})
                                  .contains(parts.at(3)),
-                             qPrintable(line));
+                        qPrintable(line));
                 }
                 continue;
             }
@@ -333,14 +333,16 @@ private slots:
         bobC->close();
         QCOMPARE(waitClosed(bobC.get()), 1000);
         QByteArray latest;
-        const bool dropped = QTest::qWaitFor([&] {
-            RestReply *after = rest->get(u"/metrics"_s);
-            if (!waitForFinished(after, 30000) || after->status() != 200)
-                return false;
-            latest = after->body();
-            after->deleteLater();
-            return QString::fromUtf8(latest).contains(u"\nswitchboard_connections 1\n"_s);
-        }, kWaitMs);
+        const bool dropped = QTest::qWaitFor(
+            [&] {
+                RestReply *after = rest->get(u"/metrics"_s);
+                if (!waitForFinished(after, 30000) || after->status() != 200)
+                    return false;
+                latest = after->body();
+                after->deleteLater();
+                return QString::fromUtf8(latest).contains(u"\nswitchboard_connections 1\n"_s);
+            },
+            kWaitMs);
         QVERIFY2(dropped, latest.constData());
         QVERIFY(QString::fromUtf8(latest).contains(u"\nswitchboard_users_online 1\n"_s));
     }

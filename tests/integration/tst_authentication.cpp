@@ -5,8 +5,8 @@
 #include <QTest>
 #include <QUrlQuery>
 
-#include "tests/support/sqlprobe.h"
 #include "tests/support/integrationtest.h"
+#include "tests/support/sqlprobe.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -26,9 +26,8 @@ QJsonObject jwtPart(const QString &token, int index)
 QString forgeToken(const QByteArray &secret, const QJsonObject &claims)
 {
     const QByteArray input = QByteArray(R"({"alg":"HS256","typ":"JWT"})").toBase64(kB64) + '.'
-                             + QJsonDocument(claims).toJson(QJsonDocument::Compact).toBase64(kB64);
-    const QByteArray mac =
-        QMessageAuthenticationCode::hash(input, secret, QCryptographicHash::Sha256);
+        + QJsonDocument(claims).toJson(QJsonDocument::Compact).toBase64(kB64);
+    const QByteArray mac = QMessageAuthenticationCode::hash(input, secret, QCryptographicHash::Sha256);
     return QString::fromLatin1(input + '.' + mac.toBase64(kB64));
 }
 
@@ -79,19 +78,18 @@ private slots:
         QCOMPARE(user.value(u"username"_s).toString(), name);
         QCOMPARE(user.value(u"display_name"_s).toString(), u"Ann A."_s);
         QCOMPARE(user.value(u"role"_s).toString(), u"user"_s);
-        QVERIFY2(!created->body().contains("password") && !created->body().contains("argon"),
-                 created->body().constData());
+        QVERIFY2(
+            !created->body().contains("password") && !created->body().contains("argon"), created->body().constData());
 
         // The same name again: 409 conflict.
         IT_HTTP(taken, rest.registerUser(name, u"another password"_s, u"Other"_s));
         QCOMPARE(taken->status(), 409);
         SB_COMPARE_CODE(taken->error().code, ErrorCode::Conflict);
-        QCOMPARE(taken->json().value(u"error"_s).toObject().value(u"code"_s).toString(),
-                 u"conflict"_s);
+        QCOMPARE(taken->json().value(u"error"_s).toObject().value(u"code"_s).toString(), u"conflict"_s);
 
         // Usernames: 3-32 of [a-z0-9_.-].
-        const QStringList badNames{u"ab"_s, QString(33, u'a'), u"Ann"_s, u"an n"_s, u"ann!"_s,
-                                   u"änn"_s, u""_s, u"ann/x"_s};
+        const QStringList badNames {
+            u"ab"_s, QString(33, u'a'), u"Ann"_s, u"an n"_s, u"ann!"_s, u"änn"_s, u""_s, u"ann/x"_s};
         for (const QString &bad : badNames) {
             IT_HTTP(r, rest.registerUser(bad, u"long enough"_s, u"X"_s));
             QVERIFY2(r->status() == 400, qPrintable(bad + u": "_s + describeReply(r)));
@@ -116,7 +114,7 @@ private slots:
         SB_COMPARE_CODE(control->error().code, ErrorCode::ValidationFailed);
 
         // Missing fields, wrong JSON types, bodies that are not objects: 400 bad_request.
-        const QList<QByteArray> badBodies{
+        const QList<QByteArray> badBodies {
             R"({"password":"long enough"})",
             R"({"username":"someone"})",
             R"({"username":5,"password":"long enough"})",
@@ -164,8 +162,7 @@ private slots:
         QCOMPARE(claims.value(u"role"_s).toString(), u"user"_s);
         const qint64 iat = intOf(claims, u"iat"_s);
         const qint64 exp = intOf(claims, u"exp"_s);
-        QVERIFY2(iat >= before - 5 && iat <= QDateTime::currentSecsSinceEpoch() + 5,
-                 qPrintable(QString::number(iat)));
+        QVERIFY2(iat >= before - 5 && iat <= QDateTime::currentSecsSinceEpoch() + 5, qPrintable(QString::number(iat)));
         QVERIFY(exp > iat);
         QVERIFY2(exp < 10'000'000'000LL, "exp must be seconds, not milliseconds");
         QCOMPARE(intOf(body, u"expires_at"_s), exp * 1000);
@@ -181,15 +178,14 @@ private slots:
         // The password is case- and byte-exact.
         IT_HTTP(upper, rest.login(name, password.toUpper()));
         QCOMPARE(upper->status(), 401);
-        IT_HTTP(badBody, rest.sendRequest("POST", u"/api/v1/auth/login"_s,
-                                          R"({"username":"x","password":5})", "application/json"));
+        IT_HTTP(badBody,
+            rest.sendRequest("POST", u"/api/v1/auth/login"_s, R"({"username":"x","password":5})", "application/json"));
         QCOMPARE(badBody->status(), 400);
         SB_COMPARE_CODE(badBody->error().code, ErrorCode::BadRequest);
 
         // Stored only as an Argon2id hash.
         QString error;
-        const auto rows = sqlRows(db.url(), u"SELECT password_hash FROM users WHERE username = ?"_s,
-                                  {name}, &error);
+        const auto rows = sqlRows(db.url(), u"SELECT password_hash FROM users WHERE username = ?"_s, {name}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(rows.size(), 1);
         const QString hash = rows.first().first().toString();
@@ -243,8 +239,7 @@ private slots:
             QCOMPARE(frames.frames().at(0).value(u"type"_s).toString(), u"auth"_s);
             QCOMPARE(frames.frames().at(0).value(u"success"_s), QJsonValue(true));
             QString why;
-            QVERIFY2(isSessionData(frames.frames().at(0).value(u"data"_s).toObject(), ann.id, &why),
-                     qPrintable(why));
+            QVERIFY2(isSessionData(frames.frames().at(0).value(u"data"_s).toObject(), ann.id, &why), qPrintable(why));
             QCOMPARE(frames.frames().at(1).value(u"type"_s).toString(), u"new_message"_s);
             QCOMPARE(frames.frames().at(2).value(u"type"_s).toString(), u"sync_complete"_s);
         }
@@ -271,34 +266,29 @@ private slots:
         // Forged tokens: signed with the real secret (read from the database) but expired, or
         // claiming another role; and a token whose payload was edited after signing.
         QString error;
-        const auto rows = sqlRows(db.url(), u"SELECT value FROM settings WHERE key = ?"_s,
-                                  {u"jwt_secret"_s}, &error);
+        const auto rows = sqlRows(db.url(), u"SELECT value FROM settings WHERE key = ?"_s, {u"jwt_secret"_s}, &error);
         QVERIFY2(error.isEmpty() && rows.size() == 1, qPrintable(error));
         const QByteArray secret = rows.first().first().toString().toUtf8();
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        const QString selfSigned = forgeToken(secret, {{u"sub"_s, QString::number(ann.id)},
-                                                       {u"role"_s, u"user"_s},
-                                                       {u"iat"_s, double(now)},
-                                                       {u"exp"_s, double(now + 600)}});
-        const QString expired = forgeToken(secret, {{u"sub"_s, QString::number(ann.id)},
-                                                    {u"role"_s, u"user"_s},
-                                                    {u"iat"_s, double(now - 7200)},
-                                                    {u"exp"_s, double(now - 3600)}});
-        const QString wrongRole = forgeToken(secret, {{u"sub"_s, QString::number(ann.id)},
-                                                      {u"role"_s, u"admin"_s},
-                                                      {u"iat"_s, double(now)},
-                                                      {u"exp"_s, double(now + 600)}});
-        const QString noSuchUser = forgeToken(secret, {{u"sub"_s, u"987654321"_s},
-                                                       {u"role"_s, u"user"_s},
-                                                       {u"iat"_s, double(now)},
-                                                       {u"exp"_s, double(now + 600)}});
+        const QString selfSigned = forgeToken(secret,
+            {{u"sub"_s, QString::number(ann.id)}, {u"role"_s, u"user"_s}, {u"iat"_s, double(now)},
+                {u"exp"_s, double(now + 600)}});
+        const QString expired = forgeToken(secret,
+            {{u"sub"_s, QString::number(ann.id)}, {u"role"_s, u"user"_s}, {u"iat"_s, double(now - 7200)},
+                {u"exp"_s, double(now - 3600)}});
+        const QString wrongRole = forgeToken(secret,
+            {{u"sub"_s, QString::number(ann.id)}, {u"role"_s, u"admin"_s}, {u"iat"_s, double(now)},
+                {u"exp"_s, double(now + 600)}});
+        const QString noSuchUser = forgeToken(secret,
+            {{u"sub"_s, u"987654321"_s}, {u"role"_s, u"user"_s}, {u"iat"_s, double(now)},
+                {u"exp"_s, double(now + 600)}});
         QStringList parts = ann.token.split(u'.');
         QJsonObject edited = jwtPart(ann.token, 1);
         edited.insert(u"role"_s, u"admin"_s);
         parts[1] = QString::fromLatin1(QJsonDocument(edited).toJson(QJsonDocument::Compact).toBase64(kB64));
         const QString tampered = parts.join(u'.');
-        const QString badSignature = ann.token.left(ann.token.size() - 2)
-                                     + (ann.token.endsWith(u"AA"_s) ? u"BB"_s : u"AA"_s);
+        const QString badSignature
+            = ann.token.left(ann.token.size() - 2) + (ann.token.endsWith(u"AA"_s) ? u"BB"_s : u"AA"_s);
 
         // The forging works (so the refusals below are about the claims, not the method).
         {
@@ -306,8 +296,7 @@ private slots:
             forged.token = selfSigned;
             IT_CONNECT(ok, server, forged);
         }
-        const QStringList badTokens{expired, wrongRole, noSuchUser, tampered, badSignature,
-                                    u"not-a-jwt"_s, u""_s};
+        const QStringList badTokens {expired, wrongRole, noSuchUser, tampered, badSignature, u"not-a-jwt"_s, u""_s};
         for (const QString &bad : badTokens) {
             // In an auth frame: auth_failed, the socket stays open and unauthenticated.
             ClientConnection connection;
@@ -343,7 +332,7 @@ private slots:
     void authTimeoutClosesWith4001()
     {
         SB_TEST_DATABASE(db);
-        IT_START_SERVER(server, db, (QMap<QString, QString>{{u"auth_timeout"_s, u"1"_s}}));
+        IT_START_SERVER(server, db, (QMap<QString, QString> {{u"auth_timeout"_s, u"1"_s}}));
         IT_GUEST(ann, server, "Ann");
 
         // Silent connection.
@@ -447,7 +436,7 @@ private slots:
     void tooManyConnectionsCloseTheNewOne()
     {
         SB_TEST_DATABASE(db);
-        IT_START_SERVER(server, db, (QMap<QString, QString>{{u"max_connections_per_user"_s, u"2"_s}}));
+        IT_START_SERVER(server, db, (QMap<QString, QString> {{u"max_connections_per_user"_s, u"2"_s}}));
         IT_GUEST(ann, server, "Ann");
         IT_GUEST(bob, server, "Bob");
         IT_CONNECT(first, server, ann);

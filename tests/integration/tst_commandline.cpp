@@ -143,7 +143,8 @@ private slots:
         QVERIFY2(connection, qPrintable(error));
         // The port is taken now: a second server on it cannot start and says why.
         Launched second;
-        const int code = second.runToExit({u"--listen"_s, u"127.0.0.1:%1"_s.arg(server.port), u"--database"_s, db.url()});
+        const int code
+            = second.runToExit({u"--listen"_s, u"127.0.0.1:%1"_s.arg(server.port), u"--database"_s, db.url()});
         QVERIFY2(code > 0, qPrintable(u"exit %1"_s.arg(code)));
         QVERIFY(!second.err.trimmed().isEmpty());
         QVERIFY(!second.out.contains("listening on"));
@@ -194,7 +195,7 @@ private slots:
         // Refusals: non-zero exit, a message on stderr, no account.
         const QString taken = admin;
         const QString nobody = uniqueUsername(u"nobody"_s);
-        const QList<std::tuple<QString, QString, QByteArray, const char *>> refusals{
+        const QList<std::tuple<QString, QString, QByteArray, const char *>> refusals {
             {taken, u"admin"_s, "another password\n", "name taken"},
             {taken, u"user"_s, "another password\n", "name taken, other role"},
             {nobody, u"superuser"_s, "long enough pw\n", "unknown role"},
@@ -226,8 +227,11 @@ private slots:
         QVERIFY(port != 0);
 
         // Everything from the file.
-        QVERIFY(writeFile(ini, u"[server]\nlisten=127.0.0.1:%1\ndatabase=%2\n\n[limits]\nmax_text_chars=10\nallow_registration=false\nheartbeat_interval=17\nmax_frame_bytes=4096\n"_s
-                                   .arg(port).arg(db.url()).toUtf8()));
+        QVERIFY(writeFile(ini,
+            u"[server]\nlisten=127.0.0.1:%1\ndatabase=%2\n\n[limits]\nmax_text_chars=10\nallow_registration=false\nheartbeat_interval=17\nmax_frame_bytes=4096\n"_s
+                .arg(port)
+                .arg(db.url())
+                .toUtf8()));
         {
             Launched server;
             QString why;
@@ -255,7 +259,8 @@ private slots:
             };
             FrameLog frames(connection.get());
             QVERIFY(connection->sendRawText(ping(4096, u"fits"_s)));
-            QVERIFY(frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"fits"_s); }) >= 0);
+            QVERIFY(
+                frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"fits"_s); }) >= 0);
             QSignalSpy closed(connection.get(), &ClientConnection::disconnected);
             QVERIFY(connection->sendRawText(ping(4097, u"too big"_s)));
             QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, kWaitMs);
@@ -264,13 +269,16 @@ private slots:
 
         // The command line wins over the file: the file names an address that cannot be bound
         // and a database that cannot be reached.
-        QVERIFY(writeFile(ini, u"[server]\nlisten=192.0.2.1:%1\ndatabase=postgresql://nobody:x@127.0.0.1:1/none\n\n[limits]\nmax_text_chars=10\n"_s
-                                   .arg(port).toUtf8()));
+        QVERIFY(writeFile(ini,
+            u"[server]\nlisten=192.0.2.1:%1\ndatabase=postgresql://nobody:x@127.0.0.1:1/none\n\n[limits]\nmax_text_chars=10\n"_s
+                .arg(port)
+                .toUtf8()));
         {
             Launched server;
             QString why;
-            QVERIFY2(server.start({u"--config"_s, ini, u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why),
-                     qPrintable(why));
+            QVERIFY2(
+                server.start({u"--config"_s, ini, u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why),
+                qPrintable(why));
             QCOMPARE(server.host, u"127.0.0.1"_s);
             QVERIFY(server.port != 0);
             // Same database as before (registration is allowed again: the file says nothing).
@@ -293,10 +301,9 @@ private slots:
         }
         // Broken configuration: a missing file, a bad value. Non-zero exit with a message.
         QVERIFY(writeFile(ini, "[limits]\nmax_text_chars=lots\n"));
-        for (const QStringList &arguments : {QStringList{u"--config"_s, dir.filePath(u"missing.ini"_s)},
-                                             QStringList{u"--config"_s, ini, u"--listen"_s, u"127.0.0.1:0"_s,
-                                                         u"--database"_s, db.url()},
-                                             QStringList{u"--listen"_s, u"nonsense"_s, u"--database"_s, db.url()}}) {
+        for (const QStringList &arguments : {QStringList {u"--config"_s, dir.filePath(u"missing.ini"_s)},
+                 QStringList {u"--config"_s, ini, u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()},
+                 QStringList {u"--listen"_s, u"nonsense"_s, u"--database"_s, db.url()}}) {
             Launched server;
             const int code = server.runToExit(arguments);
             QVERIFY2(code > 0, qPrintable(arguments.join(u' ') + u": exit %1"_s.arg(code)));
@@ -306,11 +313,11 @@ private slots:
         // Out of range values are refused too (storage and limits).
         const QString badIni = dir.filePath(u"bad.ini"_s);
         for (const char *text : {"[storage]\ncommit_window_ms=101\n", "[storage]\nqueue_limit=15\n",
-                                 "[limits]\nmax_pending_requests=0\n"}) {
+                 "[limits]\nmax_pending_requests=0\n"}) {
             QVERIFY(writeFile(badIni, text));
             Launched server;
-            const int code = server.runToExit({u"--config"_s, badIni, u"--listen"_s, u"127.0.0.1:0"_s,
-                                               u"--database"_s, db.url()});
+            const int code
+                = server.runToExit({u"--config"_s, badIni, u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()});
             QVERIFY2(code > 0, text);
             QVERIFY2(!server.err.trimmed().isEmpty(), text);
             QVERIFY(!server.out.contains("listening on"));
@@ -320,8 +327,9 @@ private slots:
         {
             Launched server;
             QString why;
-            QVERIFY2(server.start({u"--config"_s, badIni, u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why),
-                     qPrintable(why));
+            QVERIFY2(
+                server.start({u"--config"_s, badIni, u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s, db.url()}, &why),
+                qPrintable(why));
         }
     }
 
@@ -332,8 +340,9 @@ private slots:
         const QString cert = dir.filePath(u"cert.pem"_s);
         const QString key = dir.filePath(u"key.pem"_s);
         QProcess openssl;
-        openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-keyout"_s, key,
-                                    u"-out"_s, cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=127.0.0.1"_s});
+        openssl.start(u"openssl"_s,
+            {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-keyout"_s, key, u"-out"_s, cert,
+                u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=127.0.0.1"_s});
         if (!openssl.waitForStarted(10000))
             QSKIP("openssl is not installed: cannot make a test certificate");
         QVERIFY(openssl.waitForFinished(60000));
@@ -365,7 +374,8 @@ private slots:
         // A certificate without its key is a configuration error.
         Launched broken;
         const int code = broken.runToExit({u"--listen"_s, u"127.0.0.1:0"_s, u"--database"_s,
-                                           u"sqlite:"_s + dir.filePath(u"x.db"_s), u"--tls-cert"_s, cert}, {}, 15000);
+                                              u"sqlite:"_s + dir.filePath(u"x.db"_s), u"--tls-cert"_s, cert},
+            {}, 15000);
         QVERIFY2(code > 0, qPrintable(u"exit %1"_s.arg(code)));
         QVERIFY(!broken.err.trimmed().isEmpty());
     }
@@ -412,7 +422,9 @@ private slots:
         // (waitForFinished() is false for a process that has already finished)
         const bool exited = server.process.state() == QProcess::NotRunning || server.process.waitForFinished(15000);
         server.err += server.process.readAllStandardError();
-        QVERIFY2(exited, qPrintable(u"still running 15 s after the signal; stderr:\n"_s + QString::fromUtf8(server.err.right(3000))));
+        QVERIFY2(exited,
+            qPrintable(
+                u"still running 15 s after the signal; stderr:\n"_s + QString::fromUtf8(server.err.right(3000))));
         QCOMPARE(server.process.exitStatus(), QProcess::NormalExit);
         QCOMPARE(server.process.exitCode(), 0);
 

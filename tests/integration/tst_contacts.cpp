@@ -82,7 +82,7 @@ private slots:
 
         IT_OK(removed, annC->request(u"contact_remove"_s, {{u"user_id"_s, double(bob.id)}}));
         IT_OK(after, annC->request(u"contacts"_s));
-        QCOMPARE(contactIds(after->data()), QList<qint64>{carol.id});
+        QCOMPARE(contactIds(after->data()), QList<qint64> {carol.id});
         IT_FAILS(annC->request(u"contact_remove"_s, {{u"user_id"_s, double(bob.id)}}), NotFound);
     }
 
@@ -112,7 +112,7 @@ private slots:
         // Removal over HTTP, seen over WebSocket.
         IT_HTTP_STATUS(deleted, rest->del(u"/api/v1/contacts/%1"_s.arg(bob.id)), 200);
         IT_OK(wsAfter, annC->request(u"contacts"_s));
-        QCOMPARE(contactIds(wsAfter->data()), QList<qint64>{carol.id});
+        QCOMPARE(contactIds(wsAfter->data()), QList<qint64> {carol.id});
         IT_HTTP_STATUS(again, rest->del(u"/api/v1/contacts/%1"_s.arg(bob.id)), 404);
         SB_COMPARE_CODE(again->error().code, ErrorCode::NotFound);
 

@@ -4,8 +4,8 @@
 #include <csignal>
 #include <sys/types.h>
 
-#include "tests/support/sqlprobe.h"
 #include "tests/support/integrationtest.h"
+#include "tests/support/sqlprobe.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -60,8 +60,11 @@ private slots:
             burst.append(r);
         }
         QVERIFY(waitAll(burst, 90000));
-        QVERIFY2(killed, qPrintable(u"only %1 of %2 sends acknowledged; connection closed with %3 %4; first failure: %5"_s
-                                        .arg(acked).arg(kBurst).arg(a->closeCode()).arg(a->closeReason(), describeRequest(burst.last()))));
+        QVERIFY2(killed,
+            qPrintable(u"only %1 of %2 sends acknowledged; connection closed with %3 %4; first failure: %5"_s.arg(acked)
+                           .arg(kBurst)
+                           .arg(a->closeCode())
+                           .arg(a->closeReason(), describeRequest(burst.last()))));
         QVERIFY(server.kill()); // reap
         QCOMPARE(server.exitStatus(), QProcess::CrashExit);
 
@@ -223,7 +226,8 @@ private slots:
     {
         SB_TEST_DATABASE_FROM_ROW(db);
         if (db.backend() != TestDatabase::Backend::PostgreSql)
-            QSKIP("a storage outage is simulated with PostgreSQL only (an unwritable SQLite file cannot be arranged as root)");
+            QSKIP("a storage outage is simulated with PostgreSQL only (an unwritable SQLite file cannot be arranged as "
+                  "root)");
         IT_START_SERVER(server, db, noRateLimit());
         RestClient rest(server.httpUrl());
         IT_GUEST(ann, server, "Ann");
@@ -238,9 +242,8 @@ private slots:
         QString error;
         sqlRows(maintenance, u"ALTER DATABASE %1 ALLOW_CONNECTIONS false"_s.arg(database), {}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
-        sqlRows(maintenance,
-                u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?"_s,
-                {database}, &error);
+        sqlRows(maintenance, u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ?"_s, {database},
+            &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
 
         PendingRequest *lost = a->sendText(cid, u"during the outage"_s);
@@ -248,8 +251,8 @@ private slots:
         QVERIFY2(!lost->isSuccess(), "a send cannot succeed without its database");
         SB_COMPARE_CODE(lost->error().code, ErrorCode::Unavailable);
         RestReply *down = nullptr;
-        QTRY_VERIFY_WITH_TIMEOUT((down = rest.get(u"/healthz"_s), waitForFinished(down) && down->status() == 503),
-                                 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (down = rest.get(u"/healthz"_s), waitForFinished(down) && down->status() == 503), 15000);
         IT_OK(pong, a->ping()); // the server itself keeps serving
         QVERIFY(server.isRunning());
 
@@ -257,8 +260,7 @@ private slots:
         sqlRows(maintenance, u"ALTER DATABASE %1 ALLOW_CONNECTIONS true"_s.arg(database), {}, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         RestReply *up = nullptr;
-        QTRY_VERIFY_WITH_TIMEOUT((up = rest.get(u"/healthz"_s), waitForFinished(up) && up->status() == 200),
-                                 20000);
+        QTRY_VERIFY_WITH_TIMEOUT((up = rest.get(u"/healthz"_s), waitForFinished(up) && up->status() == 200), 20000);
         IT_OK(after, a->sendText(cid, u"after"_s));
         QCOMPARE(intOf(after->data(), u"seq"_s), 2); // the refused send took no seq
         IT_OK(history, a->history(cid));

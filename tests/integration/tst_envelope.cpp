@@ -35,21 +35,9 @@ private slots:
 
         // Slow (durable storage round trip) and instant requests interleaved, with every kind of
         // id the contract names: integers, zero, negative, beyond 2^32, 2^53-1, strings.
-        const QList<QJsonValue> ids{7.0,
-                                    0.0,
-                                    -1.0,
-                                    4294967297.0,
-                                    9007199254740991.0,
-                                    -9007199254740991.0,
-                                    u"abc"_s,
-                                    u""_s,
-                                    u"7"_s,
-                                    u"ключ 🔑"_s,
-                                    42.0,
-                                    u"-0"_s,
-                                    123456789012.0,
-                                    u"last"_s};
-        const QList<QJsonObject> requests{
+        const QList<QJsonValue> ids {7.0, 0.0, -1.0, 4294967297.0, 9007199254740991.0, -9007199254740991.0, u"abc"_s,
+            u""_s, u"7"_s, u"ключ 🔑"_s, 42.0, u"-0"_s, 123456789012.0, u"last"_s};
+        const QList<QJsonObject> requests {
             {{u"type"_s, u"message"_s}, {u"conversation_id"_s, conversationId}, {u"content"_s, u"a"_s}},
             {{u"type"_s, u"ping"_s}},
             {{u"type"_s, u"frobnicate"_s}},
@@ -66,11 +54,8 @@ private slots:
             {{u"type"_s, u"ping"_s}},
         };
         QCOMPARE(ids.size(), requests.size());
-        const QStringList expected{u"ok"_s,          u"pong"_s,      u"unknown_type"_s,
-                                   u"ok"_s,          u"ok"_s,        u"ok"_s,
-                                   u"bad_request"_s, u"not_found"_s, u"ok"_s,
-                                   u"validation_failed"_s, u"ok"_s,  u"ok"_s,
-                                   u"ok"_s,          u"pong"_s};
+        const QStringList expected {u"ok"_s, u"pong"_s, u"unknown_type"_s, u"ok"_s, u"ok"_s, u"ok"_s, u"bad_request"_s,
+            u"not_found"_s, u"ok"_s, u"validation_failed"_s, u"ok"_s, u"ok"_s, u"ok"_s, u"pong"_s};
 
         FrameLog recorder(annConnection.get());
         for (qsizetype i = 0; i < requests.size(); ++i) {
@@ -79,9 +64,7 @@ private slots:
             QVERIFY(annConnection->sendFrame(frame));
         }
         // The last one is a ping: once its pong is here, every earlier reply must be too.
-        QVERIFY(recorder.waitFor([](const QJsonObject &f) {
-            return f.value(u"id"_s) == QJsonValue(u"last"_s);
-        }) >= 0);
+        QVERIFY(recorder.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"last"_s); }) >= 0);
 
         QList<QJsonObject> replies;
         for (const QJsonObject &f : recorder.frames()) {
@@ -113,10 +96,9 @@ private slots:
                 QVERIFY2(!reply.contains(u"data"_s), qPrintable(context));
             }
         }
-        QCOMPARE(replies.at(2).value(u"error"_s).toObject().value(u"message"_s).toString(),
-                 u"Unknown message type"_s);
+        QCOMPARE(replies.at(2).value(u"error"_s).toObject().value(u"message"_s).toString(), u"Unknown message type"_s);
         QCOMPARE(replies.at(9).value(u"error"_s).toObject().value(u"message"_s).toString(),
-                 u"Message content cannot be empty"_s);
+            u"Message content cannot be empty"_s);
         // The three sends that succeeded got consecutive seqs after "first", in request order.
         QCOMPARE(intOf(replies.at(0).value(u"data"_s).toObject(), u"seq"_s), 2);
         QCOMPARE(intOf(replies.at(4).value(u"data"_s).toObject(), u"seq"_s), 3);
@@ -132,12 +114,11 @@ private slots:
         QWebSocket socket;
         QSignalSpy connected(&socket, &QWebSocket::connected);
         QStringList texts;
-        connect(&socket, &QWebSocket::textMessageReceived, this,
-                [&texts](const QString &t) { texts.append(t); });
+        connect(&socket, &QWebSocket::textMessageReceived, this, [&texts](const QString &t) { texts.append(t); });
         socket.open(server.wsUrl());
         QVERIFY(connected.wait(kWaitMs));
-        const QStringList ids{u"4294967297"_s, u"9007199254740991"_s, u"-42"_s, u"0"_s,
-                              u"\"x y\""_s, u"9223372036854775807"_s, u"-9223372036854775808"_s};
+        const QStringList ids {u"4294967297"_s, u"9007199254740991"_s, u"-42"_s, u"0"_s, u"\"x y\""_s,
+            u"9223372036854775807"_s, u"-9223372036854775808"_s};
         for (const QString &id : ids)
             socket.sendTextMessage(u"{\"type\":\"ping\",\"id\":%1}"_s.arg(id));
         QTRY_COMPARE_WITH_TIMEOUT(texts.size(), ids.size(), kWaitMs);
@@ -161,14 +142,15 @@ private slots:
             IT_CONNECT(bobConnection, server, bob);
             IT_OK(waiting, bobConnection->sendTextTo(ann.id, u"for ann"_s));
         }
-        const QList<QJsonObject> behind{
+        const QList<QJsonObject> behind {
             {{u"type"_s, u"conversations"_s}, {u"id"_s, u"c"_s}},
             {{u"type"_s, u"message"_s}, {u"id"_s, u"m"_s}, {u"to"_s, double(bob.id)}, {u"content"_s, u"hi"_s}},
             {{u"type"_s, u"ping"_s}, {u"id"_s, u"p"_s}},
         };
         auto indexOf = [](const QList<QJsonObject> &frames, const QJsonValue &id, const QString &type) {
             for (qsizetype i = 0; i < frames.size(); ++i) {
-                if ((id.isUndefined() || frames.at(i).value(u"id"_s) == id) && frames.at(i).value(u"type"_s).toString() == type)
+                if ((id.isUndefined() || frames.at(i).value(u"id"_s) == id)
+                    && frames.at(i).value(u"type"_s).toString() == type)
                     return i;
             }
             return qsizetype(-1);
@@ -179,7 +161,8 @@ private slots:
             QSignalSpy connected(&connection, &ClientConnection::connected);
             connection.open(server.wsUrl());
             QVERIFY(connected.wait(kWaitMs));
-            QVERIFY(connection.sendFrame({{u"type"_s, u"auth"_s}, {u"id"_s, u"a"_s}, {u"token"_s, good ? ann.token : u"bad"_s}}));
+            QVERIFY(connection.sendFrame(
+                {{u"type"_s, u"auth"_s}, {u"id"_s, u"a"_s}, {u"token"_s, good ? ann.token : u"bad"_s}}));
             for (const QJsonObject &frame : behind)
                 QVERIFY(connection.sendFrame(frame));
             QVERIFY(frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"p"_s); }) >= 0);
@@ -239,7 +222,7 @@ private slots:
         FrameLog recorder(connection.get());
 
         // type missing or not a string, with an id: bad_request, type "error", id echoed.
-        const QList<QPair<QString, QJsonValue>> cases{
+        const QList<QPair<QString, QJsonValue>> cases {
             {u"{\"id\":5}"_s, 5.0},
             {u"{\"id\":\"s\",\"type\":5}"_s, u"s"_s},
             {u"{\"id\":6,\"type\":null}"_s, 6.0},
@@ -263,8 +246,7 @@ private slots:
         const QJsonObject unknown = recorder.roundTrip({{u"type"_s, u"no_such_thing"_s}, {u"id"_s, 11}});
         QCOMPARE(unknown.value(u"success"_s), QJsonValue(false));
         QCOMPARE(errorCodeOf(unknown), u"unknown_type"_s);
-        QCOMPARE(unknown.value(u"error"_s).toObject().value(u"message"_s).toString(),
-                 u"Unknown message type"_s);
+        QCOMPARE(unknown.value(u"error"_s).toObject().value(u"message"_s).toString(), u"Unknown message type"_s);
         IT_OK(pong, connection->ping());
         QVERIFY(server.isRunning());
     }
@@ -280,14 +262,11 @@ private slots:
         connection.open(server.wsUrl());
         QVERIFY(connected.wait(kWaitMs));
 
-        const QList<QPair<QString, QJsonObject>> requests{
+        const QList<QPair<QString, QJsonObject>> requests {
             {u"message"_s, {{u"to"_s, double(ann.id)}, {u"content"_s, u"x"_s}}},
-            {u"history"_s, {{u"conversation_id"_s, 1}}},
-            {u"conversations"_s, {}},
-            {u"typing"_s, {{u"conversation_id"_s, 1}}},
-            {u"received"_s, {{u"conversation_id"_s, 1}, {u"seq"_s, 1}}},
-            {u"read"_s, {{u"conversation_id"_s, 1}, {u"seq"_s, 1}}},
-            {u"status"_s, {{u"status"_s, u"away"_s}}},
+            {u"history"_s, {{u"conversation_id"_s, 1}}}, {u"conversations"_s, {}},
+            {u"typing"_s, {{u"conversation_id"_s, 1}}}, {u"received"_s, {{u"conversation_id"_s, 1}, {u"seq"_s, 1}}},
+            {u"read"_s, {{u"conversation_id"_s, 1}, {u"seq"_s, 1}}}, {u"status"_s, {{u"status"_s, u"away"_s}}},
             {u"join"_s, {{u"room"_s, u"lobby"_s}}},
             {u"frobnicate"_s, {}}, // section 13: not_authenticated, not unknown_type
         };
@@ -313,8 +292,7 @@ private slots:
         QVERIFY(!data.value(u"resume_token"_s).toString().isEmpty());
         QCOMPARE(data.value(u"heartbeat_interval"_s).toInt(), 30);
         const qint64 serverTime = intOf(data, u"server_time"_s);
-        QVERIFY2(serverTime >= before - 1000 && serverTime <= after + 1000,
-                 qPrintable(QString::number(serverTime)));
+        QVERIFY2(serverTime >= before - 1000 && serverTime <= after + 1000, qPrintable(QString::number(serverTime)));
 
         // Now the same unknown type is unknown_type, and a second auth is bad_request.
         IT_FAILS(connection.request(u"frobnicate"_s), UnknownType);
@@ -339,28 +317,18 @@ private slots:
 
         // Entity ids that are not positive safe integers, numeric strings (never coerced),
         // other JSON types: bad_request, even where the entity would not exist.
-        const QList<QJsonValue> badIds{u"1"_s,
-                                       QString::number(qint64(cid)),
-                                       0.0,
-                                       -1.0,
-                                       1.5,
-                                       9007199254740992.0,
-                                       1e300,
-                                       true,
-                                       QJsonArray{1},
-                                       QJsonObject{{u"id"_s, 1}}};
+        const QList<QJsonValue> badIds {u"1"_s, QString::number(qint64(cid)), 0.0, -1.0, 1.5, 9007199254740992.0, 1e300,
+            true, QJsonArray {1}, QJsonObject {{u"id"_s, 1}}};
         for (const QJsonValue &bad : badIds) {
-            const QString what = compact(QJsonObject{{u"v"_s, bad}});
-            PendingRequest *r = eveConnection->request(
-                u"history"_s, {{u"conversation_id"_s, bad}});
+            const QString what = compact(QJsonObject {{u"v"_s, bad}});
+            PendingRequest *r = eveConnection->request(u"history"_s, {{u"conversation_id"_s, bad}});
             QVERIFY(waitForFinished(r));
             QVERIFY2(!r->isSuccess(), qPrintable(what));
             SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
             r = eveConnection->request(u"message"_s, {{u"to"_s, bad}, {u"content"_s, u"x"_s}});
             QVERIFY(waitForFinished(r));
             SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
-            r = eveConnection->request(u"message"_s,
-                                       {{u"conversation_id"_s, bad}, {u"content"_s, u"x"_s}});
+            r = eveConnection->request(u"message"_s, {{u"conversation_id"_s, bad}, {u"content"_s, u"x"_s}});
             QVERIFY(waitForFinished(r));
             SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
             r = eveConnection->request(u"read"_s, {{u"conversation_id"_s, bad}, {u"seq"_s, 1}});
@@ -368,36 +336,26 @@ private slots:
             SB_COMPARE_CODE(r->error().code, ErrorCode::BadRequest);
         }
         // Wrong type beats not_found and forbidden.
-        IT_FAILS(eveConnection->request(u"message"_s,
-                                        {{u"conversation_id"_s, missing}, {u"content"_s, 5}}),
-                 BadRequest);
-        IT_FAILS(eveConnection->request(u"message"_s,
-                                        {{u"conversation_id"_s, cid}, {u"content"_s, true}}),
-                 BadRequest);
-        IT_FAILS(eveConnection->request(u"message"_s, {{u"conversation_id"_s, cid},
-                                                       {u"content"_s, u"x"_s},
-                                                       {u"client_msg_id"_s, 17}}),
-                 BadRequest);
-        IT_FAILS(eveConnection->request(u"history"_s,
-                                        {{u"conversation_id"_s, cid}, {u"limit"_s, u"10"_s}}),
-                 BadRequest);
-        IT_FAILS(eveConnection->request(u"history"_s,
-                                        {{u"conversation_id"_s, missing}, {u"before_seq"_s, u"3"_s}}),
-                 BadRequest);
-        IT_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}, {u"seq"_s, u"1"_s}}),
-                 BadRequest);
-        IT_FAILS(eveConnection->request(u"received"_s,
-                                        {{u"conversation_id"_s, missing}, {u"seq"_s, -1}}),
-                 BadRequest);
+        IT_FAILS(
+            eveConnection->request(u"message"_s, {{u"conversation_id"_s, missing}, {u"content"_s, 5}}), BadRequest);
+        IT_FAILS(eveConnection->request(u"message"_s, {{u"conversation_id"_s, cid}, {u"content"_s, true}}), BadRequest);
+        IT_FAILS(eveConnection->request(
+                     u"message"_s, {{u"conversation_id"_s, cid}, {u"content"_s, u"x"_s}, {u"client_msg_id"_s, 17}}),
+            BadRequest);
+        IT_FAILS(
+            eveConnection->request(u"history"_s, {{u"conversation_id"_s, cid}, {u"limit"_s, u"10"_s}}), BadRequest);
+        IT_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, missing}, {u"before_seq"_s, u"3"_s}}),
+            BadRequest);
+        IT_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}, {u"seq"_s, u"1"_s}}), BadRequest);
+        IT_FAILS(eveConnection->request(u"received"_s, {{u"conversation_id"_s, missing}, {u"seq"_s, -1}}), BadRequest);
         // Missing required fields.
         IT_FAILS(eveConnection->request(u"history"_s), BadRequest);
         IT_FAILS(eveConnection->request(u"read"_s, {{u"conversation_id"_s, cid}}), BadRequest);
         IT_FAILS(eveConnection->request(u"message"_s, {{u"content"_s, u"x"_s}}), BadRequest);
         IT_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)}}), BadRequest);
-        IT_FAILS(eveConnection->request(u"message"_s, {{u"to"_s, double(bob.id)},
-                                                       {u"conversation_id"_s, cid},
-                                                       {u"content"_s, u"x"_s}}),
-                 BadRequest);
+        IT_FAILS(eveConnection->request(
+                     u"message"_s, {{u"to"_s, double(bob.id)}, {u"conversation_id"_s, cid}, {u"content"_s, u"x"_s}}),
+            BadRequest);
         IT_FAILS(eveConnection->request(u"auth"_s), BadRequest);
 
         // Well-typed: now the lookups decide.
@@ -442,12 +400,11 @@ private slots:
         QVERIFY(intOf(data, u"message_id"_s) > 0);
         QVERIFY(intOf(data, u"conversation_id"_s) > 0);
         const qint64 timestamp = intOf(data, u"timestamp"_s);
-        QVERIFY2(timestamp >= before - 1000 && timestamp <= after + 1000,
-                 qPrintable(QString::number(timestamp)));
+        QVERIFY2(timestamp >= before - 1000 && timestamp <= after + 1000, qPrintable(QString::number(timestamp)));
         const qint64 cid = intOf(data, u"conversation_id"_s);
 
         // Every request answers with a data object, the fire-and-forget kinds included.
-        const QList<QPair<QString, QJsonObject>> requests{
+        const QList<QPair<QString, QJsonObject>> requests {
             {u"typing"_s, {{u"conversation_id"_s, double(cid)}}},
             {u"received"_s, {{u"conversation_id"_s, double(cid)}, {u"seq"_s, 1}}},
             {u"read"_s, {{u"conversation_id"_s, double(cid)}, {u"seq"_s, 1}}},
@@ -470,16 +427,14 @@ private slots:
             return f.value(u"type"_s) == QJsonValue(u"new_message"_s);
         }) >= 0);
         IT_OK(typing, annConnection->sendTyping(cid));
-        QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
-            return f.value(u"type"_s) == QJsonValue(u"typing"_s);
-        }) >= 0);
+        QVERIFY(
+            bobFrames.waitFor([](const QJsonObject &f) { return f.value(u"type"_s) == QJsonValue(u"typing"_s); }) >= 0);
         IT_OK(read, bobConnection->markRead(cid, 1));
         FrameLog annFrames(annConnection.get());
         IT_OK(annRead, annConnection->markRead(cid, 1)); // her own message: read_seq still moves
-        QVERIFY(bobFrames.waitFor([](const QJsonObject &f) {
-            return f.value(u"type"_s) == QJsonValue(u"receipt"_s);
-        }) >= 0);
-        const QStringList eventTypes{u"new_message"_s, u"typing"_s, u"receipt"_s};
+        QVERIFY(bobFrames.waitFor([](const QJsonObject &f) { return f.value(u"type"_s) == QJsonValue(u"receipt"_s); })
+            >= 0);
+        const QStringList eventTypes {u"new_message"_s, u"typing"_s, u"receipt"_s};
         int events = 0;
         for (const QJsonObject &f : bobFrames.frames()) {
             if (!eventTypes.contains(f.value(u"type"_s).toString()) || f.contains(u"data"_s))
@@ -490,8 +445,8 @@ private slots:
         }
         QVERIFY(events >= 3);
         const QJsonObject message = bobFrames.ofType(u"new_message"_s).first().value(u"message"_s).toObject();
-        for (const char *key : {"id", "conversation_id", "seq", "sender_id", "type", "content",
-                                "attachment", "client_msg_id", "created_at"})
+        for (const char *key : {"id", "conversation_id", "seq", "sender_id", "type", "content", "attachment",
+                 "client_msg_id", "created_at"})
             QVERIFY2(message.contains(QLatin1StringView(key)), key);
         QCOMPARE(intOf(message, u"id"_s), intOf(data, u"message_id"_s));
         QCOMPARE(intOf(message, u"created_at"_s), timestamp);
@@ -509,7 +464,7 @@ private slots:
     void heartbeatTimeoutCloses4008()
     {
         SB_TEST_DATABASE_FROM_ROW(db);
-        IT_START_SERVER(server, db, (QMap<QString, QString>{{u"heartbeat_timeout"_s, u"2"_s}}));
+        IT_START_SERVER(server, db, (QMap<QString, QString> {{u"heartbeat_timeout"_s, u"2"_s}}));
         IT_GUEST(ann, server, "Ann");
         IT_CONNECT(silent, server, ann);
         IT_CONNECT(pinging, server, ann);

@@ -39,8 +39,8 @@ private:
                                    "000400000000000000000000000000000000000000ff000000");
     }
 
-    static QByteArray multipart(const QByteArray &boundary, const QByteArray &fileName,
-                                const QByteArray &data, const QByteArray &type = "application/octet-stream")
+    static QByteArray multipart(const QByteArray &boundary, const QByteArray &fileName, const QByteArray &data,
+        const QByteArray &type = "application/octet-stream")
     {
         QByteArray body;
         body += "--" + boundary + "\r\n";
@@ -114,18 +114,20 @@ private slots:
 
         // multipart/form-data with a `file` part (other parts ignored).
         const QByteArray text = "plain text, multipart\n";
-        IT_HTTP_STATUS(mp, rest->sendRequest("POST", u"/api/v1/files"_s, multipart("XyZ-b0undary", "notes.txt", text),
-                                             "multipart/form-data; boundary=XyZ-b0undary"),
-                       201);
+        IT_HTTP_STATUS(mp,
+            rest->sendRequest("POST", u"/api/v1/files"_s, multipart("XyZ-b0undary", "notes.txt", text),
+                "multipart/form-data; boundary=XyZ-b0undary"),
+            201);
         const QJsonObject mpFile = mp->json();
         QCOMPARE(mpFile.value(u"name"_s).toString(), u"notes.txt"_s);
         QCOMPARE(intOf(mpFile, u"size"_s), text.size());
         QVERIFY(mpFile.value(u"mime"_s).toString().startsWith(u"text/plain"_s));
         QVERIFY(intOf(mpFile, u"file_id"_s) != intOf(rawFile, u"file_id"_s));
-        IT_HTTP_STATUS(noPart, rest->sendRequest("POST", u"/api/v1/files"_s,
-                                                 "--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--b--\r\n",
-                                                 "multipart/form-data; boundary=b"),
-                       400);
+        IT_HTTP_STATUS(noPart,
+            rest->sendRequest("POST", u"/api/v1/files"_s,
+                "--b\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--b--\r\n",
+                "multipart/form-data; boundary=b"),
+            400);
 
         // The url works without any header; the bytes come back as they went in.
         Download d = fetch(server, rawFile.value(u"url"_s).toString());
@@ -169,12 +171,14 @@ private slots:
         QCOMPARE(intOf(atLimit->json(), u"size"_s), 1000);
         IT_HTTP_STATUS(over, rest->uploadFile(QByteArray(1001, 'a'), u"b.txt"_s, "text/plain"), 413);
         SB_COMPARE_CODE(over->error().code, ErrorCode::TooLarge);
-        IT_HTTP_STATUS(mpAt, rest->sendRequest("POST", u"/api/v1/files"_s, multipart("bnd", "c.txt", QByteArray(1000, 'c')),
-                                               "multipart/form-data; boundary=bnd"),
-                       201);
-        IT_HTTP_STATUS(mpOver, rest->sendRequest("POST", u"/api/v1/files"_s, multipart("bnd", "d.txt", QByteArray(1001, 'd')),
-                                                 "multipart/form-data; boundary=bnd"),
-                       413);
+        IT_HTTP_STATUS(mpAt,
+            rest->sendRequest("POST", u"/api/v1/files"_s, multipart("bnd", "c.txt", QByteArray(1000, 'c')),
+                "multipart/form-data; boundary=bnd"),
+            201);
+        IT_HTTP_STATUS(mpOver,
+            rest->sendRequest("POST", u"/api/v1/files"_s, multipart("bnd", "d.txt", QByteArray(1001, 'd')),
+                "multipart/form-data; boundary=bnd"),
+            413);
         SB_COMPARE_CODE(mpOver->error().code, ErrorCode::TooLarge);
         // A big body is refused too (and the server survives it).
         IT_HTTP(huge, rest->uploadFile(QByteArray(2 * 1024 * 1024, 'h'), u"huge.bin"_s, "application/octet-stream"));
@@ -224,10 +228,11 @@ private slots:
         IT_HTTP_STATUS(fake, rest->uploadFile("this is text, not a PNG\n", u"x.png"_s, "image/png"), 201);
         IT_FAILS(annC->sendAttachment(cid, u"image"_s, intOf(fake->json(), u"file_id"_s)), ValidationFailed);
         // Nor is a text file posing as one in a multipart upload.
-        IT_HTTP_STATUS(fakeMp, rest->sendRequest("POST", u"/api/v1/files"_s,
-                                                 multipart("bnd", "y.png", "<html>not an image</html>", "image/png"),
-                                                 "multipart/form-data; boundary=bnd"),
-                       201);
+        IT_HTTP_STATUS(fakeMp,
+            rest->sendRequest("POST", u"/api/v1/files"_s,
+                multipart("bnd", "y.png", "<html>not an image</html>", "image/png"),
+                "multipart/form-data; boundary=bnd"),
+            201);
         IT_FAILS(annC->sendAttachment(cid, u"image"_s, intOf(fakeMp->json(), u"file_id"_s)), ValidationFailed);
         // A BMP is a raster image but not one of the inline types (MediaTypes, the same list
         // that decides inline downloads): it travels as a `file`, never as an `image`.
@@ -242,10 +247,8 @@ private slots:
         IT_USER(dan, server, "dan");
         const auto sendTo = [&](qint64 to, const QString &type, qint64 fileId) {
             return annC->request(u"message"_s,
-                                 QJsonObject{{u"to"_s, double(to)},
-                                             {u"message_type"_s, type},
-                                             {u"content"_s, u""_s},
-                                             {u"attachment"_s, QJsonObject{{u"file_id"_s, double(fileId)}}}});
+                QJsonObject {{u"to"_s, double(to)}, {u"message_type"_s, type}, {u"content"_s, u""_s},
+                    {u"attachment"_s, QJsonObject {{u"file_id"_s, double(fileId)}}}});
         };
         IT_FAILS(sendTo(cat.id, u"image"_s, intOf(txt->json(), u"file_id"_s)), ValidationFailed);
         IT_CONNECT(danC, server, dan);
@@ -277,7 +280,7 @@ private slots:
             QString name;
             QString expected;
         };
-        const QList<Case> cases{
+        const QList<Case> cases {
             {u"../../"_s + tag + u"-up.txt"_s, tag + u"-up.txt"_s},
             {u"../../../../../../../../tmp/"_s + tag + u"-deep.txt"_s, tag + u"-deep.txt"_s},
             {absoluteTarget, tag + u"-abs.txt"_s},
@@ -292,15 +295,14 @@ private slots:
         QList<qint64> ids;
         for (const Case &c : cases) {
             for (bool viaMultipart : {false, true}) {
-                RestReply *r = viaMultipart
-                    ? rest->sendRequest("POST", u"/api/v1/files"_s, multipart("bnd", c.name.toUtf8(), payload),
-                                        "multipart/form-data; boundary=bnd")
-                    : rest->uploadFile(payload, c.name, "text/plain");
+                RestReply *r = viaMultipart ? rest->sendRequest("POST", u"/api/v1/files"_s,
+                                   multipart("bnd", c.name.toUtf8(), payload), "multipart/form-data; boundary=bnd")
+                                            : rest->uploadFile(payload, c.name, "text/plain");
                 QVERIFY(waitForFinished(r, 30000));
                 QVERIFY2(r->status() == 201, qPrintable(c.name + u": "_s + describeReply(r)));
                 const QString name = r->json().value(u"name"_s).toString();
                 QVERIFY2(!name.contains(u'/') && !name.contains(u'\\') && !name.startsWith(u'.'),
-                         qPrintable(c.name + u" -> "_s + name));
+                    qPrintable(c.name + u" -> "_s + name));
                 QCOMPARE(name, c.expected);
                 ids.append(intOf(r->json(), u"file_id"_s));
                 const Download d = fetch(server, r->json().value(u"url"_s).toString());
@@ -314,7 +316,7 @@ private slots:
         // server-chosen names.
         for (const QString &dir : {root.path(), QDir::tempPath(), QDir::currentPath()}) {
             QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot,
-                            dir == root.path() ? QDirIterator::Subdirectories : QDirIterator::NoIteratorFlags);
+                dir == root.path() ? QDirIterator::Subdirectories : QDirIterator::NoIteratorFlags);
             while (it.hasNext()) {
                 const QString path = it.next();
                 QVERIFY2(!path.contains(tag), qPrintable(u"written outside the store: "_s + path));
@@ -322,9 +324,9 @@ private slots:
         }
         QVERIFY(!QFile::exists(absoluteTarget));
         QCOMPARE(QDir(root.filePath(u"a"_s)).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
-                 QStringList{u"b"_s});
+            QStringList {u"b"_s});
         QCOMPARE(QDir(root.filePath(u"a/b"_s)).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot),
-                 QStringList{u"files"_s});
+            QStringList {u"files"_s});
         const QStringList stored = QDir(filesDir).entryList(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot);
         QCOMPARE(stored.size(), ids.size());
         for (const QString &name : stored)
@@ -347,18 +349,18 @@ private slots:
         const qint64 idB = intOf(b->json(), u"file_id"_s);
         QCOMPARE(fetch(server, urlA).status, 200);
 
-        const QUrlQuery qa{QUrl(urlA)};
+        const QUrlQuery qa {QUrl(urlA)};
         const QString sigA = qa.queryItemValue(u"sig"_s);
         const QString expA = qa.queryItemValue(u"exp"_s);
         QVERIFY(!sigA.isEmpty());
         QVERIFY(!expA.isEmpty());
         QString tampered = sigA;
         tampered[3] = tampered.at(3) == u'A' ? u'B' : u'A';
-        const QStringList refused{
-            withQuery(urlA, u"sig"_s, tampered),                                  // tampered signature
-            withQuery(urlA, u"sig"_s, sigA.left(sigA.size() - 2)),               // truncated
+        const QStringList refused {
+            withQuery(urlA, u"sig"_s, tampered), // tampered signature
+            withQuery(urlA, u"sig"_s, sigA.left(sigA.size() - 2)), // truncated
             withQuery(urlA, u"exp"_s, QString::number(expA.toLongLong() + 3600)), // extended expiry
-            u"/api/v1/files/%1?exp=%2&sig=%3"_s.arg(idB).arg(expA, sigA),        // foreign signature
+            u"/api/v1/files/%1?exp=%2&sig=%3"_s.arg(idB).arg(expA, sigA), // foreign signature
             withQuery(urlA, u"exp"_s, u"notanumber"_s),
             withQuery(urlA, u"sig"_s, u"x"_s),
         };

@@ -16,10 +16,7 @@ class TestGroups : public QObject
     Q_OBJECT
 
 private:
-    static bool isNewMessage(const QJsonObject &f)
-    {
-        return f.value(u"type"_s).toString() == u"new_message"_s;
-    }
+    static bool isNewMessage(const QJsonObject &f) { return f.value(u"type"_s).toString() == u"new_message"_s; }
 
     static std::function<bool(const QJsonObject &)> systemEvent(const QString &event, qint64 userId)
     {
@@ -29,10 +26,8 @@ private:
             const QJsonObject m = f.value(u"message"_s).toObject();
             if (m.value(u"type"_s).toString() != u"system"_s)
                 return false;
-            const QJsonObject content =
-                QJsonDocument::fromJson(m.value(u"content"_s).toString().toUtf8()).object();
-            return content.value(u"event"_s).toString() == event
-                   && intOf(content, u"user_id"_s) == userId;
+            const QJsonObject content = QJsonDocument::fromJson(m.value(u"content"_s).toString().toUtf8()).object();
+            return content.value(u"event"_s).toString() == event && intOf(content, u"user_id"_s) == userId;
         };
     }
 
@@ -73,25 +68,26 @@ private slots:
         FrameLog bobLog(bobC.get());
 
         // Duplicates and the creator's own id are ignored; no system message on creation.
-        IT_OK(created, ownerC->request(u"conversation_create"_s,
-                                       {{u"title"_s, u"  Team  "_s},
-                                        {u"members"_s, QJsonArray{double(ann.id), double(ann.id),
-                                                                  double(owner.id)}}}));
+        IT_OK(created,
+            ownerC->request(u"conversation_create"_s,
+                {{u"title"_s, u"  Team  "_s},
+                    {u"members"_s, QJsonArray {double(ann.id), double(ann.id), double(owner.id)}}}));
         const QJsonObject group = created->data().value(u"conversation"_s).toObject();
         const qint64 gid = intOf(group, u"id"_s);
         QVERIFY(gid > 0);
         QCOMPARE(group.value(u"type"_s).toString(), u"group"_s);
         QCOMPARE(group.value(u"title"_s).toString(), u"Team"_s);
         const QList<qint64> participants = idList(group.value(u"participants"_s).toArray());
-        QCOMPARE(QSet<qint64>(participants.begin(), participants.end()), (QSet<qint64>{owner.id, ann.id}));
+        QCOMPARE(QSet<qint64>(participants.begin(), participants.end()), (QSet<qint64> {owner.id, ann.id}));
         QCOMPARE(participants.size(), 2);
         QCOMPARE(intOf(group, u"last_seq"_s), 0);
         QVERIFY(annLog.staysAbsent(isNewMessage));
 
         // add: a system message with seq 1 for every member (the added one included), except the
         // acting connection, which gets it in the reply.
-        IT_OK(added, ownerC->request(u"conversation_add"_s,
-                                     {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}));
+        IT_OK(added,
+            ownerC->request(
+                u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}));
         const QJsonObject addMsg = added->data().value(u"message"_s).toObject();
         QCOMPARE(addMsg.value(u"type"_s).toString(), u"system"_s);
         QCOMPARE(intOf(addMsg, u"seq"_s), 1);
@@ -100,46 +96,48 @@ private slots:
             QVERIFY(log->waitFor(systemEvent(u"member_added"_s, bob.id)) >= 0);
         QVERIFY(ownerLog.staysAbsent(isNewMessage));
         // Adding a member again changes nothing.
-        IT_OK(addedAgain, ownerC->request(u"conversation_add"_s,
-                                          {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}));
+        IT_OK(addedAgain,
+            ownerC->request(
+                u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}));
         QVERIFY(!addedAgain->data().contains(u"message"_s));
 
         IT_OK(text, annC->sendText(gid, u"hello team"_s));
         QCOMPARE(intOf(text->data(), u"seq"_s), 2);
 
         // Only the owner (or an admin) changes members.
-        IT_FAILS(annC->request(u"conversation_add"_s,
-                               {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(carol.id)}}),
-                 Forbidden);
-        IT_FAILS(annC->request(u"conversation_remove"_s,
-                               {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}),
-                 Forbidden);
+        IT_FAILS(annC->request(
+                     u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(carol.id)}}),
+            Forbidden);
+        IT_FAILS(annC->request(
+                     u"conversation_remove"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}),
+            Forbidden);
         // Outsiders may do nothing, not even leave.
-        IT_FAILS(carolC->request(u"conversation_add"_s,
-                                 {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(carol.id)}}),
-                 Forbidden);
+        IT_FAILS(carolC->request(
+                     u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(carol.id)}}),
+            Forbidden);
         IT_FAILS(carolC->request(u"conversation_leave"_s, {{u"conversation_id"_s, double(gid)}}), Forbidden);
+        IT_FAILS(
+            ownerC->request(u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, 999999999.0}}),
+            NotFound);
+        IT_FAILS(ownerC->request(
+                     u"conversation_add"_s, {{u"conversation_id"_s, 999999999.0}, {u"user_id"_s, double(carol.id)}}),
+            NotFound);
         IT_FAILS(ownerC->request(u"conversation_add"_s,
-                                 {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, 999999999.0}}),
-                 NotFound);
-        IT_FAILS(ownerC->request(u"conversation_add"_s,
-                                 {{u"conversation_id"_s, 999999999.0}, {u"user_id"_s, double(carol.id)}}),
-                 NotFound);
-        IT_FAILS(ownerC->request(u"conversation_add"_s,
-                                 {{u"conversation_id"_s, QString::number(gid)}, {u"user_id"_s, double(carol.id)}}),
-                 BadRequest);
+                     {{u"conversation_id"_s, QString::number(gid)}, {u"user_id"_s, double(carol.id)}}),
+            BadRequest);
 
         // remove: seq 3; the removed member hears about it, then loses access.
-        IT_OK(removed, ownerC->request(u"conversation_remove"_s,
-                                       {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}));
+        IT_OK(removed,
+            ownerC->request(
+                u"conversation_remove"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}));
         QCOMPARE(intOf(removed->data().value(u"message"_s).toObject(), u"seq"_s), 3);
         QVERIFY(bobLog.waitFor(systemEvent(u"member_removed"_s, bob.id)) >= 0);
         QVERIFY(annLog.waitFor(systemEvent(u"member_removed"_s, bob.id)) >= 0);
         IT_FAILS(bobC->history(gid), Forbidden);
         IT_FAILS(bobC->sendText(gid, u"let me back"_s), Forbidden);
-        IT_FAILS(ownerC->request(u"conversation_remove"_s,
-                                 {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}),
-                 NotFound);
+        IT_FAILS(ownerC->request(
+                     u"conversation_remove"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(bob.id)}}),
+            NotFound);
 
         // leave: seq 4.
         IT_OK(left, annC->request(u"conversation_leave"_s, {{u"conversation_id"_s, double(gid)}}));
@@ -148,11 +146,13 @@ private slots:
         IT_FAILS(annC->history(gid), Forbidden);
 
         // The owner leaving hands the group to the longest-standing member (carol, added now).
-        IT_OK(addCarol, ownerC->request(u"conversation_add"_s,
-                                        {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(carol.id)}}));
+        IT_OK(addCarol,
+            ownerC->request(
+                u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(carol.id)}}));
         IT_OK(ownerLeft, ownerC->request(u"conversation_leave"_s, {{u"conversation_id"_s, double(gid)}}));
-        IT_OK(carolAdds, carolC->request(u"conversation_add"_s,
-                                         {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}));
+        IT_OK(carolAdds,
+            carolC->request(
+                u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}));
         QCOMPARE(intOf(carolAdds->data().value(u"message"_s).toObject(), u"seq"_s), 7);
 
         // One gapless seq: 1 add, 2 text, 3 remove, 4 leave, 5 add, 6 leave, 7 add.
@@ -160,19 +160,18 @@ private slots:
         const QList<QJsonObject> messages = history(carolC.get(), gid, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
         QCOMPARE(messages.size(), 7);
-        const QStringList types{u"system"_s, u"text"_s, u"system"_s, u"system"_s,
-                                u"system"_s, u"system"_s, u"system"_s};
-        const QStringList events{u"member_added"_s, QString(), u"member_removed"_s, u"member_left"_s,
-                                 u"member_added"_s, u"member_left"_s, u"member_added"_s};
-        const QList<qint64> actors{owner.id, ann.id, owner.id, ann.id, owner.id, owner.id, carol.id};
+        const QStringList types {
+            u"system"_s, u"text"_s, u"system"_s, u"system"_s, u"system"_s, u"system"_s, u"system"_s};
+        const QStringList events {u"member_added"_s, QString(), u"member_removed"_s, u"member_left"_s,
+            u"member_added"_s, u"member_left"_s, u"member_added"_s};
+        const QList<qint64> actors {owner.id, ann.id, owner.id, ann.id, owner.id, owner.id, carol.id};
         for (int k = 0; k < 7; ++k) {
             const QJsonObject m = messages.at(k);
             QCOMPARE(intOf(m, u"seq"_s), k + 1);
             QCOMPARE(m.value(u"type"_s).toString(), types.at(k));
             QCOMPARE(intOf(m, u"sender_id"_s), actors.at(k));
             if (!events.at(k).isEmpty()) {
-                const QJsonObject content =
-                    QJsonDocument::fromJson(m.value(u"content"_s).toString().toUtf8()).object();
+                const QJsonObject content = QJsonDocument::fromJson(m.value(u"content"_s).toString().toUtf8()).object();
                 QCOMPARE(content.value(u"event"_s).toString(), events.at(k));
                 QCOMPARE(intOf(content, u"actor_id"_s), actors.at(k));
             }
@@ -198,16 +197,18 @@ private slots:
         IT_CONNECT(ownerC, server, owner);
         IT_CONNECT(adminC, server, admin);
         IT_CONNECT(agentC, server, agent);
-        IT_OK(created, ownerC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray{}}}));
+        IT_OK(created, ownerC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray {}}}));
         const qint64 gid = intOf(created->data().value(u"conversation"_s).toObject(), u"id"_s);
-        IT_FAILS(agentC->request(u"conversation_add"_s,
-                                 {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}),
-                 Forbidden);
-        IT_OK(added, adminC->request(u"conversation_add"_s,
-                                     {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}));
+        IT_FAILS(agentC->request(
+                     u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}),
+            Forbidden);
+        IT_OK(added,
+            adminC->request(
+                u"conversation_add"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}));
         QCOMPARE(intOf(added->data().value(u"message"_s).toObject(), u"seq"_s), 1);
-        IT_OK(removed, adminC->request(u"conversation_remove"_s,
-                                       {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}));
+        IT_OK(removed,
+            adminC->request(
+                u"conversation_remove"_s, {{u"conversation_id"_s, double(gid)}, {u"user_id"_s, double(ann.id)}}));
         QCOMPARE(intOf(removed->data().value(u"message"_s).toObject(), u"seq"_s), 2);
     }
 
@@ -224,34 +225,38 @@ private slots:
         IT_CONNECT(ownerC, server, owner);
 
         // Creator + 2 = 3: exactly at the limit.
-        IT_OK(full, ownerC->request(u"conversation_create"_s,
-                                    {{u"members"_s, QJsonArray{double(a.id), double(b.id)}}}));
+        IT_OK(
+            full, ownerC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray {double(a.id), double(b.id)}}}));
         const qint64 fullId = intOf(full->data().value(u"conversation"_s).toObject(), u"id"_s);
         QCOMPARE(full->data().value(u"conversation"_s).toObject().value(u"participants"_s).toArray().size(), 3);
         // Creator + 3 = 4: one past it.
-        IT_FAILS(ownerC->request(u"conversation_create"_s,
-                                 {{u"members"_s, QJsonArray{double(a.id), double(b.id), double(c.id)}}}),
-                 LimitExceeded);
+        IT_FAILS(ownerC->request(
+                     u"conversation_create"_s, {{u"members"_s, QJsonArray {double(a.id), double(b.id), double(c.id)}}}),
+            LimitExceeded);
         // The creator listed in members does not count twice.
-        IT_OK(withSelf, ownerC->request(u"conversation_create"_s,
-                                        {{u"members"_s, QJsonArray{double(owner.id), double(a.id), double(b.id)}}}));
+        IT_OK(withSelf,
+            ownerC->request(
+                u"conversation_create"_s, {{u"members"_s, QJsonArray {double(owner.id), double(a.id), double(b.id)}}}));
         // Adding to a full group.
-        IT_FAILS(ownerC->request(u"conversation_add"_s,
-                                 {{u"conversation_id"_s, double(fullId)}, {u"user_id"_s, double(c.id)}}),
-                 LimitExceeded);
+        IT_FAILS(ownerC->request(
+                     u"conversation_add"_s, {{u"conversation_id"_s, double(fullId)}, {u"user_id"_s, double(c.id)}}),
+            LimitExceeded);
         // Growing a group of two up to the limit, then one past it.
-        IT_OK(small, ownerC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray{double(a.id)}}}));
+        IT_OK(small, ownerC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray {double(a.id)}}}));
         const qint64 smallId = intOf(small->data().value(u"conversation"_s).toObject(), u"id"_s);
-        IT_OK(third, ownerC->request(u"conversation_add"_s,
-                                     {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(b.id)}}));
-        IT_FAILS(ownerC->request(u"conversation_add"_s,
-                                 {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(c.id)}}),
-                 LimitExceeded);
+        IT_OK(third,
+            ownerC->request(
+                u"conversation_add"_s, {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(b.id)}}));
+        IT_FAILS(ownerC->request(
+                     u"conversation_add"_s, {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(c.id)}}),
+            LimitExceeded);
         // After someone leaves there is room again.
-        IT_OK(removed, ownerC->request(u"conversation_remove"_s,
-                                       {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(a.id)}}));
-        IT_OK(fourth, ownerC->request(u"conversation_add"_s,
-                                      {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(c.id)}}));
+        IT_OK(removed,
+            ownerC->request(
+                u"conversation_remove"_s, {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(a.id)}}));
+        IT_OK(fourth,
+            ownerC->request(
+                u"conversation_add"_s, {{u"conversation_id"_s, double(smallId)}, {u"user_id"_s, double(c.id)}}));
         // The refused add left no system message: seq runs 1 (add b), 2 (remove a), 3 (add c).
         QCOMPARE(intOf(fourth->data().value(u"message"_s).toObject(), u"seq"_s), 3);
     }
@@ -274,30 +279,35 @@ private slots:
 
         IT_OK(first, annC->sendTextTo(bob.id, u"private hello"_s));
         const qint64 pid = intOf(first->data(), u"conversation_id"_s);
-        IT_OK(created, annC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray{double(bob.id)}}}));
+        IT_OK(created, annC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray {double(bob.id)}}}));
         const qint64 gid = intOf(created->data().value(u"conversation"_s).toObject(), u"id"_s);
         IT_OK(second, annC->sendText(gid, u"group hello"_s));
 
         // Outsiders: a user, and an agent (staff rights cover support conversations only).
-        for (const auto &[who, c] : {std::pair{&eve, eveC.get()}, std::pair{&agent, agentC.get()}}) {
+        for (const auto &[who, c] : {std::pair {&eve, eveC.get()}, std::pair {&agent, agentC.get()}}) {
             auto rest = restFor(server, who);
             for (qint64 cid : {pid, gid}) {
                 const QString where = u"%1 on conversation %2: "_s.arg(who->username).arg(cid);
                 auto expectForbidden = [&](PendingRequest *r) {
                     QVERIFY(waitForFinished(r));
                     QVERIFY2(!r->isSuccess() && r->error().code == ErrorCode::Forbidden,
-                             qPrintable(where + describeRequest(r)));
+                        qPrintable(where + describeRequest(r)));
                 };
                 expectForbidden(c->history(cid));
-                if (QTest::currentTestFailed()) return;
+                if (QTest::currentTestFailed())
+                    return;
                 expectForbidden(c->sendText(cid, u"intrusion"_s));
-                if (QTest::currentTestFailed()) return;
+                if (QTest::currentTestFailed())
+                    return;
                 expectForbidden(c->markRead(cid, 1));
-                if (QTest::currentTestFailed()) return;
+                if (QTest::currentTestFailed())
+                    return;
                 expectForbidden(c->markReceived(cid, 1));
-                if (QTest::currentTestFailed()) return;
+                if (QTest::currentTestFailed())
+                    return;
                 expectForbidden(c->sendTyping(cid));
-                if (QTest::currentTestFailed()) return;
+                if (QTest::currentTestFailed())
+                    return;
 
                 const QString base = u"/api/v1/conversations/%1"_s.arg(cid);
                 IT_HTTP_STATUS(get, rest->get(base), 403);
@@ -327,14 +337,12 @@ private slots:
         IT_OK(typing, annC->sendTyping(gid));
         auto leaked = [](const QJsonObject &f) {
             const QString t = f.value(u"type"_s).toString();
-            return !f.contains(u"success"_s)
-                   && (t == u"new_message"_s || t == u"typing"_s || t == u"receipt"_s);
+            return !f.contains(u"success"_s) && (t == u"new_message"_s || t == u"typing"_s || t == u"receipt"_s);
         };
         const qsizetype leak = eveLog.waitFor(leaked, kAbsenceMs);
         QVERIFY2(leak < 0, qPrintable(u"an outsider got "_s + compact(eveLog.frames().value(leak))));
-        QVERIFY(agentLog.find([](const QJsonObject &f) {
-            return f.value(u"type"_s).toString() == u"new_message"_s;
-        }) < 0);
+        QVERIFY(
+            agentLog.find([](const QJsonObject &f) { return f.value(u"type"_s).toString() == u"new_message"_s; }) < 0);
 
         // Participants may do all of it (the positive control), over both transports.
         auto bobRest = restFor(server, &bob);
@@ -343,9 +351,8 @@ private slots:
         IT_HTTP_STATUS(get, bobRest->get(u"/api/v1/conversations/%1"_s.arg(gid)), 200);
         IT_HTTP_STATUS(msgs, bobRest->get(u"/api/v1/conversations/%1/messages"_s.arg(gid)), 200);
         QCOMPARE(msgs->json().value(u"messages"_s).toArray().size(), 2);
-        IT_HTTP_STATUS(post, bobRest->post(u"/api/v1/conversations/%1/messages"_s.arg(pid),
-                                           {{u"content"_s, u"over http"_s}}),
-                       200);
+        IT_HTTP_STATUS(post,
+            bobRest->post(u"/api/v1/conversations/%1/messages"_s.arg(pid), {{u"content"_s, u"over http"_s}}), 200);
         IT_HTTP_STATUS(read, bobRest->post(u"/api/v1/conversations/%1/read"_s.arg(pid), {{u"seq"_s, 2}}), 200);
         // Unknown conversations are not_found, not forbidden.
         IT_FAILS(eveC->history(999999999), NotFound);

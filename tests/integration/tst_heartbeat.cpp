@@ -54,9 +54,7 @@ private slots:
         connect(&pingFrames, &QTimer::timeout, pinger.get(), [&] { pinger->sendWebSocketPing("hb"); });
         pingFrames.start();
         IT_CONNECT(requester, server, ann); // JSON ping requests only
-        connect(&pingRequests, &QTimer::timeout, requester.get(), [&] {
-            requester->ping()->setAutoDelete(true);
-        });
+        connect(&pingRequests, &QTimer::timeout, requester.get(), [&] { requester->ping()->setAutoDelete(true); });
         pingRequests.start();
         IT_CONNECT(silent, server, ann);
         QSignalSpy pingerClosed(pinger.get(), &ClientConnection::disconnected);

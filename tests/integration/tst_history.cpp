@@ -13,9 +13,9 @@ struct PageCase
 {
     const char *name;
     qint64 before; // -1 = absent
-    qint64 after;  // -1 = absent
-    qint64 limit;  // -1 = absent
-    qint64 first;  // 0 = empty page
+    qint64 after; // -1 = absent
+    qint64 limit; // -1 = absent
+    qint64 first; // 0 = empty page
     qint64 last;
     bool hasMore;
 };
@@ -47,7 +47,7 @@ private slots:
         constexpr int kCount = 120;
         IT_OK(first, annConnection->sendTextTo(bob.id, u"msg 0"_s, u"cm-0"_s));
         const qint64 cid = intOf(first->data(), u"conversation_id"_s);
-        QList<PendingRequest *> sends{first};
+        QList<PendingRequest *> sends {first};
         for (int i = 1; i < kCount; ++i) {
             // Alternate senders; one connection each, so seq follows request order per sender.
             ClientConnection *from = i % 3 == 0 ? bobConnection.get() : annConnection.get();
@@ -62,7 +62,7 @@ private slots:
         QCOMPARE(ackBySeq.size(), kCount);
         QCOMPARE(ackBySeq.keys().size(), kCount);
 
-        const QList<PageCase> cases{
+        const QList<PageCase> cases {
             {"no cursor: newest 50", -1, -1, -1, 71, 120, true},
             {"no cursor, limit 10", -1, -1, 10, 111, 120, true},
             {"limit 1", -1, -1, 1, 120, 120, true},
@@ -87,7 +87,7 @@ private slots:
             {"after 10 before 10: nothing", 10, 10, -1, 0, 0, false},
         };
         for (const PageCase &c : cases) {
-            QJsonObject fields{{u"conversation_id"_s, double(cid)}};
+            QJsonObject fields {{u"conversation_id"_s, double(cid)}};
             if (c.before >= 0)
                 fields.insert(u"before_seq"_s, double(c.before));
             if (c.after >= 0)
@@ -96,9 +96,11 @@ private slots:
                 fields.insert(u"limit"_s, double(c.limit));
             ClientConnection *reader = c.before % 2 == 0 ? annConnection.get() : bobConnection.get();
             PendingRequest *r = reader->request(u"history"_s, fields);
-            QVERIFY2(waitForFinished(r) && r->isSuccess(), qPrintable(QLatin1StringView(c.name) + u": "_s + describeRequest(r)));
+            QVERIFY2(waitForFinished(r) && r->isSuccess(),
+                qPrintable(QLatin1StringView(c.name) + u": "_s + describeRequest(r)));
             const QJsonArray messages = r->data().value(u"messages"_s).toArray();
-            const QString context = QLatin1StringView(c.name) + u" -> %1 messages, has_more %2"_s.arg(messages.size()).arg(r->data().value(u"has_more"_s).toBool());
+            const QString context = QLatin1StringView(c.name)
+                + u" -> %1 messages, has_more %2"_s.arg(messages.size()).arg(r->data().value(u"has_more"_s).toBool());
             QVERIFY2(r->data().value(u"has_more"_s).isBool(), qPrintable(context));
             QVERIFY2(r->data().value(u"has_more"_s).toBool() == c.hasMore, qPrintable(context));
             const qint64 expectedCount = c.first == 0 ? 0 : c.last - c.first + 1;
@@ -125,7 +127,7 @@ private slots:
 
         // Limits and cursors of the wrong kind.
         auto history = [&](const QJsonObject &extra) {
-            QJsonObject fields{{u"conversation_id"_s, double(cid)}};
+            QJsonObject fields {{u"conversation_id"_s, double(cid)}};
             for (auto it = extra.begin(); it != extra.end(); ++it)
                 fields.insert(it.key(), it.value());
             return annConnection->request(u"history"_s, fields);
@@ -140,14 +142,14 @@ private slots:
         // Only participants read.
         IT_FAILS(eveConnection->history(cid), Forbidden);
         IT_FAILS(eveConnection->request(u"history"_s, {{u"conversation_id"_s, double(cid)}, {u"limit"_s, u"1"_s}}),
-                 BadRequest); // types before the lookup
+            BadRequest); // types before the lookup
         IT_FAILS(eveConnection->history(cid + 1000), NotFound);
 
         // Paging backwards from the newest with before_seq walks the whole conversation.
         QList<qint64> seqs;
         qint64 before = 0;
         for (int page = 0; page < 10; ++page) {
-            QJsonObject fields{{u"conversation_id"_s, double(cid)}, {u"limit"_s, 35}};
+            QJsonObject fields {{u"conversation_id"_s, double(cid)}, {u"limit"_s, 35}};
             if (before > 0)
                 fields.insert(u"before_seq"_s, double(before));
             IT_OK(r, bobConnection->request(u"history"_s, fields));

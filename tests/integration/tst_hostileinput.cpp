@@ -57,11 +57,25 @@ private slots:
 
         const QString deepArray = u"["_s.repeated(10000);
         const QString deepObject = u"{\"a\":"_s.repeated(10000);
-        const QStringList notObjects{
-            u"hello"_s, u""_s, u" "_s, u"{"_s, u"}"_s, u"[1,2,3]"_s, u"[]"_s, u"[{\"type\":\"ping\",\"id\":1}]"_s,
-            u"42"_s, u"-1.5e300"_s, u"\"a string\""_s, u"null"_s, u"true"_s,
-            u"{\"type\":\"ping\""_s, u"{'type':'ping'}"_s, u"{\"type\":\"ping\",}"_s,
-            u"{\"type\":\"ping\"} trailing"_s, u"{\"type\":\"ping\"}{\"type\":\"ping\"}"_s,
+        const QStringList notObjects {
+            u"hello"_s,
+            u""_s,
+            u" "_s,
+            u"{"_s,
+            u"}"_s,
+            u"[1,2,3]"_s,
+            u"[]"_s,
+            u"[{\"type\":\"ping\",\"id\":1}]"_s,
+            u"42"_s,
+            u"-1.5e300"_s,
+            u"\"a string\""_s,
+            u"null"_s,
+            u"true"_s,
+            u"{\"type\":\"ping\""_s,
+            u"{'type':'ping'}"_s,
+            u"{\"type\":\"ping\",}"_s,
+            u"{\"type\":\"ping\"} trailing"_s,
+            u"{\"type\":\"ping\"}{\"type\":\"ping\"}"_s,
             u"{\"type\":\"ping\",\"id\":NaN}"_s,
             u"{\"type\":\"ping\",\"id\":0x10}"_s,
             deepArray,
@@ -91,12 +105,12 @@ private slots:
         }
 
         // Binary frames: {"type":"error", bad_request}, whatever they contain.
-        for (const QByteArray &binary : {QByteArray("{\"type\":\"ping\",\"id\":1}"), QByteArray(1000, '\0'),
-                                         QByteArray()}) {
+        for (const QByteArray &binary :
+            {QByteArray("{\"type\":\"ping\",\"id\":1}"), QByteArray(1000, '\0'), QByteArray()}) {
             const qsizetype before = frames.size();
             QVERIFY(connection->sendRawBinary(binary));
-            const qsizetype i = frames.waitFor([](const QJsonObject &f) { return f.value(u"type"_s) == QJsonValue(u"error"_s); },
-                                               kWaitMs, before);
+            const qsizetype i = frames.waitFor(
+                [](const QJsonObject &f) { return f.value(u"type"_s) == QJsonValue(u"error"_s); }, kWaitMs, before);
             QVERIFY(i >= 0);
             QCOMPARE(errorCodeOf(frames.frames().at(i)), u"bad_request"_s);
             QVERIFY(!frames.frames().at(i).contains(u"id"_s));
@@ -129,8 +143,10 @@ private slots:
         const QString atLimit = padded(65536, u"at-limit"_s);
         QCOMPARE(atLimit.toUtf8().size(), 65536);
         QVERIFY(connection->sendRawText(atLimit));
-        QVERIFY2(frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"at-limit"_s); }) >= 0,
-                 qPrintable(u"a frame of exactly max_frame_bytes was not answered; close %1"_s.arg(connection->closeCode())));
+        QVERIFY2(
+            frames.waitFor([](const QJsonObject &f) { return f.value(u"id"_s) == QJsonValue(u"at-limit"_s); }) >= 0,
+            qPrintable(
+                u"a frame of exactly max_frame_bytes was not answered; close %1"_s.arg(connection->closeCode())));
         // The connection goes on as usual.
         IT_OK(big, connection->sendTextTo(bob.id, QString(4900, u'z')));
 
@@ -154,7 +170,8 @@ private slots:
             QVERIFY(rawConnected.wait(kWaitMs));
             raw.sendTextMessage(padded(60000, u"fragmented"_s));
             QTRY_VERIFY_WITH_TIMEOUT(!texts.isEmpty(), kWaitMs);
-            QVERIFY2(texts.first().contains(u"\"fragmented\""_s) && texts.first().contains(u"pong"_s), qPrintable(texts.first().left(200)));
+            QVERIFY2(texts.first().contains(u"\"fragmented\""_s) && texts.first().contains(u"pong"_s),
+                qPrintable(texts.first().left(200)));
             raw.sendTextMessage(padded(70000, u"fragmented-over"_s));
             QTRY_COMPARE_WITH_TIMEOUT(rawClosed.size(), 1, kWaitMs);
             QCOMPARE(int(raw.closeCode()), 1009);
@@ -202,7 +219,9 @@ private slots:
             cid = intOf(sent->data(), u"conversation_id"_s);
             QTRY_COMPARE_WITH_TIMEOUT(live.size(), i + 1, kWaitMs);
             const auto m = live.at(i).at(0).value<ChatMessage>();
-            QVERIFY2(m.content == text, qPrintable(u"live content %1 differs: %2"_s.arg(i).arg(QString::fromLatin1(m.content.toUtf8().toHex()))));
+            QVERIFY2(m.content == text,
+                qPrintable(
+                    u"live content %1 differs: %2"_s.arg(i).arg(QString::fromLatin1(m.content.toUtf8().toHex()))));
             QCOMPARE(m.clientMsgId, cmid);
             IT_OK(pong, a->ping());
         }
@@ -212,15 +231,16 @@ private slots:
         for (int i = 0; i < texts.size(); ++i) {
             const QString content = stored.at(i).toObject().value(u"content"_s).toString();
             QVERIFY2(content == texts.at(i),
-                     qPrintable(u"stored content %1: %2 != %3"_s.arg(i).arg(QString::fromLatin1(content.toUtf8().toHex()),
-                                                                             QString::fromLatin1(texts.at(i).toUtf8().toHex()))));
+                qPrintable(u"stored content %1: %2 != %3"_s.arg(i).arg(
+                    QString::fromLatin1(content.toUtf8().toHex()), QString::fromLatin1(texts.at(i).toUtf8().toHex()))));
         }
         // The same client_msg_ids again are duplicates (the stored key matches byte for byte).
         for (int i = 0; i < texts.size(); ++i) {
             IT_OK(again, a->sendText(cid, u"again"_s, stored.at(i).toObject().value(u"client_msg_id"_s).toString()));
             const QString cmid = stored.at(i).toObject().value(u"client_msg_id"_s).toString();
             QVERIFY2(again->data().value(u"duplicate"_s) == QJsonValue(true),
-                     qPrintable(u"client_msg_id %1 (%2) not recognised: %3"_s.arg(i).arg(QString::fromLatin1(cmid.toUtf8().toHex()), compact(again->data()))));
+                qPrintable(u"client_msg_id %1 (%2) not recognised: %3"_s.arg(i).arg(
+                    QString::fromLatin1(cmid.toUtf8().toHex()), compact(again->data()))));
             QCOMPARE(intOf(again->data(), u"seq"_s), qint64(i + 1));
         }
 
@@ -288,7 +308,7 @@ private slots:
         IT_START_SERVER(server, db, {});
         RestClient rest(server.httpUrl());
         rest.setTimeout(30000);
-        const QStringList names{
+        const QStringList names {
             u"'; DROP TABLE users; --"_s,
             u"Robert'); DROP TABLE messages;--"_s,
             u"👩‍👩‍👧‍👦 𝄞"_s,
@@ -321,7 +341,7 @@ private slots:
         rest.setToken(login->json().value(u"token"_s).toString());
         IT_HTTP(me, rest.me());
         QCOMPARE(me->json().value(u"user"_s).toObject().value(u"display_name"_s).toString(), name);
-        IT_HTTP(search, rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, u"DROP TABLE"_s}}));
+        IT_HTTP(search, rest.get(u"/api/v1/users"_s, QUrlQuery {{u"query"_s, u"DROP TABLE"_s}}));
         QCOMPARE(search->status(), 200);
         const QJsonArray found = search->json().value(u"users"_s).toArray();
         QCOMPARE(found.size(), 1);

@@ -5,8 +5,8 @@
 #include <QTest>
 #include <QUrlQuery>
 
-#include "tests/support/sqlprobe.h"
 #include "tests/support/integrationtest.h"
+#include "tests/support/sqlprobe.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -60,8 +60,8 @@ private slots:
         QCOMPARE(user.value(u"role"_s).toString(), u"user"_s);
         QVERIFY(!me->body().contains("password"));
 
-        const QStringList paths{u"/api/v1/me"_s, u"/api/v1/users?query=a"_s, u"/api/v1/conversations"_s,
-                                u"/api/v1/conversations/1"_s, u"/api/v1/conversations/1/messages"_s};
+        const QStringList paths {u"/api/v1/me"_s, u"/api/v1/users?query=a"_s, u"/api/v1/conversations"_s,
+            u"/api/v1/conversations/1"_s, u"/api/v1/conversations/1/messages"_s};
         // No Authorization header: 401 not_authenticated.
         rest.setToken(QString());
         for (const QString &path : paths) {
@@ -108,7 +108,7 @@ private slots:
         rest.setTimeout(60000);
         const QString tag = randomTag();
         // username, display name
-        const QList<QPair<QString, QString>> accounts{
+        const QList<QPair<QString, QString>> accounts {
             {tag + u"ab_cd"_s, u"Underscore"_s},
             {tag + u"abxcd"_s, u"Plain"_s},
             {tag + u"pct"_s, tag + u" 100% sure"_s},
@@ -126,8 +126,8 @@ private slots:
         for (int i = 0; i < 22; ++i) {
             QString error;
             sqlRows(db.url(),
-                    u"INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, 'user', NULL, 0)"_s,
-                    {u"%1many%2"_s.arg(tag).arg(i, 2, 10, QChar(u'0')), u"Many"_s}, &error);
+                u"INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, 'user', NULL, 0)"_s,
+                {u"%1many%2"_s.arg(tag).arg(i, 2, 10, QChar(u'0')), u"Many"_s}, &error);
             QVERIFY2(error.isEmpty(), qPrintable(error));
         }
         // Guests may search (and are not found themselves).
@@ -135,7 +135,8 @@ private slots:
         rest.setToken(searcher.token);
 
         auto search = [&](const QString &query, QStringList *usernames) {
-            RestReply *r = rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, QString::fromLatin1(QUrl::toPercentEncoding(query))}});
+            RestReply *r = rest.get(
+                u"/api/v1/users"_s, QUrlQuery {{u"query"_s, QString::fromLatin1(QUrl::toPercentEncoding(query))}});
             if (!waitForFinished(r) || r->status() != 200)
                 return r;
             usernames->clear();
@@ -147,24 +148,28 @@ private slots:
         QStringList found;
         RestReply *r = search(tag + u"ab_cd"_s, &found);
         QVERIFY2(r->status() == 200, qPrintable(describeReply(r)));
-        QCOMPARE(found, QStringList{tag + u"ab_cd"_s}); // '_' is not a wildcard
+        QCOMPARE(found, QStringList {tag + u"ab_cd"_s}); // '_' is not a wildcard
         r = search(u"b_c"_s, &found);
-        QCOMPARE(found, QStringList{tag + u"ab_cd"_s});
+        QCOMPARE(found, QStringList {tag + u"ab_cd"_s});
         r = search(u"%"_s, &found);
-        QCOMPARE(found, QStringList{tag + u"pct"_s}); // '%' neither
+        QCOMPARE(found, QStringList {tag + u"pct"_s}); // '%' neither
         r = search(u"0% s"_s, &found);
-        QCOMPARE(found, QStringList{tag + u"pct"_s});
+        QCOMPARE(found, QStringList {tag + u"pct"_s});
         r = search(tag.toUpper() + u"AB_CD"_s, &found);
-        QCOMPARE(found, QStringList{tag + u"ab_cd"_s}); // case-insensitive
+        QCOMPARE(found, QStringList {tag + u"ab_cd"_s}); // case-insensitive
         r = search(u"mixed CASE"_s, &found);
-        QCOMPARE(found, QStringList{tag + u"case"_s}); // display names too
+        QCOMPARE(found, QStringList {tag + u"case"_s}); // display names too
         r = search(tag + u"many"_s, &found);
         QCOMPARE(found.size(), 20); // at most 20
         r = search(u"zzzz-no-such-user"_s, &found);
         QCOMPARE(r->status(), 200);
         QVERIFY(found.isEmpty());
         // (quotes and backslashes written as \x escapes: moc's tokenizer trips over them here)
-        for (const QString &odd : {u"\x27"_s, u"\x5c"_s, u"\x5c%"_s, u"\x27 OR \x27" "1\x27=\x27" "1"_s, u"[a-z]*"_s}) {
+        for (const QString &odd : {u"\x27"_s, u"\x5c"_s, u"\x5c%"_s,
+                 u"\x27 OR \x27"
+                 "1\x27=\x27"
+                 "1"_s,
+                 u"[a-z]*"_s}) {
             r = search(odd, &found);
             QVERIFY2(r->status() == 200, qPrintable(odd + u": "_s + describeReply(r)));
             QVERIFY2(found.isEmpty(), qPrintable(odd + u" found "_s + found.join(u", "_s)));
@@ -177,7 +182,8 @@ private slots:
         QVERIFY(!r->body().contains("password") && !r->body().contains("argon") && !r->body().contains("hash"));
         for (const QJsonValue &v : r->json().value(u"users"_s).toArray()) {
             for (const QString &key : v.toObject().keys())
-                QVERIFY2((QStringList{u"id"_s, u"username"_s, u"display_name"_s, u"role"_s}.contains(key)), qPrintable(key));
+                QVERIFY2((QStringList {u"id"_s, u"username"_s, u"display_name"_s, u"role"_s}.contains(key)),
+                    qPrintable(key));
         }
     }
 
@@ -195,16 +201,20 @@ private slots:
         IT_GUEST(searcher, server, "Searcher");
         rest.setToken(searcher.token);
         QStringList notFound;
-        for (const QString &query : {u"Émile Zoë"_s, u"Émile"_s, u"émile"_s, u"ÉMILE"_s, u"zoë"_s, u"ZOË"_s, u"mile"_s}) {
-            IT_HTTP(r, rest.get(u"/api/v1/users"_s, QUrlQuery{{u"query"_s, QString::fromLatin1(QUrl::toPercentEncoding(query))}}));
+        for (const QString &query :
+            {u"Émile Zoë"_s, u"Émile"_s, u"émile"_s, u"ÉMILE"_s, u"zoë"_s, u"ZOË"_s, u"mile"_s}) {
+            IT_HTTP(r,
+                rest.get(
+                    u"/api/v1/users"_s, QUrlQuery {{u"query"_s, QString::fromLatin1(QUrl::toPercentEncoding(query))}}));
             QCOMPARE(r->status(), 200);
             QStringList usernames;
             for (const QJsonValue &v : r->json().value(u"users"_s).toArray())
                 usernames.append(v.toObject().value(u"username"_s).toString());
-            if (usernames != QStringList{username})
+            if (usernames != QStringList {username})
                 notFound.append(query);
         }
-        QVERIFY2(notFound.isEmpty(), qPrintable(u"display name \"Émile Zoë\" not found by: "_s + notFound.join(u", "_s)));
+        QVERIFY2(
+            notFound.isEmpty(), qPrintable(u"display name \"Émile Zoë\" not found by: "_s + notFound.join(u", "_s)));
     }
 
     void conversationsMessagesAndRead()
@@ -229,7 +239,8 @@ private slots:
         QSignalSpy annLive(annWs.get(), &ClientConnection::messageReceived);
 
         // Send over HTTP: the WebSocket reply object, delivered live to both sides' sockets.
-        IT_HTTP(posted, rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
+        IT_HTTP(
+            posted, rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
         QVERIFY2(posted->status() == 200, qPrintable(describeReply(posted)));
         const QJsonObject data = posted->json();
         for (const char *key : {"message_id", "conversation_id", "seq", "timestamp", "duplicate"})
@@ -241,7 +252,8 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(annLive.size(), 1, kWaitMs);
         QCOMPARE(bobLive.first().at(0).value<ChatMessage>().id, intOf(data, u"message_id"_s));
         QCOMPARE(bobLive.first().at(0).value<ChatMessage>().clientMsgId, u"h-1"_s);
-        IT_HTTP(duplicate, rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
+        IT_HTTP(duplicate,
+            rest.post(base + u"/messages"_s, {{u"content"_s, u"over http"_s}, {u"client_msg_id"_s, u"h-1"_s}}));
         QCOMPARE(duplicate->status(), 200);
         QCOMPARE(duplicate->json().value(u"duplicate"_s), QJsonValue(true));
         QCOMPARE(duplicate->json().value(u"message_id"_s), data.value(u"message_id"_s));
@@ -255,7 +267,7 @@ private slots:
             int status;
             const char *code;
         };
-        const QList<Bad> bad{
+        const QList<Bad> bad {
             {R"({"content":""})", 400, "validation_failed"},
             {QByteArray("{\"content\":\"") + QByteArray(5001, 'x') + QByteArray("\"}"), 400, "validation_failed"},
             {R"({"content":"x","message_type":"system"})", 400, "validation_failed"},
@@ -270,7 +282,7 @@ private slots:
         for (const Bad &b : bad) {
             IT_HTTP(r, rest.sendRequest("POST", base + u"/messages"_s, b.body, "application/json"));
             QVERIFY2(r->status() == b.status && isErrorBody(r, QLatin1StringView(b.code)),
-                     qPrintable(QString::fromUtf8(b.body.left(60)) + u" -> "_s + describeReply(r)));
+                qPrintable(QString::fromUtf8(b.body.left(60)) + u" -> "_s + describeReply(r)));
         }
         const QString emoji = u"😀"_s;
         IT_HTTP(fiveThousand, rest.post(base + u"/messages"_s, {{u"content"_s, emoji.repeated(5000)}}));
@@ -320,31 +332,29 @@ private slots:
         bool hasMore = false;
         RestReply *r = page({}, &seqs, &hasMore);
         QCOMPARE(r->status(), 200);
-        QCOMPARE(seqs, (QList<qint64>{1, 2, 3}));
+        QCOMPARE(seqs, (QList<qint64> {1, 2, 3}));
         QVERIFY(!hasMore);
-        r = page(QUrlQuery{{u"limit"_s, u"2"_s}}, &seqs, &hasMore);
-        QCOMPARE(seqs, (QList<qint64>{2, 3}));
+        r = page(QUrlQuery {{u"limit"_s, u"2"_s}}, &seqs, &hasMore);
+        QCOMPARE(seqs, (QList<qint64> {2, 3}));
         QVERIFY(hasMore);
-        r = page(QUrlQuery{{u"before_seq"_s, u"3"_s}, {u"limit"_s, u"1"_s}}, &seqs, &hasMore);
-        QCOMPARE(seqs, (QList<qint64>{2}));
+        r = page(QUrlQuery {{u"before_seq"_s, u"3"_s}, {u"limit"_s, u"1"_s}}, &seqs, &hasMore);
+        QCOMPARE(seqs, (QList<qint64> {2}));
         QVERIFY(hasMore);
-        r = page(QUrlQuery{{u"after_seq"_s, u"1"_s}}, &seqs, &hasMore);
-        QCOMPARE(seqs, (QList<qint64>{2, 3}));
+        r = page(QUrlQuery {{u"after_seq"_s, u"1"_s}}, &seqs, &hasMore);
+        QCOMPARE(seqs, (QList<qint64> {2, 3}));
         QVERIFY(!hasMore);
-        r = page(QUrlQuery{{u"after_seq"_s, u"1"_s}, {u"before_seq"_s, u"3"_s}}, &seqs, &hasMore);
-        QCOMPARE(seqs, (QList<qint64>{2}));
-        r = page(QUrlQuery{{u"limit"_s, u"1000"_s}}, &seqs, &hasMore);
+        r = page(QUrlQuery {{u"after_seq"_s, u"1"_s}, {u"before_seq"_s, u"3"_s}}, &seqs, &hasMore);
+        QCOMPARE(seqs, (QList<qint64> {2}));
+        r = page(QUrlQuery {{u"limit"_s, u"1000"_s}}, &seqs, &hasMore);
         QCOMPARE(r->status(), 200);
         QCOMPARE(seqs.size(), 3);
-        for (const auto &[key, value, code] : QList<std::tuple<QString, QString, QString>>{
-                 {u"limit"_s, u"0"_s, u"validation_failed"_s},
-                 {u"limit"_s, u"abc"_s, u"bad_request"_s},
-                 {u"limit"_s, u"-1"_s, u"bad_request"_s},
-                 {u"limit"_s, u"1.5"_s, u"bad_request"_s},
-                 {u"before_seq"_s, u"x"_s, u"bad_request"_s},
-                 {u"after_seq"_s, u"1e3"_s, u"bad_request"_s}}) {
-            r = page(QUrlQuery{{key, value}}, &seqs, &hasMore);
-            QVERIFY2(r->status() == 400 && isErrorBody(r, code), qPrintable(key + u"="_s + value + u" -> "_s + describeReply(r)));
+        for (const auto &[key, value, code] : QList<std::tuple<QString, QString, QString>> {
+                 {u"limit"_s, u"0"_s, u"validation_failed"_s}, {u"limit"_s, u"abc"_s, u"bad_request"_s},
+                 {u"limit"_s, u"-1"_s, u"bad_request"_s}, {u"limit"_s, u"1.5"_s, u"bad_request"_s},
+                 {u"before_seq"_s, u"x"_s, u"bad_request"_s}, {u"after_seq"_s, u"1e3"_s, u"bad_request"_s}}) {
+            r = page(QUrlQuery {{key, value}}, &seqs, &hasMore);
+            QVERIFY2(r->status() == 400 && isErrorBody(r, code),
+                qPrintable(key + u"="_s + value + u" -> "_s + describeReply(r)));
         }
         IT_HTTP(eveHistory, eveRest.get(base + u"/messages"_s));
         QCOMPARE(eveHistory->status(), 403);
@@ -378,15 +388,17 @@ private slots:
         IT_GUEST(ann, server, "Ann");
         RestClient rest(server.httpUrl());
         rest.setToken(ann.token);
-        const QStringList ids{u"abc"_s, u"0"_s, u"-1"_s, u"1.5"_s, u"1e3"_s, u"0x10"_s, u"99999999999999999999"_s,
-                              u"9007199254740993"_s, u"%20"_s, u"12abc"_s, u"%EF%BC%91"_s /* fullwidth 1 */,
-                              u"1%00"_s, u"%2e%2e"_s, u"+1"_s, u"１"_s};
+        const QStringList ids {u"abc"_s, u"0"_s, u"-1"_s, u"1.5"_s, u"1e3"_s, u"0x10"_s, u"99999999999999999999"_s,
+            u"9007199254740993"_s, u"%20"_s, u"12abc"_s, u"%EF%BC%91"_s /* fullwidth 1 */, u"1%00"_s, u"%2e%2e"_s,
+            u"+1"_s, u"１"_s};
         for (const QString &id : ids) {
             for (const QString &suffix : {u""_s, u"/messages"_s, u"/read"_s}) {
                 const QString path = u"/api/v1/conversations/"_s + id + suffix;
                 for (const QByteArray &verb : {QByteArray("GET"), QByteArray("POST")}) {
-                    IT_HTTP(r, rest.sendRequest(verb, path, verb == "POST" ? QByteArray(R"({"content":"x","seq":1})") : QByteArray(),
-                                                verb == "POST" ? QByteArray("application/json") : QByteArray()));
+                    IT_HTTP(r,
+                        rest.sendRequest(verb, path,
+                            verb == "POST" ? QByteArray(R"({"content":"x","seq":1})") : QByteArray(),
+                            verb == "POST" ? QByteArray("application/json") : QByteArray()));
                     QVERIFY2(r->status() != 0 && r->status() < 500, qPrintable(describeReply(r)));
                     if (suffix != u""_s || verb == "GET")
                         QVERIFY2(r->status() == 400 || r->status() == 404, qPrintable(describeReply(r)));

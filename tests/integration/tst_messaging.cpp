@@ -3,8 +3,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "tests/support/sqlprobe.h"
 #include "tests/support/integrationtest.h"
+#include "tests/support/sqlprobe.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -23,13 +23,13 @@ struct Received
 void record(ClientConnection *connection, qint64 conversationId, Received *into)
 {
     QObject::connect(connection, &ClientConnection::messageReceived, connection,
-                     [conversationId, into](const ChatMessage &m, bool offline) {
-                         if (m.conversationId != conversationId)
-                             return;
-                         into->seqs.append(m.seq);
-                         into->ids.append(m.id);
-                         into->offline += offline ? 1 : 0;
-                     });
+        [conversationId, into](const ChatMessage &m, bool offline) {
+            if (m.conversationId != conversationId)
+                return;
+            into->seqs.append(m.seq);
+            into->ids.append(m.id);
+            into->offline += offline ? 1 : 0;
+        });
 }
 } // namespace
 
@@ -144,8 +144,7 @@ private slots:
         constexpr int kConnectionsPerUser = 2;
         constexpr int kMessagesPerConnection = 10;
         constexpr int kTotal = kUsers * kConnectionsPerUser * kMessagesPerConnection;
-        IT_START_SERVER(server, db,
-                        noRateLimit({{u"max_group_members"_s, QString::number(kUsers)}}));
+        IT_START_SERVER(server, db, noRateLimit({{u"max_group_members"_s, QString::number(kUsers)}}));
 
         QList<TestUser> users;
         for (int i = 0; i < kUsers; ++i) {
@@ -170,15 +169,15 @@ private slots:
         QVERIFY2(extra.isValid(), qPrintable(extraError));
         QJsonArray tooMany = members;
         tooMany.append(double(extra.id));
-        IT_FAILS(connections.front()->request(u"conversation_create"_s,
-                                              {{u"title"_s, u"too big"_s}, {u"members"_s, tooMany}}),
-                 LimitExceeded);
-        IT_OK(created, connections.front()->request(u"conversation_create"_s,
-                                                    {{u"title"_s, u"all hands"_s}, {u"members"_s, members}}));
+        IT_FAILS(connections.front()->request(
+                     u"conversation_create"_s, {{u"title"_s, u"too big"_s}, {u"members"_s, tooMany}}),
+            LimitExceeded);
+        IT_OK(created,
+            connections.front()->request(
+                u"conversation_create"_s, {{u"title"_s, u"all hands"_s}, {u"members"_s, members}}));
         const qint64 cid = intOf(created->data().value(u"conversation"_s).toObject(), u"id"_s);
         QVERIFY(cid > 0);
-        QCOMPARE(created->data().value(u"conversation"_s).toObject().value(u"participants"_s).toArray().size(),
-                 kUsers);
+        QCOMPARE(created->data().value(u"conversation"_s).toObject().value(u"participants"_s).toArray().size(), kUsers);
 
         std::vector<Received> received(connections.size());
         for (size_t i = 0; i < connections.size(); ++i)
@@ -237,7 +236,7 @@ private slots:
             for (int k = 0; k < r.seqs.size(); ++k) {
                 if (k > 0)
                     QVERIFY2(r.seqs.at(k) > r.seqs.at(k - 1),
-                             qPrintable(u"connection %1: seq %2 after %3"_s.arg(i).arg(r.seqs.at(k)).arg(r.seqs.at(k - 1))));
+                        qPrintable(u"connection %1: seq %2 after %3"_s.arg(i).arg(r.seqs.at(k)).arg(r.seqs.at(k - 1))));
                 QCOMPARE(r.ids.at(k), idBySeq.value(r.seqs.at(k)));
                 seen.insert(r.seqs.at(k));
             }
@@ -276,11 +275,11 @@ private slots:
             for (const char *key : {"message_id", "conversation_id", "seq", "timestamp"})
                 QCOMPARE(r->data().value(QLatin1StringView(key)), originalData.value(QLatin1StringView(key)));
         };
-#define CHECK_DUPLICATE(request)                                                                   \
-    do {                                                                                           \
-        checkDuplicate(request);                                                                   \
-        if (QTest::currentTestFailed())                                                            \
-            return;                                                                                \
+#define CHECK_DUPLICATE(request)                                                                                       \
+    do {                                                                                                               \
+        checkDuplicate(request);                                                                                       \
+        if (QTest::currentTestFailed())                                                                                \
+            return;                                                                                                    \
     } while (false)
         CHECK_DUPLICATE(annConnection->sendTextTo(bob.id, u"once"_s, u"dup-1"_s));
         CHECK_DUPLICATE(annOther->sendTextTo(bob.id, u"different text"_s, u"dup-1"_s));
@@ -344,7 +343,10 @@ private slots:
     // After 24 h the same client_msg_id is a new message: stored, delivered, and later retries get
     // it instead of the old one. The server's clock cannot be moved, so the original is aged in
     // the database.
-    void dedupEndsAfterTheWindow_data() { TestDatabase::backends(); }
+    void dedupEndsAfterTheWindow_data()
+    {
+        TestDatabase::backends();
+    }
     void dedupEndsAfterTheWindow()
     {
         SB_TEST_DATABASE_FROM_ROW(db);
@@ -443,7 +445,10 @@ private slots:
         QCOMPARE(empty->error().message, u"Message content cannot be empty"_s);
     }
 
-    void messageTypeValidation_data() { TestDatabase::backends(); }
+    void messageTypeValidation_data()
+    {
+        TestDatabase::backends();
+    }
     void messageTypeValidation()
     {
         SB_TEST_DATABASE_FROM_ROW(db);
@@ -452,7 +457,7 @@ private slots:
         IT_GUEST(bob, server, "Bob");
         IT_CONNECT(annConnection, server, ann);
         auto send = [&](const QJsonObject &extra) {
-            QJsonObject fields{{u"to"_s, double(bob.id)}, {u"content"_s, u"x"_s}};
+            QJsonObject fields {{u"to"_s, double(bob.id)}, {u"content"_s, u"x"_s}};
             for (auto it = extra.begin(); it != extra.end(); ++it)
                 fields.insert(it.key(), it.value());
             return annConnection->request(u"message"_s, fields);
@@ -468,7 +473,10 @@ private slots:
         QCOMPARE(intOf(text->data(), u"seq"_s), 1); // nothing refused was stored
     }
 
-    void tokenBucketLimitsSends_data() { TestDatabase::backends(); }
+    void tokenBucketLimitsSends_data()
+    {
+        TestDatabase::backends();
+    }
     void tokenBucketLimitsSends()
     {
         SB_TEST_DATABASE_FROM_ROW(db);
@@ -493,7 +501,7 @@ private slots:
             }
             SB_COMPARE_CODE(r->error().code, ErrorCode::RateLimited);
             QVERIFY2(r->error().retryAfterMs > 0 && r->error().retryAfterMs <= 1000,
-                     qPrintable(QString::number(r->error().retryAfterMs)));
+                qPrintable(QString::number(r->error().retryAfterMs)));
             ++limited;
         }
         QVERIFY2(ok >= 20 && ok < 30, qPrintable(u"%1 accepted"_s.arg(ok)));
@@ -503,9 +511,9 @@ private slots:
         // Only accepted sends were stored, gaplessly.
         QList<QJsonObject> history;
         QString error;
-        QVERIFY2(fetchAllHistory(annConnection.get(), intOf(sends.first()->data(), u"conversation_id"_s),
-                                 &history, &error),
-                 qPrintable(error));
+        QVERIFY2(
+            fetchAllHistory(annConnection.get(), intOf(sends.first()->data(), u"conversation_id"_s), &history, &error),
+            qPrintable(error));
         QCOMPARE(history.size(), ok);
         QCOMPARE(intOf(history.last(), u"seq"_s), qint64(ok));
 

@@ -15,7 +15,7 @@ struct Sync
 {
     QList<QJsonObject> messages; // the new_message events (whole frames)
     QJsonObject syncComplete;
-    QList<QJsonObject> frames;   // everything, in order
+    QList<QJsonObject> frames; // everything, in order
 };
 
 bool isType(const QJsonObject &f, const QString &type)
@@ -25,7 +25,7 @@ bool isType(const QJsonObject &f, const QString &type)
 
 // Sends `count` texts in chunks (keeping the number of requests in flight moderate).
 bool sendMany(ClientConnection *connection, qint64 conversationId, int count, const QString &prefix,
-              QList<QJsonObject> *acks, QString *error)
+    QList<QJsonObject> *acks, QString *error)
 {
     constexpr int kChunk = 200;
     for (int start = 0; start < count; start += kChunk) {
@@ -62,7 +62,7 @@ class TestOfflineDelivery : public QObject
 private:
     // Connects as `user` with an auth frame and collects everything up to sync_complete.
     static bool connectAndSync(const ServerProcess &server, const TestUser &user, Sync *sync,
-                               std::unique_ptr<ClientConnection> *keep = nullptr)
+        std::unique_ptr<ClientConnection> *keep = nullptr)
     {
         auto connection = std::make_unique<ClientConnection>();
         FrameLog frames(connection.get());
@@ -152,8 +152,8 @@ private slots:
         QCOMPARE(third.syncComplete.value(u"count"_s).toInt(), 2);
         QCOMPARE(intOf(third.messages.at(0).value(u"message"_s).toObject(), u"seq"_s), 3);
         QCOMPARE(intOf(third.messages.at(1).value(u"message"_s).toObject(), u"seq"_s), 4);
-        QCOMPARE(third.messages.at(0).value(u"message"_s).toObject().value(u"client_msg_id"_s).toString(),
-                 u"with-id"_s);
+        QCOMPARE(
+            third.messages.at(0).value(u"message"_s).toObject().value(u"client_msg_id"_s).toString(), u"with-id"_s);
 
         // A live message while connected is unacknowledged too: it comes again, offline.
         QSignalSpy live(b.get(), &ClientConnection::messageReceived);
@@ -163,8 +163,7 @@ private slots:
         Sync fourth;
         QVERIFY(connectAndSync(server, bob, &fourth));
         QCOMPARE(fourth.messages.size(), 3);
-        QCOMPARE(fourth.messages.last().value(u"message"_s).toObject().value(u"content"_s).toString(),
-                 u"a5 live"_s);
+        QCOMPARE(fourth.messages.last().value(u"message"_s).toObject().value(u"content"_s).toString(), u"a5 live"_s);
         QCOMPARE(fourth.messages.last().value(u"offline"_s), QJsonValue(true));
 
         // All acknowledged: nothing pushed, sync_complete with count 0.
@@ -212,8 +211,8 @@ private slots:
         const QList<QJsonObject> messages = frames.ofType(u"new_message"_s);
         QCOMPARE(messages.size(), 1);
         QCOMPARE(messages.first().value(u"offline"_s), QJsonValue(true));
-        QCOMPARE(intOf(messages.first().value(u"message"_s).toObject(), u"id"_s),
-                 intOf(missed->data(), u"message_id"_s));
+        QCOMPARE(
+            intOf(messages.first().value(u"message"_s).toObject(), u"id"_s), intOf(missed->data(), u"message_id"_s));
         QCOMPARE(frames.ofType(u"sync_complete"_s).first().value(u"count"_s).toInt(), 1);
         // Order: the reconnect reply, then the message, then sync_complete.
         QCOMPARE(frames.frames().first().value(u"type"_s).toString(), u"reconnect"_s);
@@ -238,7 +237,7 @@ private slots:
         QVERIFY2(sendMany(c.get(), carolBob, 2, u"carol more"_s, &carolAcks, &error), qPrintable(error));
         IT_OK(a0, a->sendTextTo(bob.id, u"ann 0"_s));
         const qint64 annBob = intOf(a0->data(), u"conversation_id"_s);
-        QList<QJsonObject> annAcks{a0->data()};
+        QList<QJsonObject> annAcks {a0->data()};
         QVERIFY2(sendMany(a.get(), annBob, 1004, u"ann"_s, &annAcks, &error), qPrintable(error));
         QCOMPARE(annAcks.size(), 1005);
 

@@ -19,12 +19,12 @@ class TestPresence : public QObject
 private:
     // A group of two made over HTTP, so that `owner` shares a conversation with `member` without
     // ever having been online.
-    static qint64 shareConversation(const ServerProcess &server, const TestUser &owner,
-                                    const TestUser &member, QString *error)
+    static qint64 shareConversation(
+        const ServerProcess &server, const TestUser &owner, const TestUser &member, QString *error)
     {
         auto rest = restFor(server, &owner);
-        RestReply *reply = rest->post(u"/api/v1/conversations"_s,
-                                      QJsonObject{{u"members"_s, QJsonArray{double(member.id)}}});
+        RestReply *reply
+            = rest->post(u"/api/v1/conversations"_s, QJsonObject {{u"members"_s, QJsonArray {double(member.id)}}});
         if (!waitForFinished(reply, 30000) || !reply->isSuccess()) {
             *error = describeReply(reply);
             return 0;
@@ -34,8 +34,7 @@ private:
 
     static QJsonObject presenceEntry(ClientConnection *connection, qint64 userId, QString *error)
     {
-        PendingRequest *r = connection->request(u"presence_query"_s,
-                                                {{u"user_ids"_s, QJsonArray{double(userId)}}});
+        PendingRequest *r = connection->request(u"presence_query"_s, {{u"user_ids"_s, QJsonArray {double(userId)}}});
         if (!waitForFinished(r, 30000) || !r->isSuccess()) {
             *error = describeRequest(r);
             return {};
@@ -58,9 +57,9 @@ private slots:
         IT_SERVER(server, db);
         IT_START(server);
         IT_USER(ann, server, "ann");
-        IT_USER(bob, server, "bob");     // shares a conversation with ann
+        IT_USER(bob, server, "bob"); // shares a conversation with ann
         IT_USER(carol, server, "carol"); // has ann as a contact
-        IT_USER(dave, server, "dave");   // a stranger to ann
+        IT_USER(dave, server, "dave"); // a stranger to ann
         QString error;
         QVERIFY2(shareConversation(server, ann, bob, &error) > 0, qPrintable(error));
 
@@ -84,15 +83,14 @@ private slots:
             QVERIFY(event.value(u"last_seen_at"_s).isDouble());
             QVERIFY(intOf(event, u"last_seen_at"_s) >= beforeOnline - 1000);
         }
-        QVERIFY2(daveLog.staysAbsent(FrameLog::presenceOf(ann.id)),
-                 "a stranger got ann's presence");
+        QVERIFY2(daveLog.staysAbsent(FrameLog::presenceOf(ann.id)), "a stranger got ann's presence");
 
         // Contacts are one-directional: carol having ann as a contact does not make ann a watcher
         // of carol. dave, who has carol as a contact, is.
         IT_OK(carolAway, carolC->setStatus(u"away"_s));
         QVERIFY(daveLog.waitFor(FrameLog::presenceOf(carol.id, u"away"_s)) >= 0);
         QVERIFY2(annLog.staysAbsent(FrameLog::presenceOf(carol.id)),
-                 "ann got the presence of someone who merely has her as a contact");
+            "ann got the presence of someone who merely has her as a contact");
 
         // An explicit status change reaches the same watchers.
         IT_OK(away, annC->setStatus(u"away"_s));
@@ -110,7 +108,7 @@ private slots:
             QVERIFY2(i >= 0, "a watcher did not get ann's offline presence");
             const qint64 seen = intOf(log->frames().at(i), u"last_seen_at"_s);
             QVERIFY2(seen >= beforeClose - 1000 && seen <= QDateTime::currentMSecsSinceEpoch() + 1000,
-                     qPrintable(compact(log->frames().at(i))));
+                qPrintable(compact(log->frames().at(i))));
         }
         QVERIFY(daveLog.staysAbsent(FrameLog::presenceOf(ann.id)));
     }
@@ -143,11 +141,11 @@ private slots:
         c1->close();
         QCOMPARE(waitClosed(c1.get()), 1000);
         QVERIFY2(bobLog.staysAbsent(FrameLog::presenceOf(ann.id, u"offline"_s)),
-                 "offline after the first of three connections closed");
+            "offline after the first of three connections closed");
         c2->close();
         QCOMPARE(waitClosed(c2.get()), 1000);
         QVERIFY2(bobLog.staysAbsent(FrameLog::presenceOf(ann.id, u"offline"_s)),
-                 "offline after the second of three connections closed");
+            "offline after the second of three connections closed");
         entry = presenceEntry(bobC.get(), ann.id, &error);
         QVERIFY2(!entry.isEmpty(), qPrintable(error));
         QCOMPARE(entry.value(u"status"_s).toString(), u"online"_s);
@@ -236,9 +234,9 @@ private slots:
         const qint64 lastSeen = intOf(bobLog.frames().at(i), u"last_seen_at"_s);
 
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        IT_OK(query, bobC->request(u"presence_query"_s,
-                                   {{u"user_ids"_s, QJsonArray{double(ann.id), double(bob.id),
-                                                               double(never.id), 999999999.0}}}));
+        IT_OK(query,
+            bobC->request(u"presence_query"_s,
+                {{u"user_ids"_s, QJsonArray {double(ann.id), double(bob.id), double(never.id), 999999999.0}}}));
         QJsonArray list = query->data().value(u"presence"_s).toArray();
         QCOMPARE(list.size(), 4);
         QJsonObject annEntry = list.at(0).toObject();
@@ -258,9 +256,8 @@ private slots:
 
         IT_FAILS(bobC->request(u"presence_query"_s, {}), BadRequest);
         IT_FAILS(bobC->request(u"presence_query"_s, {{u"user_ids"_s, double(ann.id)}}), BadRequest);
-        IT_FAILS(bobC->request(u"presence_query"_s,
-                               {{u"user_ids"_s, QJsonArray{QString::number(ann.id)}}}),
-                 BadRequest);
+        IT_FAILS(
+            bobC->request(u"presence_query"_s, {{u"user_ids"_s, QJsonArray {QString::number(ann.id)}}}), BadRequest);
 
         // last_seen_at is stored: a restarted server still knows it.
         bobC.reset();
@@ -321,14 +318,15 @@ private slots:
         c3->close();
         QCOMPARE(waitClosed(c3.get()), 1000);
         std::unique_ptr<ClientConnection> c6;
-        (void)QTest::qWaitFor([&] {
-            c6 = openAs(server.wsUrl(), ann, ClientConnection::TokenTransport::AuthFrame);
-            // Retry only while the server still counts the closed one (4029).
-            return c6->state() == ClientConnection::State::Authenticated || c6->closeCode() != 4029;
-        }, kWaitMs);
+        (void)QTest::qWaitFor(
+            [&] {
+                c6 = openAs(server.wsUrl(), ann, ClientConnection::TokenTransport::AuthFrame);
+                // Retry only while the server still counts the closed one (4029).
+                return c6->state() == ClientConnection::State::Authenticated || c6->closeCode() != 4029;
+            },
+            kWaitMs);
         QVERIFY2(c6->state() == ClientConnection::State::Authenticated,
-                 qPrintable(u"no new connection accepted after one of three closed (close code %1)"_s
-                                .arg(c6->closeCode())));
+            qPrintable(u"no new connection accepted after one of three closed (close code %1)"_s.arg(c6->closeCode())));
         IT_OK(pong6, c6->ping());
         // Still exactly at the limit again.
         auto c7 = openAs(server.wsUrl(), ann, ClientConnection::TokenTransport::Query);

@@ -75,7 +75,8 @@ private:
             for (qsizetype i = 1; i < lines.size(); ++i) {
                 const qsizetype colon = lines.at(i).indexOf(':');
                 if (colon > 0)
-                    hit.headers.insert(lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
+                    hit.headers.insert(
+                        lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
             }
             const qsizetype length = hit.headers.value("content-length", "0").toLongLong();
             if (buffer.size() < headerEnd + 4 + length)
@@ -87,9 +88,10 @@ private:
             hit.answered = m_plan.isEmpty() ? m_default : m_plan.takeFirst();
             m_hits.append(hit);
             const QByteArray answer = hit.answered == 200 ? QByteArray("{\"name\":\"ok\"}") : QByteArray("{}");
-            socket->write("HTTP/1.1 " + QByteArray::number(hit.answered) + " X\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + QByteArray::number(answer.size()) + "\r\nConnection: close\r\n\r\n"
-                          + answer);
+            socket->write("HTTP/1.1 " + QByteArray::number(hit.answered)
+                + " X\r\nContent-Type: application/json\r\n"
+                  "Content-Length: "
+                + QByteArray::number(answer.size()) + "\r\nConnection: close\r\n\r\n" + answer);
             socket->disconnectFromHost();
             m_buffers.remove(socket);
             return;
@@ -176,10 +178,13 @@ private slots:
         IT_OK(watch, annC->request(u"contact_add"_s, {{u"user_id"_s, double(bob.id)}}));
         {
             IT_CONNECT(bobC, server, bob);
-            IT_OK(reg, bobC->request(u"push_register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device-1"_s}}));
+            IT_OK(reg,
+                bobC->request(u"push_register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device-1"_s}}));
             QCOMPARE(reg->data().value(u"platform"_s).toString(), u"webhook"_s);
-            IT_FAILS(bobC->request(u"push_register"_s, {{u"platform"_s, u"sms"_s}, {u"token"_s, u"x"_s}}), ValidationFailed);
-            IT_FAILS(bobC->request(u"push_register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u""_s}}), ValidationFailed);
+            IT_FAILS(
+                bobC->request(u"push_register"_s, {{u"platform"_s, u"sms"_s}, {u"token"_s, u"x"_s}}), ValidationFailed);
+            IT_FAILS(bobC->request(u"push_register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u""_s}}),
+                ValidationFailed);
             IT_FAILS(bobC->request(u"push_register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, 42}}), BadRequest);
             IT_FAILS(bobC->request(u"push_register"_s, {{u"token"_s, u"x"_s}}), BadRequest);
             QVERIFY(goOffline(bobC.get(), annLog, bob.id));
@@ -194,8 +199,8 @@ private slots:
             emojiText += u"😀"_s;
         IT_OK(m1, annC->sendTextTo(bob.id, longText));
         IT_OK(m2, annC->sendTextTo(bob.id, emojiText));
-        const QHash<qint64, QString> sentTexts{{intOf(m1->data(), u"message_id"_s), longText},
-                                               {intOf(m2->data(), u"message_id"_s), emojiText}};
+        const QHash<qint64, QString> sentTexts {
+            {intOf(m1->data(), u"message_id"_s), longText}, {intOf(m2->data(), u"message_id"_s), emojiText}};
 
         QVERIFY2(receiver.waitForHits(2), qPrintable(u"%1 notifications"_s.arg(receiver.hits().size())));
         QVERIFY2(receiver.noMoreThan(2, 1500), "more than one notification per message");
@@ -230,15 +235,16 @@ private slots:
 
         // carol registers over HTTP and was never online.
         auto carolRest = restFor(server, &carol);
-        IT_HTTP_STATUS(reg, carolRest->post(u"/api/v1/push/register"_s,
-                                            {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"carol-device"_s}}),
-                       200);
-        IT_HTTP_STATUS(bad, carolRest->post(u"/api/v1/push/register"_s, {{u"platform"_s, u"pigeon"_s}, {u"token"_s, u"x"_s}}),
-                       400);
+        IT_HTTP_STATUS(reg,
+            carolRest->post(
+                u"/api/v1/push/register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"carol-device"_s}}),
+            200);
+        IT_HTTP_STATUS(bad,
+            carolRest->post(u"/api/v1/push/register"_s, {{u"platform"_s, u"pigeon"_s}, {u"token"_s, u"x"_s}}), 400);
         auto anonymous = restFor(server);
-        IT_HTTP_STATUS(noAuth, anonymous->post(u"/api/v1/push/register"_s,
-                                               {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"stolen"_s}}),
-                       401);
+        IT_HTTP_STATUS(noAuth,
+            anonymous->post(u"/api/v1/push/register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"stolen"_s}}),
+            401);
         IT_OK(m4, annC->sendTextTo(carol.id, u"hi carol"_s));
         QVERIFY(receiver.waitForHits(3));
         const HookReceiver::Hit carolHit = receiver.hits().at(2);
@@ -259,14 +265,14 @@ private slots:
         IT_USER(ann, server, "ann");
         IT_USER(bob, server, "bob");
         auto bobRest = restFor(server, &bob);
-        IT_HTTP_STATUS(reg, bobRest->post(u"/api/v1/push/register"_s,
-                                          {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device"_s}}),
-                       200);
+        IT_HTTP_STATUS(reg,
+            bobRest->post(u"/api/v1/push/register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device"_s}}),
+            200);
         IT_CONNECT(annC, server, ann);
         IT_OK(m1, annC->sendTextTo(bob.id, u"abcdefghijklmnopqrstuvwxyz"_s));
         QVERIFY(receiver.waitForHits(1));
         QCOMPARE(receiver.hits().first().json.value(u"notification"_s).toObject().value(u"preview"_s).toString(),
-                 u"abcdefghij"_s);
+            u"abcdefghij"_s);
         QVERIFY(!receiver.hits().first().body.contains("klmnop"));
     }
 
@@ -283,9 +289,9 @@ private slots:
         IT_USER(bob, server, "bob");
         IT_STAFF(admin, server, "admin", "boss");
         auto bobRest = restFor(server, &bob);
-        IT_HTTP_STATUS(reg, bobRest->post(u"/api/v1/push/register"_s,
-                                          {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device"_s}}),
-                       200);
+        IT_HTTP_STATUS(reg,
+            bobRest->post(u"/api/v1/push/register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device"_s}}),
+            200);
         IT_CONNECT(annC, server, ann);
 
         // 500, 500, then 200: exactly three attempts for the one notification.
@@ -299,7 +305,7 @@ private slots:
         for (const HookReceiver::Hit &hit : hits) {
             QCOMPARE(intOf(hit.json, u"id"_s), intOf(hits.first().json, u"id"_s));
             QCOMPARE(intOf(hit.json.value(u"notification"_s).toObject(), u"message_id"_s),
-                     intOf(m1->data(), u"message_id"_s));
+                intOf(m1->data(), u"message_id"_s));
             QCOMPARE(hit.headers.value("x-switchboard-signature"), expectedSignature(hit.body));
         }
         // Backoff: the retries are not immediate (retry_base_ms = 100, doubling).
@@ -315,10 +321,12 @@ private slots:
         IT_OK(m2, annC->sendTextTo(bob.id, u"doomed"_s));
         QVERIFY(receiver.waitForHits(6));
         QVERIFY2(receiver.noMoreThan(6, 1500), "more attempts than max_attempts");
-        QVERIFY(QTest::qWaitFor([&] {
-            list = failures(server, admin, &error);
-            return !list.isEmpty() && list.first().value(u"status"_s).toString() == u"failed"_s;
-        }, kWaitMs));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                list = failures(server, admin, &error);
+                return !list.isEmpty() && list.first().value(u"status"_s).toString() == u"failed"_s;
+            },
+            kWaitMs));
         QCOMPARE(list.size(), 1);
         const QJsonObject failure = list.first();
         QCOMPARE(intOf(failure, u"id"_s), intOf(receiver.hits().at(5).json, u"id"_s));
@@ -345,9 +353,9 @@ private slots:
         IT_USER(bob, server, "bob");
         IT_STAFF(admin, server, "admin", "boss");
         auto bobRest = restFor(server, &bob);
-        IT_HTTP_STATUS(reg, bobRest->post(u"/api/v1/push/register"_s,
-                                          {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device"_s}}),
-                       200);
+        IT_HTTP_STATUS(reg,
+            bobRest->post(u"/api/v1/push/register"_s, {{u"platform"_s, u"webhook"_s}, {u"token"_s, u"bob-device"_s}}),
+            200);
         QSet<qint64> messageIds;
         {
             IT_CONNECT(annC, server, ann);
@@ -358,13 +366,16 @@ private slots:
         // Both were tried once and failed; the failure is recorded (so nothing is in flight).
         QVERIFY(receiver.waitForHits(2));
         QString error;
-        QVERIFY2(QTest::qWaitFor([&] {
-            const QList<QJsonObject> list = failures(server, admin, &error);
-            int recorded = 0;
-            for (const QJsonObject &f : list)
-                recorded += f.value(u"last_error"_s).toString().contains(u"500"_s) ? 1 : 0;
-            return recorded == 2;
-        }, kWaitMs), qPrintable(error));
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         const QList<QJsonObject> list = failures(server, admin, &error);
+                         int recorded = 0;
+                         for (const QJsonObject &f : list)
+                             recorded += f.value(u"last_error"_s).toString().contains(u"500"_s) ? 1 : 0;
+                         return recorded == 2;
+                     },
+                     kWaitMs),
+            qPrintable(error));
 
         QVERIFY(server.kill());
         receiver.setDefaultStatus(200); // the gateway recovers
@@ -372,15 +383,18 @@ private slots:
         QVERIFY2(server.restart(), qPrintable(server.errorString()));
 
         QSet<qint64> delivered;
-        QVERIFY2(QTest::qWaitFor([&] {
-            delivered.clear();
-            for (qsizetype i = before; i < receiver.hits().size(); ++i) {
-                const HookReceiver::Hit &hit = receiver.hits().at(i);
-                if (hit.answered == 200)
-                    delivered.insert(intOf(hit.json.value(u"notification"_s).toObject(), u"message_id"_s));
-            }
-            return delivered == messageIds;
-        }, 30000), qPrintable(u"%1 of 2 delivered after the restart"_s.arg(delivered.size())));
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         delivered.clear();
+                         for (qsizetype i = before; i < receiver.hits().size(); ++i) {
+                             const HookReceiver::Hit &hit = receiver.hits().at(i);
+                             if (hit.answered == 200)
+                                 delivered.insert(intOf(hit.json.value(u"notification"_s).toObject(), u"message_id"_s));
+                         }
+                         return delivered == messageIds;
+                     },
+                     30000),
+            qPrintable(u"%1 of 2 delivered after the restart"_s.arg(delivered.size())));
         for (qsizetype i = before; i < receiver.hits().size(); ++i) {
             const HookReceiver::Hit &hit = receiver.hits().at(i);
             QCOMPARE(hit.headers.value("x-switchboard-signature"), expectedSignature(hit.body));
@@ -403,9 +417,9 @@ private slots:
             IT_OK(reg, bobC->request(u"push_register"_s, {{u"platform"_s, u"fcm"_s}, {u"token"_s, u"fcm-token-1"_s}}));
         }
         IT_CONNECT(annC, server, ann);
-        IT_OK(probe, annC->request(u"presence_query"_s, {{u"user_ids"_s, QJsonArray{double(bob.id)}}}));
+        IT_OK(probe, annC->request(u"presence_query"_s, {{u"user_ids"_s, QJsonArray {double(bob.id)}}}));
         QCOMPARE(probe->data().value(u"presence"_s).toArray().first().toObject().value(u"status"_s).toString(),
-                 u"offline"_s);
+            u"offline"_s);
         IT_OK(m1, annC->sendTextTo(bob.id, u"hello fcm"_s));
         QVERIFY(receiver.waitForHits(1));
         QVERIFY(receiver.noMoreThan(1, 1000));
@@ -414,7 +428,7 @@ private slots:
         QCOMPARE(hit.path, QByteArray("/v1/projects/demo/messages:send"));
         QCOMPARE(hit.headers.value("authorization"), QByteArray("Bearer test-access-token"));
         QVERIFY(hit.headers.value("content-type").startsWith("application/json"));
-        QCOMPARE(hit.json.keys(), QStringList{u"message"_s});
+        QCOMPARE(hit.json.keys(), QStringList {u"message"_s});
         const QJsonObject message = hit.json.value(u"message"_s).toObject();
         QCOMPARE(message.value(u"token"_s).toString(), u"fcm-token-1"_s);
         const QJsonObject notification = message.value(u"notification"_s).toObject();

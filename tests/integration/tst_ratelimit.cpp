@@ -27,13 +27,15 @@ private:
 
     static bool waitAllFinished(const QList<PendingRequest *> &requests, int timeoutMs = 60000)
     {
-        return QTest::qWaitFor([&] {
-            for (PendingRequest *r : requests) {
-                if (!r->isFinished())
-                    return false;
-            }
-            return true;
-        }, timeoutMs);
+        return QTest::qWaitFor(
+            [&] {
+                for (PendingRequest *r : requests) {
+                    if (!r->isFinished())
+                        return false;
+                }
+                return true;
+            },
+            timeoutMs);
     }
 
     static int historySize(ClientConnection *c, qint64 conversationId, QString *error)
@@ -119,11 +121,10 @@ private slots:
         // Requests outside the bucket, several times the burst, all succeed meanwhile.
         QList<PendingRequest *> others;
         for (int round = 0; round < 3; ++round) {
-            others << annC->ping() << annC->history(cid) << annC->markRead(cid, 1)
-                   << annC->markReceived(cid, 2) << annC->joinRoom(u"room%1"_s.arg(round))
-                   << annC->leaveRoom(u"room%1"_s.arg(round)) << annC->conversations()
-                   << annC->request(u"contacts"_s) << annC->setStatus(u"online"_s)
-                   << annC->request(u"presence_query"_s, {{u"user_ids"_s, QJsonArray{double(bob.id)}}});
+            others << annC->ping() << annC->history(cid) << annC->markRead(cid, 1) << annC->markReceived(cid, 2)
+                   << annC->joinRoom(u"room%1"_s.arg(round)) << annC->leaveRoom(u"room%1"_s.arg(round))
+                   << annC->conversations() << annC->request(u"contacts"_s) << annC->setStatus(u"online"_s)
+                   << annC->request(u"presence_query"_s, {{u"user_ids"_s, QJsonArray {double(bob.id)}}});
         }
         QVERIFY(waitAllFinished(others));
         for (PendingRequest *r : std::as_const(others))
@@ -134,8 +135,7 @@ private slots:
         IT_FAILS(annC->broadcast(u"lobby"_s, 1), RateLimited);
         IT_FAILS(annC->sendTyping(cid), RateLimited);
         IT_FAILS(annC->request(u"contact_add"_s, {{u"user_id"_s, double(bob.id)}}), RateLimited);
-        IT_FAILS(annC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray{double(bob.id)}}}),
-                 RateLimited);
+        IT_FAILS(annC->request(u"conversation_create"_s, {{u"members"_s, QJsonArray {double(bob.id)}}}), RateLimited);
         IT_FAILS(annC->request(u"support_open"_s), RateLimited);
         // ... and left nothing behind.
         IT_OK(contacts, annC->request(u"contacts"_s));
@@ -144,9 +144,8 @@ private slots:
         QCOMPARE(convs->data().value(u"conversations"_s).toArray().size(), 1);
         // HTTP is not rate-limited by the WebSocket bucket either.
         auto rest = restFor(server, &ann);
-        IT_HTTP_STATUS(viaHttp, rest->post(u"/api/v1/conversations/%1/messages"_s.arg(cid),
-                                           {{u"content"_s, u"over http"_s}}),
-                       200);
+        IT_HTTP_STATUS(viaHttp,
+            rest->post(u"/api/v1/conversations/%1/messages"_s.arg(cid), {{u"content"_s, u"over http"_s}}), 200);
     }
 
     void floodIsClosedOthersKeepWorking()
@@ -218,7 +217,7 @@ private slots:
         IT_CONNECT(victimC, server, victim);
         const int flooded = historySize(victimC.get(), floodConversation, &error);
         QVERIFY2(flooded >= 3 * kBurst && flooded <= 3 * kBurst + int(6 * floodSeconds) + 3,
-                 qPrintable(u"%1 flood messages stored in %2 s"_s.arg(flooded).arg(floodSeconds)));
+            qPrintable(u"%1 flood messages stored in %2 s"_s.arg(flooded).arg(floodSeconds)));
         // The flooder can come back (the limit is not a ban) and the server is fine.
         IT_CONNECT(again, server, flooder);
         IT_OK(pong, again->ping());
@@ -255,7 +254,6 @@ private slots:
         IT_CONNECT(again, server, flooder);
         IT_OK(pong, again->ping());
     }
-
 };
 
 QTEST_GUILESS_MAIN(TestRateLimit)

@@ -60,23 +60,25 @@ private slots:
         IT_OK(p3, b->sendText(privateId, u"b1"_s));
         IT_OK(p4, a->sendText(privateId, u"a3"_s));
         IT_OK(p5, b->sendText(privateId, u"b2"_s, u"last-one"_s));
-        IT_OK(group, a->request(u"conversation_create"_s,
-                                {{u"title"_s, u"Team"_s},
-                                 {u"members"_s, QJsonArray{double(bob.id), double(carol.id)}}}));
+        IT_OK(group,
+            a->request(u"conversation_create"_s,
+                {{u"title"_s, u"Team"_s}, {u"members"_s, QJsonArray {double(bob.id), double(carol.id)}}}));
         const qint64 groupId = intOf(group->data().value(u"conversation"_s).toObject(), u"id"_s);
         IT_OK(g1, c->sendText(groupId, u"hello team"_s));
-        IT_OK(empty, c->request(u"conversation_create"_s, {{u"title"_s, u"Quiet"_s},
-                                                           {u"members"_s, QJsonArray{double(ann.id)}}}));
+        IT_OK(empty,
+            c->request(
+                u"conversation_create"_s, {{u"title"_s, u"Quiet"_s}, {u"members"_s, QJsonArray {double(ann.id)}}}));
         const qint64 emptyId = intOf(empty->data().value(u"conversation"_s).toObject(), u"id"_s);
 
         IT_OK(annList, a->conversations());
         const QJsonObject annPrivate = findConversation(annList->data(), privateId);
         QVERIFY2(!annPrivate.isEmpty(), qPrintable(compact(annList->data())));
-        for (const char *key : {"id", "type", "title", "participants", "last_seq", "read_seq",
-                                "delivered_seq", "unread", "last_message"})
+        for (const char *key :
+            {"id", "type", "title", "participants", "last_seq", "read_seq", "delivered_seq", "unread", "last_message"})
             QVERIFY2(annPrivate.contains(QLatin1StringView(key)), key);
         QCOMPARE(annPrivate.value(u"type"_s).toString(), u"private"_s);
-        QCOMPARE(ids(annPrivate.value(u"participants"_s).toArray()), (QList<qint64>{std::min(ann.id, bob.id), std::max(ann.id, bob.id)}));
+        QCOMPARE(ids(annPrivate.value(u"participants"_s).toArray()),
+            (QList<qint64> {std::min(ann.id, bob.id), std::max(ann.id, bob.id)}));
         QCOMPARE(intOf(annPrivate, u"last_seq"_s), 5);
         QCOMPARE(intOf(annPrivate, u"read_seq"_s), 0);
         QCOMPARE(intOf(annPrivate, u"delivered_seq"_s), 0);
@@ -174,8 +176,8 @@ private slots:
         // read 3 implies received 3.
         IT_OK(r2, b->markRead(cid, 3));
         QTRY_VERIFY_WITH_TIMEOUT(!annFrames.ofType(u"receipt"_s).isEmpty()
-                                     && annFrames.ofType(u"receipt"_s).last().value(u"kind"_s) == QJsonValue(u"read"_s),
-                                 kWaitMs);
+                && annFrames.ofType(u"receipt"_s).last().value(u"kind"_s) == QJsonValue(u"read"_s),
+            kWaitMs);
         QCOMPARE(intOf(annFrames.ofType(u"receipt"_s).last(), u"seq"_s), 3);
         QVERIFY(state(&delivered, &read, &unread));
         QCOMPARE(read, 3);
@@ -196,8 +198,8 @@ private slots:
         // Beyond last_seq: clamped to it (5), and the receipt says 5.
         IT_OK(r6, b->markRead(cid, 999999));
         QTRY_VERIFY_WITH_TIMEOUT(annFrames.ofType(u"receipt"_s).last().value(u"kind"_s) == QJsonValue(u"read"_s)
-                                     && intOf(annFrames.ofType(u"receipt"_s).last(), u"seq"_s) != 3,
-                                 kWaitMs);
+                && intOf(annFrames.ofType(u"receipt"_s).last(), u"seq"_s) != 3,
+            kWaitMs);
         for (const QJsonObject &receipt : annFrames.ofType(u"receipt"_s))
             QVERIFY2(intOf(receipt, u"seq"_s) <= 5, qPrintable(compact(receipt)));
         QCOMPARE(intOf(annFrames.ofType(u"receipt"_s).last(), u"seq"_s), 5);
@@ -254,9 +256,9 @@ private slots:
         IT_CONNECT(b2, server, bob);
         IT_CONNECT(c, server, carol);
         IT_CONNECT(e, server, eve);
-        IT_OK(group, a->request(u"conversation_create"_s,
-                                {{u"title"_s, u"typing"_s},
-                                 {u"members"_s, QJsonArray{double(bob.id), double(carol.id)}}}));
+        IT_OK(group,
+            a->request(u"conversation_create"_s,
+                {{u"title"_s, u"typing"_s}, {u"members"_s, QJsonArray {double(bob.id), double(carol.id)}}}));
         const qint64 gid = intOf(group->data().value(u"conversation"_s).toObject(), u"id"_s);
         QSignalSpy aTyping(a.get(), &ClientConnection::typingReceived);
         QSignalSpy b1Typing(b1.get(), &ClientConnection::typingReceived);

@@ -50,19 +50,18 @@ private:
 
     static bool waitAllFinished(const QList<PendingRequest *> &requests, int timeoutMs = 60000)
     {
-        return QTest::qWaitFor([&] {
-            for (PendingRequest *r : requests) {
-                if (!r->isFinished())
-                    return false;
-            }
-            return true;
-        }, timeoutMs);
+        return QTest::qWaitFor(
+            [&] {
+                for (PendingRequest *r : requests) {
+                    if (!r->isFinished())
+                        return false;
+                }
+                return true;
+            },
+            timeoutMs);
     }
 
-    static bool isRoomMessage(const QJsonObject &f)
-    {
-        return f.value(u"type"_s).toString() == u"room_message"_s;
-    }
+    static bool isRoomMessage(const QJsonObject &f) { return f.value(u"type"_s).toString() == u"room_message"_s; }
 
 private slots:
     // Every test function runs on SQLite and on PostgreSQL.
@@ -98,14 +97,14 @@ private slots:
         QVERIFY(newToken != token);
         QVERIFY(data.value(u"heartbeat_interval"_s).isDouble());
         QVERIFY(data.value(u"server_time"_s).isDouble());
-        QCOMPARE(stringSet(data.value(u"restored_rooms"_s).toArray()), (QSet<QString>{u"r1"_s, u"r2"_s}));
+        QCOMPARE(stringSet(data.value(u"restored_rooms"_s).toArray()), (QSet<QString> {u"r1"_s, u"r2"_s}));
         QCOMPARE(data.value(u"recovered"_s).toBool(), true);
         QVERIFY(r.log->waitFor(FrameLog::isEvent(u"sync_complete"_s)) >= 0);
         QCOMPARE(r.connection->state(), ClientConnection::State::Authenticated);
 
         // The rooms really are joined on the new connection.
         const qsizetype mark = r.log->size();
-        IT_OK(b1, bobC->broadcast(u"r1"_s, QJsonObject{{u"after"_s, true}}));
+        IT_OK(b1, bobC->broadcast(u"r1"_s, QJsonObject {{u"after"_s, true}}));
         const qsizetype i = r.log->waitFor(isRoomMessage, kWaitMs, mark);
         QVERIFY2(i >= 0, "no live broadcast on the resumed connection");
         const QJsonObject live = r.log->frames().at(i);
@@ -115,8 +114,8 @@ private slots:
         IT_OK(b2, r.connection->broadcast(u"r2"_s, 1));
         // ... and it is online again.
         QVERIFY(bobLog.waitFor(FrameLog::presenceOf(ann.id, u"online"_s), kWaitMs,
-                               bobLog.find(FrameLog::presenceOf(ann.id, u"offline"_s)))
-                >= 0);
+                    bobLog.find(FrameLog::presenceOf(ann.id, u"offline"_s)))
+            >= 0);
     }
 
     void resumeRestoresStatus()
@@ -145,8 +144,8 @@ private slots:
 
         // "The session is restored: ... its status" (section 6), and a user with an open,
         // authenticated connection is not offline.
-        IT_OK(query, bobC->request(u"presence_query"_s,
-                                   {{u"user_ids"_s, QJsonArray{double(carol.id), double(ann.id)}}}));
+        IT_OK(query,
+            bobC->request(u"presence_query"_s, {{u"user_ids"_s, QJsonArray {double(carol.id), double(ann.id)}}}));
         const QJsonArray list = query->data().value(u"presence"_s).toArray();
         QCOMPARE(list.size(), 2);
         QCOMPARE(list.at(0).toObject().value(u"status"_s).toString(), u"online"_s);
@@ -171,7 +170,7 @@ private slots:
 
         // The gap: five broadcasts and two chat messages.
         for (int n = 0; n < 5; ++n) {
-            IT_OK(b, bobC->broadcast(u"lobby"_s, QJsonObject{{u"n"_s, n}}));
+            IT_OK(b, bobC->broadcast(u"lobby"_s, QJsonObject {{u"n"_s, n}}));
             b->deleteLater();
         }
         IT_OK(m1, bobC->sendTextTo(ann.id, u"while away 1"_s));
@@ -180,13 +179,12 @@ private slots:
         Resumed r = resume(server, annC->resumeToken());
         QVERIFY2(r.ok(), qPrintable(describeRequest(r.request)));
         QCOMPARE(r.data().value(u"recovered"_s).toBool(), true);
-        QCOMPARE(stringSet(r.data().value(u"restored_rooms"_s).toArray()), QSet<QString>{u"lobby"_s});
+        QCOMPARE(stringSet(r.data().value(u"restored_rooms"_s).toArray()), QSet<QString> {u"lobby"_s});
         const qsizetype syncAt = r.log->waitFor(FrameLog::isEvent(u"sync_complete"_s));
         QVERIFY(syncAt >= 0);
         const QList<QJsonObject> &frames = r.log->frames();
-        const qsizetype replyAt = r.log->find([](const QJsonObject &f) {
-            return f.value(u"type"_s).toString() == u"reconnect"_s;
-        });
+        const qsizetype replyAt
+            = r.log->find([](const QJsonObject &f) { return f.value(u"type"_s).toString() == u"reconnect"_s; });
         QCOMPARE(replyAt, 0); // the reply comes first
 
         // Then the missed broadcasts, in order, each marked recovered; then the offline
@@ -210,8 +208,8 @@ private slots:
                 QFAIL(qPrintable(u"unexpected frame "_s + compact(f)));
             }
         }
-        QCOMPARE(ns, (QList<int>{0, 1, 2, 3, 4}));
-        QCOMPARE(texts, (QStringList{u"while away 1"_s, u"while away 2"_s}));
+        QCOMPARE(ns, (QList<int> {0, 1, 2, 3, 4}));
+        QCOMPARE(texts, (QStringList {u"while away 1"_s, u"while away 2"_s}));
         QCOMPARE(frames.at(syncAt).value(u"count"_s).toInt(), 2);
         QCOMPARE(frames.at(syncAt).value(u"has_more"_s).toBool(), false);
     }
@@ -253,8 +251,7 @@ private slots:
         first.connection->abort();
         Resumed second = resume(server, t1);
         QVERIFY2(second.ok(), qPrintable(describeRequest(second.request)));
-        QCOMPARE(second.data().value(u"session_id"_s).toString(),
-                 first.data().value(u"session_id"_s).toString());
+        QCOMPARE(second.data().value(u"session_id"_s).toString(), first.data().value(u"session_id"_s).toString());
     }
 
     void expiredTokenIsRefused()
@@ -377,7 +374,7 @@ private slots:
         QVERIFY(drop(annC.get(), bobLog, ann.id));
         QList<PendingRequest *> sent;
         for (int n = 0; n < 256; ++n)
-            sent.append(bobC->broadcast(u"lobby"_s, QJsonObject{{u"n"_s, n}}));
+            sent.append(bobC->broadcast(u"lobby"_s, QJsonObject {{u"n"_s, n}}));
         QVERIFY(waitAllFinished(sent));
         for (PendingRequest *p : std::as_const(sent))
             QVERIFY2(p->isSuccess(), qPrintable(describeRequest(p)));
@@ -396,7 +393,7 @@ private slots:
         QVERIFY(drop(r1.connection.get(), bobLog, ann.id));
         sent.clear();
         for (int n = 0; n < 257; ++n)
-            sent.append(bobC->broadcast(u"lobby"_s, QJsonObject{{u"n"_s, 1000 + n}}));
+            sent.append(bobC->broadcast(u"lobby"_s, QJsonObject {{u"n"_s, 1000 + n}}));
         QVERIFY(waitAllFinished(sent));
         for (PendingRequest *p : std::as_const(sent))
             QVERIFY2(p->isSuccess(), qPrintable(describeRequest(p)));

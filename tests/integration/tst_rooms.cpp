@@ -15,10 +15,7 @@ class TestRooms : public QObject
     Q_OBJECT
 
 private:
-    static bool isRoomMessage(const QJsonObject &f)
-    {
-        return f.value(u"type"_s).toString() == u"room_message"_s;
-    }
+    static bool isRoomMessage(const QJsonObject &f) { return f.value(u"type"_s).toString() == u"room_message"_s; }
 
 private slots:
     // Every test function runs on SQLite and on PostgreSQL.
@@ -47,7 +44,7 @@ private slots:
         IT_OK(again, bobC->joinRoom(u"lobby"_s));
 
         // Any JSON value is carried as is; the sender does not get its own broadcast.
-        const QJsonArray payload{1, u"two"_s, QJsonObject{{u"three"_s, 3}}, QJsonValue::Null};
+        const QJsonArray payload {1, u"two"_s, QJsonObject {{u"three"_s, 3}}, QJsonValue::Null};
         const qint64 before = QDateTime::currentMSecsSinceEpoch();
         IT_OK(sent, annC->broadcast(u"lobby"_s, payload));
         QCOMPARE(sent->data().value(u"delivered"_s).toInt(), 2);
@@ -75,7 +72,7 @@ private slots:
         QVERIFY(annLog.all(isRoomMessage).at(1).value(u"data"_s).isNull());
         IT_FAILS(bobC->request(u"broadcast"_s, {{u"room"_s, u"lobby"_s}}), BadRequest);
         IT_FAILS(bobC->request(u"broadcast"_s, {{u"room"_s, u"lobby"_s}, {u"data"_s, 1}, {u"echo"_s, u"yes"_s}}),
-                 BadRequest);
+            BadRequest);
 
         // After leave, no more broadcasts; leaving again is not_found.
         IT_OK(left, bobC->leaveRoom(u"lobby"_s));
@@ -110,8 +107,8 @@ private slots:
         IT_USER(ann, server, "ann");
         IT_CONNECT(annC, server, ann);
 
-        const QStringList valid{u"a"_s, u"Z"_s, u"0"_s, QString(64, u'x'), u"A-z_0.9:x-y"_s,
-                                u"team:42.general"_s, u"..."_s, u"-_-"_s};
+        const QStringList valid {
+            u"a"_s, u"Z"_s, u"0"_s, QString(64, u'x'), u"A-z_0.9:x-y"_s, u"team:42.general"_s, u"..."_s, u"-_-"_s};
         for (const QString &name : valid) {
             PendingRequest *r = annC->joinRoom(name);
             QVERIFY(waitForFinished(r));
@@ -124,27 +121,24 @@ private slots:
             QVERIFY(waitForFinished(l));
             QVERIFY2(l->isSuccess(), qPrintable(name + u": "_s + describeRequest(l)));
         }
-        const QStringList invalid{QString(), QString(65, u'x'), u"has space"_s, u"a/b"_s,
-                                  u"#general"_s, u"ünï"_s, u"tab\there"_s, u"emoji😀"_s,
-                                  u"a,b"_s, u"x@y"_s};
+        const QStringList invalid {QString(), QString(65, u'x'), u"has space"_s, u"a/b"_s, u"#general"_s, u"ünï"_s,
+            u"tab\there"_s, u"emoji😀"_s, u"a,b"_s, u"x@y"_s};
         for (const QString &name : invalid) {
             for (const QString &type : {u"join"_s, u"leave"_s, u"broadcast"_s}) {
                 PendingRequest *r = annC->request(type, {{u"room"_s, name}, {u"data"_s, 1}});
                 QVERIFY(waitForFinished(r));
                 QVERIFY2(!r->isSuccess() && r->error().code == ErrorCode::ValidationFailed,
-                         qPrintable(type + u" '"_s + name + u"': "_s + describeRequest(r)));
+                    qPrintable(type + u" '"_s + name + u"': "_s + describeRequest(r)));
             }
         }
-        const QList<QJsonValue> wrongTypes{QJsonValue(42), QJsonValue(QJsonValue::Null),
-                                           QJsonValue(true), QJsonValue(QJsonArray{u"lobby"_s}),
-                                           QJsonValue(QJsonObject{{u"name"_s, u"lobby"_s}})};
+        const QList<QJsonValue> wrongTypes {QJsonValue(42), QJsonValue(QJsonValue::Null), QJsonValue(true),
+            QJsonValue(QJsonArray {u"lobby"_s}), QJsonValue(QJsonObject {{u"name"_s, u"lobby"_s}})};
         for (const QJsonValue &room : wrongTypes) {
             for (const QString &type : {u"join"_s, u"leave"_s, u"broadcast"_s}) {
                 PendingRequest *r = annC->request(type, {{u"room"_s, room}, {u"data"_s, 1}});
                 QVERIFY(waitForFinished(r));
                 QVERIFY2(!r->isSuccess() && r->error().code == ErrorCode::BadRequest,
-                         qPrintable(type + u" "_s + compact({{u"room"_s, room}}) + u": "_s
-                                    + describeRequest(r)));
+                    qPrintable(type + u" "_s + compact({{u"room"_s, room}}) + u": "_s + describeRequest(r)));
             }
         }
         IT_FAILS(annC->request(u"join"_s), BadRequest); // missing

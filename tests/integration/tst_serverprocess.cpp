@@ -121,8 +121,7 @@ private slots:
 
         auto annConnection = connectAs(server, ann, &error);
         QVERIFY2(annConnection, qPrintable(error));
-        auto bobConnection = connectAs(server, bob, &error,
-                                       ClientConnection::TokenTransport::Header);
+        auto bobConnection = connectAs(server, bob, &error, ClientConnection::TokenTransport::Header);
         QVERIFY2(bobConnection, qPrintable(error));
         QCOMPARE(annConnection->state(), ClientConnection::State::Authenticated);
         QCOMPARE(annConnection->userId(), ann.id);

@@ -17,15 +17,15 @@ class TestSupport : public QObject
     Q_OBJECT
 
 private:
-    static std::function<bool(const QJsonObject &)> supportUpdate(qint64 conversationId,
-                                                                  const QString &status = QString())
+    static std::function<bool(const QJsonObject &)> supportUpdate(
+        qint64 conversationId, const QString &status = QString())
     {
         return [conversationId, status](const QJsonObject &f) {
             if (f.value(u"type"_s).toString() != u"support_update"_s)
                 return false;
             const QJsonObject c = f.value(u"conversation"_s).toObject();
             return intOf(c, u"id"_s) == conversationId
-                   && (status.isEmpty() || c.value(u"status"_s).toString() == status);
+                && (status.isEmpty() || c.value(u"status"_s).toString() == status);
         };
     }
 
@@ -50,10 +50,7 @@ private:
         return ids;
     }
 
-    static bool isNewMessage(const QJsonObject &f)
-    {
-        return f.value(u"type"_s).toString() == u"new_message"_s;
-    }
+    static bool isNewMessage(const QJsonObject &f) { return f.value(u"type"_s).toString() == u"new_message"_s; }
 
 private slots:
     // Every test function runs on SQLite and on PostgreSQL.
@@ -113,7 +110,7 @@ private slots:
         // Queue: both unassigned, oldest first.
         QList<qint64> queue = queueIds(a1C.get(), nullptr, &error);
         QVERIFY2(error.isEmpty(), qPrintable(error));
-        QCOMPARE(queue, (QList<qint64>{annChat, guestChat}));
+        QCOMPARE(queue, (QList<qint64> {annChat, guestChat}));
 
         // While nobody holds it, the user's message reaches every online agent and admin live,
         // in well under a second (section 10), and nobody else.
@@ -125,7 +122,7 @@ private slots:
                 const qsizetype i = log->waitFor(isNewMessage);
                 QVERIFY2(i >= 0, "an unassigned chat's message did not reach an agent");
                 QCOMPARE(log->frames().at(i).value(u"message"_s).toObject().value(u"content"_s).toString(),
-                         u"anyone there?"_s);
+                    u"anyone there?"_s);
             }
             QVERIFY2(clock.elapsed() < 1000, qPrintable(u"%1 ms to reach the agents"_s.arg(clock.elapsed())));
             QVERIFY(bobLog.staysAbsent(isNewMessage));
@@ -144,7 +141,7 @@ private slots:
         }
         QList<QJsonObject> entries;
         queue = queueIds(a2C.get(), &entries, &error);
-        QCOMPARE(queue, (QList<qint64>{guestChat, annChat}));
+        QCOMPARE(queue, (QList<qint64> {guestChat, annChat}));
         QCOMPARE(entries.at(0).value(u"status"_s).toString(), u"open"_s);
         QCOMPARE(entries.at(1).value(u"status"_s).toString(), u"assigned"_s);
         QCOMPARE(intOf(entries.at(1), u"agent_id"_s), a1.id);
@@ -166,28 +163,29 @@ private slots:
         // Staff only.
         IT_FAILS(bobC->request(u"support_queue"_s), Forbidden);
         IT_FAILS(bobC->request(u"support_claim"_s, {{u"conversation_id"_s, double(guestChat)}}), Forbidden);
-        IT_FAILS(bobC->request(u"support_transfer"_s,
-                               {{u"conversation_id"_s, double(annChat)}, {u"agent_id"_s, double(bob.id)}}),
-                 Forbidden);
+        IT_FAILS(bobC->request(
+                     u"support_transfer"_s, {{u"conversation_id"_s, double(annChat)}, {u"agent_id"_s, double(bob.id)}}),
+            Forbidden);
         IT_FAILS(bobC->request(u"support_close"_s, {{u"conversation_id"_s, double(annChat)}}), Forbidden);
         IT_FAILS(annC->request(u"support_claim"_s, {{u"conversation_id"_s, double(annChat)}}), Forbidden);
         IT_FAILS(guestC->request(u"support_queue"_s), Forbidden);
         IT_FAILS(bobC->history(annChat), Forbidden);
 
         // Transfer a1 -> a2: a2 is now the one who gets the user's messages.
-        IT_OK(transferred, a1C->request(u"support_transfer"_s,
-                                        {{u"conversation_id"_s, double(annChat)}, {u"agent_id"_s, double(a2.id)}}));
+        IT_OK(transferred,
+            a1C->request(
+                u"support_transfer"_s, {{u"conversation_id"_s, double(annChat)}, {u"agent_id"_s, double(a2.id)}}));
         QCOMPARE(intOf(transferred->data().value(u"conversation"_s).toObject(), u"agent_id"_s), a2.id);
         {
             const qsizetype i = a2Log.waitFor([&](const QJsonObject &f) {
                 return supportUpdate(annChat, u"assigned"_s)(f)
-                       && intOf(f.value(u"conversation"_s).toObject(), u"agent_id"_s) == a2.id;
+                    && intOf(f.value(u"conversation"_s).toObject(), u"agent_id"_s) == a2.id;
             });
             QVERIFY2(i >= 0, "no support_update for the transfer");
         }
-        IT_FAILS(a1C->request(u"support_transfer"_s,
-                              {{u"conversation_id"_s, double(annChat)}, {u"agent_id"_s, double(bob.id)}}),
-                 ValidationFailed);
+        IT_FAILS(a1C->request(
+                     u"support_transfer"_s, {{u"conversation_id"_s, double(annChat)}, {u"agent_id"_s, double(bob.id)}}),
+            ValidationFailed);
         const qsizetype a1Mark = a1Log.size();
         const qsizetype a2Mark = a2Log.size();
         IT_OK(userAgain, annC->sendText(annChat, u"hello?"_s));
@@ -203,7 +201,7 @@ private slots:
         for (FrameLog *log : {&a1Log, &adminLog, &annLog})
             QVERIFY(log->waitFor(supportUpdate(annChat, u"closed"_s)) >= 0);
         queue = queueIds(adminC.get(), nullptr, &error);
-        QCOMPARE(queue, QList<qint64>{guestChat});
+        QCOMPARE(queue, QList<qint64> {guestChat});
         IT_OK(reopened, annC->request(u"support_open"_s));
         const qint64 annChat2 = intOf(reopened->data().value(u"conversation"_s).toObject(), u"id"_s);
         QVERIFY(annChat2 != annChat);
@@ -235,8 +233,8 @@ private slots:
             PendingRequest *c1 = a1C->request(u"support_claim"_s, {{u"conversation_id"_s, double(chat)}});
             PendingRequest *c2 = a2C->request(u"support_claim"_s, {{u"conversation_id"_s, double(chat)}});
             QVERIFY(waitForFinished(c1) && waitForFinished(c2));
-            QVERIFY2(c1->isSuccess() != c2->isSuccess(),
-                     qPrintable(describeRequest(c1) + u" / "_s + describeRequest(c2)));
+            QVERIFY2(
+                c1->isSuccess() != c2->isSuccess(), qPrintable(describeRequest(c1) + u" / "_s + describeRequest(c2)));
             PendingRequest *loser = c1->isSuccess() ? c2 : c1;
             PendingRequest *winner = c1->isSuccess() ? c1 : c2;
             SB_COMPARE_CODE(loser->error().code, ErrorCode::Conflict);
@@ -246,7 +244,7 @@ private slots:
             QString error;
             QList<QJsonObject> entries;
             const QList<qint64> queue = queueIds(a1C.get(), &entries, &error);
-            QCOMPARE(queue, QList<qint64>{chat});
+            QCOMPARE(queue, QList<qint64> {chat});
             QCOMPARE(intOf(entries.first(), u"agent_id"_s), winnerId);
             IT_OK(closed, a1C->request(u"support_close"_s, {{u"conversation_id"_s, double(chat)}}));
         }
@@ -263,7 +261,7 @@ private slots:
         IT_STAFF(a1, server, "agent", "agent1");
         IT_STAFF(a2, server, "agent", "agent2");
         IT_STAFF(offline, server, "agent", "agent3"); // never online: never picked
-        IT_STAFF(admin, server, "admin", "boss");    // admins are not picked
+        IT_STAFF(admin, server, "admin", "boss"); // admins are not picked
         IT_CONNECT(a1C, server, a1);
         IT_CONNECT(a2C, server, a2);
         IT_CONNECT(adminC, server, admin);
@@ -367,12 +365,12 @@ private slots:
             QVERIFY2(clock.elapsed() >= 1000, "requeued before the grace period");
             QVERIFY(updateAt(a2Log, i).value(u"agent_id"_s).isNull());
             QVERIFY2(!idList(updateAt(a2Log, i).value(u"participants"_s).toArray()).contains(a1.id),
-                     "the agent is still a participant after the requeue");
+                "the agent is still a participant after the requeue");
         }
         QString error;
         QList<QJsonObject> entries;
         QList<qint64> queue = queueIds(a2C.get(), &entries, &error);
-        QCOMPARE(queue, (QList<qint64>{annChat, bobChat}));
+        QCOMPARE(queue, (QList<qint64> {annChat, bobChat}));
         QVERIFY(entries.at(0).value(u"agent_id"_s).isNull());
         // a1 is no longer a participant: the user's messages now go nowhere but the queue, and
         // another agent can claim it.
@@ -388,7 +386,7 @@ private slots:
         QVERIFY(bobLog.waitFor(FrameLog::presenceOf(a1.id, u"offline"_s), kWaitMs, bobMark) >= 0);
         IT_CONNECT(a1Back, server, a1);
         QVERIFY2(a2Log.staysAbsent(supportUpdate(bobChat, u"open"_s), 3500, mark),
-                 "requeued although the agent came back within the grace period");
+            "requeued although the agent came back within the grace period");
         entries.clear();
         queue = queueIds(a2C.get(), &entries, &error);
         QCOMPARE(queue.size(), 2);

@@ -44,15 +44,14 @@ private slots:
         m_cert = m_dir.filePath(u"cert.pem"_s);
         m_key = m_dir.filePath(u"key.pem"_s);
         QProcess openssl;
-        openssl.start(u"openssl"_s, {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s,
-                                     u"-keyout"_s, m_key, u"-out"_s, m_cert, u"-days"_s, u"2"_s,
-                                     u"-subj"_s, u"/CN=127.0.0.1"_s,
-                                     u"-addext"_s, u"subjectAltName=IP:127.0.0.1"_s});
+        openssl.start(u"openssl"_s,
+            {u"req"_s, u"-x509"_s, u"-newkey"_s, u"rsa:2048"_s, u"-nodes"_s, u"-keyout"_s, m_key, u"-out"_s, m_cert,
+                u"-days"_s, u"2"_s, u"-subj"_s, u"/CN=127.0.0.1"_s, u"-addext"_s, u"subjectAltName=IP:127.0.0.1"_s});
         if (!openssl.waitForStarted(10000))
             QSKIP("openssl is not available");
         QVERIFY(openssl.waitForFinished(60000));
         QVERIFY2(openssl.exitStatus() == QProcess::NormalExit && openssl.exitCode() == 0,
-                 openssl.readAllStandardError().constData());
+            openssl.readAllStandardError().constData());
         const QList<QSslCertificate> certificates = QSslCertificate::fromPath(m_cert);
         QCOMPARE(certificates.size(), 1);
         // Trust it for this process (QNetworkAccessManager and QWebSocket alike).

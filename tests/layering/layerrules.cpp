@@ -78,8 +78,8 @@ const LayerRules::Component *LayerRules::componentOf(const QString &path) const
 
 QList<LayerRules::Violation> LayerRules::checkFile(const QString &relativePath, const QString &text) const
 {
-    static const QRegularExpression includeLine(uR"re(^[ \t]*#[ \t]*include[ \t]*"([^"]+)")re"_s,
-                                                QRegularExpression::MultilineOption);
+    static const QRegularExpression includeLine(
+        uR"re(^[ \t]*#[ \t]*include[ \t]*"([^"]+)")re"_s, QRegularExpression::MultilineOption);
     QList<Violation> found;
     const Component *component = componentOf(relativePath);
     const Layer *layer = layerOf(relativePath);
@@ -123,8 +123,8 @@ QList<LayerRules::Violation> LayerRules::check(const QString &root) const
     QList<Violation> found;
     const QDir rootDir(root);
     for (const Component &component : m_components) {
-        QDirIterator it(rootDir.filePath(component.name), {u"*.h"_s, u"*.cpp"_s}, QDir::Files,
-                        QDirIterator::Subdirectories);
+        QDirIterator it(
+            rootDir.filePath(component.name), {u"*.h"_s, u"*.cpp"_s}, QDir::Files, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString path = it.next();
             QFile file(path);

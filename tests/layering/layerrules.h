@@ -17,7 +17,7 @@ class LayerRules
 public:
     struct Violation
     {
-        QString file;    // repository-relative path of the including file
+        QString file; // repository-relative path of the including file
         int line = 0;
         QString include; // what it includes
         QString reason;

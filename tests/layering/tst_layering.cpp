@@ -36,7 +36,7 @@ private slots:
             for (const QString &sub : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
                 const QString folder = component + u'/' + sub;
                 QVERIFY2(rules.layerFolderOf(folder + u"/probe.cpp"_s) == folder,
-                         qPrintable(folder + u": no layer rule for this folder"_s));
+                    qPrintable(folder + u": no layer rule for this folder"_s));
             }
         }
     }
@@ -46,30 +46,30 @@ private slots:
         QTest::addColumn<QString>("file");
         QTest::addColumn<QString>("include");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("storage includes services") << u"server/storage/sqlstorage.cpp"_s
-                                                   << u"server/services/chatservice.h"_s << u"above"_s;
-        QTest::newRow("services include ws") << u"server/services/chatservice.cpp"_s
-                                             << u"server/ws/requestrouter.h"_s << u"above"_s;
-        QTest::newRow("http includes ws (siblings)") << u"server/http/restapi.cpp"_s
-                                                     << u"server/ws/requestrouter.h"_s << u"siblings"_s;
-        QTest::newRow("sessions include security (siblings)") << u"server/sessions/session.cpp"_s
-                                                              << u"server/security/tokensigner.h"_s << u"siblings"_s;
-        QTest::newRow("services include app") << u"server/services/authservice.cpp"_s
-                                              << u"server/app/serverapplication.h"_s << u"above"_s;
-        QTest::newRow("shared includes server") << u"shared/client/clientconnection.cpp"_s
-                                                << u"server/sessions/session.h"_s << u"may not depend"_s;
-        QTest::newRow("console includes server") << u"console/app/workspacecontroller.cpp"_s
-                                                 << u"server/services/chatservice.h"_s << u"may not depend"_s;
-        QTest::newRow("console app includes widgets") << u"console/app/workspacecontroller.cpp"_s
-                                                      << u"console/widgets/mainwindow.h"_s << u"above"_s;
-        QTest::newRow("console models include app") << u"console/models/messagelistmodel.cpp"_s
-                                                     << u"console/app/userdirectory.h"_s << u"above"_s;
-        QTest::newRow("widgets include the composition root") << u"console/widgets/mainwindow.cpp"_s
-                                                              << u"console/consoleapplication.h"_s << u"above"_s;
-        QTest::newRow("relative include") << u"server/services/chatservice.cpp"_s << u"roomservice.h"_s
-                                          << u"repository root"_s;
-        QTest::newRow("protocol includes client") << u"shared/protocol/jsoncodec.cpp"_s
-                                                  << u"shared/client/restclient.h"_s << u"above"_s;
+        QTest::newRow("storage includes services")
+            << u"server/storage/sqlstorage.cpp"_s << u"server/services/chatservice.h"_s << u"above"_s;
+        QTest::newRow("services include ws")
+            << u"server/services/chatservice.cpp"_s << u"server/ws/requestrouter.h"_s << u"above"_s;
+        QTest::newRow("http includes ws (siblings)")
+            << u"server/http/restapi.cpp"_s << u"server/ws/requestrouter.h"_s << u"siblings"_s;
+        QTest::newRow("sessions include security (siblings)")
+            << u"server/sessions/session.cpp"_s << u"server/security/tokensigner.h"_s << u"siblings"_s;
+        QTest::newRow("services include app")
+            << u"server/services/authservice.cpp"_s << u"server/app/serverapplication.h"_s << u"above"_s;
+        QTest::newRow("shared includes server")
+            << u"shared/client/clientconnection.cpp"_s << u"server/sessions/session.h"_s << u"may not depend"_s;
+        QTest::newRow("console includes server")
+            << u"console/app/workspacecontroller.cpp"_s << u"server/services/chatservice.h"_s << u"may not depend"_s;
+        QTest::newRow("console app includes widgets")
+            << u"console/app/workspacecontroller.cpp"_s << u"console/widgets/mainwindow.h"_s << u"above"_s;
+        QTest::newRow("console models include app")
+            << u"console/models/messagelistmodel.cpp"_s << u"console/app/userdirectory.h"_s << u"above"_s;
+        QTest::newRow("widgets include the composition root")
+            << u"console/widgets/mainwindow.cpp"_s << u"console/consoleapplication.h"_s << u"above"_s;
+        QTest::newRow("relative include")
+            << u"server/services/chatservice.cpp"_s << u"roomservice.h"_s << u"repository root"_s;
+        QTest::newRow("protocol includes client")
+            << u"shared/protocol/jsoncodec.cpp"_s << u"shared/client/restclient.h"_s << u"above"_s;
     }
 
     void forbiddenIncludesAreReported()
@@ -91,8 +91,10 @@ private slots:
         QTest::addColumn<QString>("include");
         QTest::newRow("app includes http") << u"server/app/serverapplication.cpp"_s << u"server/http/restapi.h"_s;
         QTest::newRow("ws includes services") << u"server/ws/requestrouter.cpp"_s << u"server/services/chatservice.h"_s;
-        QTest::newRow("services include storage") << u"server/services/chatservice.cpp"_s << u"server/storage/storage.h"_s;
-        QTest::newRow("services include sessions") << u"server/services/chatservice.cpp"_s << u"server/sessions/session.h"_s;
+        QTest::newRow("services include storage")
+            << u"server/services/chatservice.cpp"_s << u"server/storage/storage.h"_s;
+        QTest::newRow("services include sessions")
+            << u"server/services/chatservice.cpp"_s << u"server/sessions/session.h"_s;
         QTest::newRow("server includes shared") << u"server/storage/sqlstorage.cpp"_s << u"shared/protocol/result.h"_s;
         QTest::newRow("same folder") << u"server/storage/sqlstorage.cpp"_s << u"server/storage/storage.h"_s;
         QTest::newRow("console root includes widgets") << u"console/main.cpp"_s << u"console/widgets/mainwindow.h"_s;

@@ -11,8 +11,8 @@ namespace Switchboard::Tests {
 // Runs an asynchronous service call and spins the event loop until its callback ran, at most
 // `timeoutMs` (event driven, no sleep). Empty when the callback never came.
 template<typename T>
-std::optional<Result<T>> awaitResult(const std::function<void(std::function<void(Result<T>)>)> &call,
-                                     int timeoutMs = 10000)
+std::optional<Result<T>> awaitResult(
+    const std::function<void(std::function<void(Result<T>)>)> &call, int timeoutMs = 10000)
 {
     auto slot = std::make_shared<std::optional<Result<T>>>();
     call([slot](Result<T> r) { slot->emplace(std::move(r)); });

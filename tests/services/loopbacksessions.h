@@ -24,7 +24,7 @@ public:
     {
         std::unique_ptr<QWebSocket> client;
         Server::Session *session = nullptr; // owned by the LoopbackSessions
-        QList<QJsonObject> received;        // frames the client got, in order
+        QList<QJsonObject> received; // frames the client got, in order
     };
 
     LoopbackSessions() : m_server(QStringLiteral("test"), QWebSocketServer::NonSecureMode)
@@ -40,7 +40,7 @@ public:
         pair->client = std::make_unique<QWebSocket>();
         Pair *raw = pair.get();
         QObject::connect(raw->client.get(), &QWebSocket::textMessageReceived, raw->client.get(),
-                         [raw](const QString &text) { raw->received.append(QJsonDocument::fromJson(text.toUtf8()).object()); });
+            [raw](const QString &text) { raw->received.append(QJsonDocument::fromJson(text.toUtf8()).object()); });
         raw->client->open(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(m_server.serverPort())));
         if (!QTest::qWaitFor([&] { return m_server.hasPendingConnections(); }, 5000))
             return nullptr;

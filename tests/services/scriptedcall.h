@@ -12,8 +12,7 @@ namespace Switchboard::Tests {
 // arguments) and reads how often and with what it was called. Like the real storage, the answer
 // arrives later, from the event loop, never inside the call. An operation the test did not script
 // answers `internal` and counts as unexpected.
-template<typename T, typename... Args>
-class ScriptedCall
+template<typename T, typename... Args> class ScriptedCall
 {
 public:
     using Answer = std::function<Result<T>(const Args &...)>;

@@ -7,9 +7,9 @@
 #include "server/security/tokensigner.h"
 #include "server/services/authservice.h"
 #include "tests/services/awaitresult.h"
-#include "tests/support/testprinters.h"
 #include "tests/services/fakemessagestore.h"
 #include "tests/services/fakeuserstore.h"
+#include "tests/support/testprinters.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -27,13 +27,13 @@ class TstAuthService : public QObject
         FakeUserStore users;
         FakeMessageStore messages;
         PasswordHasher hasher;
-        TokenSigner tokens{QByteArray(32, 'k'), 3600};
-        LoginThrottle throttle{3, 30, 60000};
+        TokenSigner tokens {QByteArray(32, 'k'), 3600};
+        LoginThrottle throttle {3, 30, 60000};
         ServerConfig config;
-        AuthService auth{users, messages, hasher, tokens, throttle, config};
+        AuthService auth {users, messages, hasher, tokens, throttle, config};
     };
 
-    static UserInfo alice(const QString &role = u"user"_s) { return UserInfo{7, u"alice"_s, u"Alice"_s, role}; }
+    static UserInfo alice(const QString &role = u"user"_s) { return UserInfo {7, u"alice"_s, u"Alice"_s, role}; }
 
     static std::optional<Result<UserInfo>> authenticate(Fixture &f, const QString &token)
     {
@@ -44,8 +44,8 @@ private slots:
     void aBadTokenNeverReachesStorage()
     {
         Fixture f;
-        for (const QString &token : {QString(), u"garbage"_s, u"a.b.c"_s,
-                                     TokenSigner(QByteArray(32, 'x'), 3600).issue(alice()).token}) {
+        for (const QString &token :
+            {QString(), u"garbage"_s, u"a.b.c"_s, TokenSigner(QByteArray(32, 'x'), 3600).issue(alice()).token}) {
             const auto r = authenticate(f, token);
             QVERIFY(r && !r->ok());
             SB_COMPARE_CODE(r->error().code, ErrorCode::AuthFailed);
@@ -86,13 +86,13 @@ private slots:
     {
         Fixture f;
         const QString token = f.tokens.issue(alice()).token;
-        f.messages.openSessionCall.answerWith(SessionOpening{alice(u"admin"_s), {}});
+        f.messages.openSessionCall.answerWith(SessionOpening {alice(u"admin"_s), {}});
         auto r = awaitResult<SessionOpening>([&](auto done) { f.auth.openSession(token, 50, done); });
         QVERIFY(r && !r->ok());
         QCOMPARE(r->error().message, u"Token no longer matches the account"_s);
         QCOMPARE(std::get<1>(f.messages.openSessionCall.lastArguments()), 50);
 
-        f.messages.openSessionCall.answerWith(SessionOpening{alice(), {}});
+        f.messages.openSessionCall.answerWith(SessionOpening {alice(), {}});
         r = awaitResult<SessionOpening>([&](auto done) { f.auth.openSession(token, 50, done); });
         QVERIFY(r && r->ok());
         QCOMPARE(r->value().user.username, u"alice"_s);
@@ -116,10 +116,10 @@ private slots:
         QString hash;
         QVERIFY(f.hasher.hash(u"correct horse"_s, [&](QString h) { hash = h; }));
         QTRY_VERIFY_WITH_TIMEOUT(!hash.isEmpty(), 10000);
-        f.users.findCredentialsCall.answerWith(std::optional<StoredUser>(StoredUser{alice(), hash}));
+        f.users.findCredentialsCall.answerWith(std::optional<StoredUser>(StoredUser {alice(), hash}));
         auto r = awaitResult<QJsonObject>([&](auto done) {
-            f.auth.login(QJsonObject{{u"username"_s, u"alice"_s}, {u"password"_s, u"correct horse"_s}}, u"127.0.0.1"_s,
-                         done);
+            f.auth.login(
+                QJsonObject {{u"username"_s, u"alice"_s}, {u"password"_s, u"correct horse"_s}}, u"127.0.0.1"_s, done);
         });
         QVERIFY(r && r->ok());
         const QString token = r->value().value(u"token"_s).toString();
@@ -134,7 +134,7 @@ private slots:
     {
         Fixture f; // the throttle allows 3 failures per username
         f.users.findCredentialsCall.answerWith(std::optional<StoredUser>()); // unknown name
-        const QJsonObject wrong{{u"username"_s, u"mallory"_s}, {u"password"_s, u"guess guess"_s}};
+        const QJsonObject wrong {{u"username"_s, u"mallory"_s}, {u"password"_s, u"guess guess"_s}};
         for (int i = 0; i < 3; ++i) {
             auto r = awaitResult<QJsonObject>([&](auto done) { f.auth.login(wrong, u"10.0.0.1"_s, done); });
             QVERIFY(r && !r->ok());
@@ -171,7 +171,9 @@ private slots:
         QCOMPARE(f.users.createUserCall.calls(), 0);
 
         f.config.allowRegistration = true;
-        f.users.createUserCall.answer([](const NewUser &u) { return Result<UserInfo>(UserInfo{9, u.username, u.displayName, u.role}); });
+        f.users.createUserCall.answer([](const NewUser &u) {
+            return Result<UserInfo>(UserInfo {9, u.username, u.displayName, u.role});
+        });
         r = reg({{u"username"_s, u"bob"_s}, {u"password"_s, u"long enough"_s}});
         QVERIFY(r && r->ok());
         const NewUser stored = std::get<0>(f.users.createUserCall.lastArguments());

@@ -59,7 +59,8 @@ private slots:
             f.mime = mime;
             QVERIFY2(!rules.attachmentRefusal(u"image"_s, f), qPrintable(mime));
         }
-        for (const QString &mime : {u"image/svg+xml"_s, u"image/bmp"_s, u"text/html"_s, u"application/octet-stream"_s}) {
+        for (const QString &mime :
+            {u"image/svg+xml"_s, u"image/bmp"_s, u"text/html"_s, u"application/octet-stream"_s}) {
             f.mime = mime;
             const auto refused = rules.attachmentRefusal(u"image"_s, f);
             QVERIFY2(refused, qPrintable(mime));
@@ -81,12 +82,12 @@ private slots:
     {
         const DomainRules rules(nullptr, 80);
         using Load = StorageRules::AgentLoad;
-        QCOMPARE(rules.chooseAgent({Load{1, 3}, Load{2, 1}, Load{3, 2}}, 5), 2);
+        QCOMPARE(rules.chooseAgent({Load {1, 3}, Load {2, 1}, Load {3, 2}}, 5), 2);
         // A tie goes to the earlier candidate (the caller's order of preference).
-        QCOMPARE(rules.chooseAgent({Load{4, 1}, Load{2, 1}}, 5), 4);
+        QCOMPARE(rules.chooseAgent({Load {4, 1}, Load {2, 1}}, 5), 4);
         // At capacity nobody is picked, below it the only one left is.
-        QCOMPARE(rules.chooseAgent({Load{1, 5}, Load{2, 7}}, 5), 0);
-        QCOMPARE(rules.chooseAgent({Load{1, 5}, Load{2, 4}}, 5), 2);
+        QCOMPARE(rules.chooseAgent({Load {1, 5}, Load {2, 7}}, 5), 0);
+        QCOMPARE(rules.chooseAgent({Load {1, 5}, Load {2, 4}}, 5), 2);
         QCOMPARE(rules.chooseAgent({}, 5), 0);
     }
 
@@ -122,7 +123,8 @@ private slots:
     {
         const DomainRules rules(nullptr, 3);
         const QJsonObject p
-            = QJsonDocument::fromJson(rules.pushPayload(message(u"text"_s, u"abcdef"_s), 9, u"Ann"_s).toUtf8()).object();
+            = QJsonDocument::fromJson(rules.pushPayload(message(u"text"_s, u"abcdef"_s), 9, u"Ann"_s).toUtf8())
+                  .object();
         QCOMPARE(p.value(u"type"_s).toString(), u"new_message"_s);
         QCOMPARE(p.value(u"user_id"_s).toInteger(), 9);
         QCOMPARE(p.value(u"conversation_id"_s).toInteger(), 5);

@@ -9,8 +9,8 @@
 #include "server/services/fileservice.h"
 #include "server/storage/filestore.h"
 #include "tests/services/awaitresult.h"
-#include "tests/support/testprinters.h"
 #include "tests/services/fakefilerecordstore.h"
+#include "tests/support/testprinters.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;
@@ -27,10 +27,10 @@ class TstFileService : public QObject
     {
         QTemporaryDir dir;
         FakeFileRecordStore records;
-        FileStore blobs{dir.path()};
-        FileUrlSigner signer{QByteArray(32, 's'), 3600};
+        FileStore blobs {dir.path()};
+        FileUrlSigner signer {QByteArray(32, 's'), 3600};
         ServerConfig config;
-        FileService files{records, blobs, signer, config};
+        FileService files {records, blobs, signer, config};
 
         Fixture()
         {
@@ -45,7 +45,9 @@ class TstFileService : public QObject
         int blobCount() const { return int(QDir(dir.path()).entryList(QDir::Files | QDir::NoDotAndDotDot).size()); }
         std::optional<Result<QJsonObject>> upload(const QByteArray &data, const QString &name)
         {
-            return awaitResult<QJsonObject>([&](auto done) { files.upload(UserInfo{3, u"u"_s, u"U"_s, u"user"_s}, data, name, done); });
+            return awaitResult<QJsonObject>([&](auto done) {
+                files.upload(UserInfo {3, u"u"_s, u"U"_s, u"user"_s}, data, name, done);
+            });
         }
     };
 
@@ -111,7 +113,8 @@ private slots:
         f.records.fileForUserCall.answerWith(stored);
 
         // A forged or expired link is refused before storage is asked.
-        auto d = awaitResult<FileService::Download>([&](auto done) { f.files.downloadSigned(41, u"99999999999"_s, u"forged"_s, done); });
+        auto d = awaitResult<FileService::Download>(
+            [&](auto done) { f.files.downloadSigned(41, u"99999999999"_s, u"forged"_s, done); });
         QVERIFY(d && !d->ok());
         SB_COMPARE_CODE(d->error().code, ErrorCode::Forbidden);
         QCOMPARE(f.records.fileCall.calls(), 0);
@@ -128,12 +131,17 @@ private slots:
         // is the service's, and anything but the inline image types downloads as an attachment.
         stored.mime = u"image/svg+xml"_s;
         f.records.fileForUserCall.answerWith(stored);
-        d = awaitResult<FileService::Download>([&](auto done) { f.files.downloadFor(UserInfo{5, {}, {}, u"user"_s}, 41, done); });
+        d = awaitResult<FileService::Download>([&](auto done) {
+            f.files.downloadFor(UserInfo {5, {}, {}, u"user"_s}, 41, done);
+        });
         QVERIFY(d && d->ok());
         QVERIFY(!d->value().inlineDisplay);
         QCOMPARE(std::get<0>(f.records.fileForUserCall.lastArguments()), 5);
-        f.records.fileForUserCall.answerWith(ProtocolError::make(ErrorCode::Forbidden, u"You have no access to this file"_s));
-        d = awaitResult<FileService::Download>([&](auto done) { f.files.downloadFor(UserInfo{6, {}, {}, u"user"_s}, 41, done); });
+        f.records.fileForUserCall.answerWith(
+            ProtocolError::make(ErrorCode::Forbidden, u"You have no access to this file"_s));
+        d = awaitResult<FileService::Download>([&](auto done) {
+            f.files.downloadFor(UserInfo {6, {}, {}, u"user"_s}, 41, done);
+        });
         QVERIFY(d && !d->ok());
         SB_COMPARE_CODE(d->error().code, ErrorCode::Forbidden);
     }

@@ -23,7 +23,7 @@ class TstSessionRules : public QObject
 {
     Q_OBJECT
 
-    static UserInfo user(qint64 id) { return UserInfo{id, u"u%1"_s.arg(id), u"U%1"_s.arg(id), u"user"_s}; }
+    static UserInfo user(qint64 id) { return UserInfo {id, u"u%1"_s.arg(id), u"U%1"_s.arg(id), u"user"_s}; }
 
 private slots:
     void tokenBucketRefillsAtItsRate()
@@ -149,13 +149,13 @@ private slots:
         auto *bob = loop.open();
         auto *carol = loop.open();
         QVERIFY(alice && bob && carol);
-        SessionRegistry registry(SessionRegistry::Timeouts{});
+        SessionRegistry registry(SessionRegistry::Timeouts {});
         FakeUserStore users;
         FakeContactStore contacts;
-        contacts.presenceWatchersCall.answerWith(QList<qint64>{2}); // bob watches alice; carol does not
-        users.touchLastSeenCall.answerWith(Done{});
+        contacts.presenceWatchersCall.answerWith(QList<qint64> {2}); // bob watches alice; carol does not
+        users.touchLastSeenCall.answerWith(Done {});
         PresenceService presence(users, contacts, registry);
-        const QList<std::pair<LoopbackSessions::Pair *, qint64>> people{{alice, 1}, {bob, 2}, {carol, 3}};
+        const QList<std::pair<LoopbackSessions::Pair *, qint64>> people {{alice, 1}, {bob, 2}, {carol, 3}};
         for (const auto &[pair, id] : people) {
             registry.add(pair->session);
             pair->session->setAuthenticated(user(id), u"s%1"_s.arg(id));

@@ -93,7 +93,6 @@ inline bool waitAll(const QList<PendingRequest *> &requests, int timeoutMs = 600
     return true;
 }
 
-
 inline QString compact(const QJsonObject &o)
 {
     return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
@@ -117,8 +116,7 @@ inline QString describeRequest(const PendingRequest *r)
         return QStringLiteral("%1: no reply in time").arg(r->type());
     if (r->isSuccess())
         return QStringLiteral("%1: success %2").arg(r->type(), compact(r->data()));
-    return QStringLiteral("%1 failed: %2 %3")
-        .arg(r->type(), toString(r->error().code), r->error().message);
+    return QStringLiteral("%1 failed: %2 %3").arg(r->type(), toString(r->error().code), r->error().message);
 }
 
 inline QString describeReply(const RestReply *r)
@@ -140,7 +138,7 @@ public:
     explicit FrameLog(ClientConnection *connection) : m_connection(connection)
     {
         m_link = QObject::connect(connection, &ClientConnection::frameReceived, connection,
-                                  [this](const QJsonObject &frame) { m_frames.append(frame); });
+            [this](const QJsonObject &frame) { m_frames.append(frame); });
     }
     ~FrameLog() { QObject::disconnect(m_link); }
 
@@ -166,10 +164,7 @@ public:
         return out;
     }
     // Events (no id, no success) of one type from index `from` on.
-    QList<QJsonObject> events(const QString &type, qsizetype from = 0) const
-    {
-        return all(isEvent(type), from);
-    }
+    QList<QJsonObject> events(const QString &type, qsizetype from = 0) const { return all(isEvent(type), from); }
     // Frames (events or replies) of one type.
     QList<QJsonObject> ofType(const QString &type) const
     {
@@ -180,10 +175,12 @@ public:
     qsizetype waitFor(const Match &match, int timeoutMs = kWaitMs, qsizetype from = 0)
     {
         qsizetype found = -1;
-        (void)QTest::qWaitFor([&] {
-            found = find(match, from);
-            return found >= 0 || m_connection->state() == ClientConnection::State::Disconnected;
-        }, timeoutMs);
+        (void)QTest::qWaitFor(
+            [&] {
+                found = find(match, from);
+                return found >= 0 || m_connection->state() == ClientConnection::State::Disconnected;
+            },
+            timeoutMs);
         return found >= 0 ? found : find(match, from);
     }
     // Sends a raw frame and waits for the reply that echoes its `id` (the frame must carry one);
@@ -197,7 +194,7 @@ public:
         const qsizetype i = waitFor(
             [&](const QJsonObject &f) {
                 return f.contains(QStringLiteral("id")) && f.value(QStringLiteral("id")) == id
-                       && f.value(QStringLiteral("type")) == frame.value(QStringLiteral("type"));
+                    && f.value(QStringLiteral("type")) == frame.value(QStringLiteral("type"));
             },
             timeoutMs, from);
         return i >= 0 ? m_frames.at(i) : QJsonObject();
@@ -214,8 +211,7 @@ public:
         return i >= 0 ? m_frames.at(i) : QJsonObject();
     }
     // Waits until `count` matching frames are there; true when they are.
-    bool waitForCount(const Match &match, qsizetype count, int timeoutMs = kWaitMs,
-                      qsizetype from = 0)
+    bool waitForCount(const Match &match, qsizetype count, int timeoutMs = kWaitMs, qsizetype from = 0)
     {
         return QTest::qWaitFor([&] { return all(match, from).size() >= count; }, timeoutMs);
     }
@@ -228,16 +224,16 @@ public:
     static Match isEvent(const QString &type)
     {
         return [type](const QJsonObject &f) {
-            return f.value(QStringLiteral("type")).toString() == type
-                   && !f.contains(QStringLiteral("id")) && !f.contains(QStringLiteral("success"));
+            return f.value(QStringLiteral("type")).toString() == type && !f.contains(QStringLiteral("id"))
+                && !f.contains(QStringLiteral("success"));
         };
     }
     static Match presenceOf(qint64 userId, const QString &status = QString())
     {
         return [userId, status](const QJsonObject &f) {
             return f.value(QStringLiteral("type")).toString() == QStringLiteral("presence")
-                   && intOf(f, QStringLiteral("user_id")) == userId
-                   && (status.isEmpty() || f.value(QStringLiteral("status")).toString() == status);
+                && intOf(f, QStringLiteral("user_id")) == userId
+                && (status.isEmpty() || f.value(QStringLiteral("status")).toString() == status);
         };
     }
 
@@ -251,8 +247,7 @@ private:
 inline int waitClosed(ClientConnection *connection, int timeoutMs = kWaitMs)
 {
     if (connection->state() != ClientConnection::State::Disconnected) {
-        (void)QTest::qWaitFor([&] { return connection->state() == ClientConnection::State::Disconnected; },
-                        timeoutMs);
+        (void)QTest::qWaitFor([&] { return connection->state() == ClientConnection::State::Disconnected; }, timeoutMs);
     }
     return connection->state() == ClientConnection::State::Disconnected ? connection->closeCode() : -1;
 }
@@ -262,8 +257,7 @@ inline std::unique_ptr<ClientConnection> openRaw(const QUrl &wsUrl, int timeoutM
 {
     auto connection = std::make_unique<ClientConnection>();
     connection->open(wsUrl);
-    (void)QTest::qWaitFor([&] { return connection->state() == ClientConnection::State::Connected; },
-                    timeoutMs);
+    (void)QTest::qWaitFor([&] { return connection->state() == ClientConnection::State::Connected; }, timeoutMs);
     if (connection->state() != ClientConnection::State::Connected)
         return nullptr;
     return connection;
@@ -272,17 +266,17 @@ inline std::unique_ptr<ClientConnection> openRaw(const QUrl &wsUrl, int timeoutM
 // Opens a connection with the user's token (any transport) and waits until the server either
 // authenticated it or closed it. Unlike connectAs() it does not treat a close as an error, so
 // tests can check close codes such as 4029.
-inline std::unique_ptr<ClientConnection>
-openAs(const QUrl &wsUrl, const TestUser &user,
-       ClientConnection::TokenTransport via = ClientConnection::TokenTransport::AuthFrame,
-       int timeoutMs = kWaitMs)
+inline std::unique_ptr<ClientConnection> openAs(const QUrl &wsUrl, const TestUser &user,
+    ClientConnection::TokenTransport via = ClientConnection::TokenTransport::AuthFrame, int timeoutMs = kWaitMs)
 {
     auto connection = std::make_unique<ClientConnection>();
     connection->openWithToken(wsUrl, user.token, via);
-    (void)QTest::qWaitFor([&] {
-        return connection->state() == ClientConnection::State::Authenticated
-               || connection->state() == ClientConnection::State::Disconnected;
-    }, timeoutMs);
+    (void)QTest::qWaitFor(
+        [&] {
+            return connection->state() == ClientConnection::State::Authenticated
+                || connection->state() == ClientConnection::State::Disconnected;
+        },
+        timeoutMs);
     return connection;
 }
 
@@ -332,15 +326,14 @@ inline QList<qint64> idList(const QJsonArray &array)
 }
 
 // Every message of a conversation, paged with after_seq (limit 100); false on any failure.
-inline bool fetchAllHistory(ClientConnection *connection, qint64 conversationId,
-                            QList<QJsonObject> *out, QString *error)
+inline bool fetchAllHistory(
+    ClientConnection *connection, qint64 conversationId, QList<QJsonObject> *out, QString *error)
 {
     out->clear();
     qint64 after = 0;
     for (int page = 0; page < 10000; ++page) {
-        const QJsonObject fields{{QStringLiteral("conversation_id"), double(conversationId)},
-                                 {QStringLiteral("after_seq"), double(after)},
-                                 {QStringLiteral("limit"), 100}};
+        const QJsonObject fields {{QStringLiteral("conversation_id"), double(conversationId)},
+            {QStringLiteral("after_seq"), double(after)}, {QStringLiteral("limit"), 100}};
         PendingRequest *r = connection->request(QStringLiteral("history"), fields);
         if (!waitForFinished(r, 30000) || !r->isSuccess()) {
             *error = describeRequest(r);
@@ -360,8 +353,8 @@ inline bool fetchAllHistory(ClientConnection *connection, qint64 conversationId,
 }
 
 // Sends `count` text messages pipelined (no waiting in between); returns the requests.
-inline QList<PendingRequest *> sendBurst(ClientConnection *connection, qint64 conversationId,
-                                         int count, const QString &prefix)
+inline QList<PendingRequest *> sendBurst(
+    ClientConnection *connection, qint64 conversationId, int count, const QString &prefix)
 {
     QList<PendingRequest *> requests;
     requests.reserve(count);
@@ -377,73 +370,73 @@ inline QList<PendingRequest *> sendBurst(ClientConnection *connection, qint64 co
 
 // A ServerProcess on the test's database (db from SB_TEST_DATABASE), not started yet; its log is
 // printed when the test fails.
-#define IT_SERVER(server, db)                                                                      \
-    ::Switchboard::Test::ServerProcess server;                                                     \
-    server.setDatabaseUrl(db.url());                                                               \
-    ::Switchboard::Test::It::LogOnFailure server##LogGuard_{server}
+#define IT_SERVER(server, db)                                                                                          \
+    ::Switchboard::Test::ServerProcess server;                                                                         \
+    server.setDatabaseUrl(db.url());                                                                                   \
+    ::Switchboard::Test::It::LogOnFailure server##LogGuard_                                                            \
+    {                                                                                                                  \
+        server                                                                                                         \
+    }
 
 #define IT_START(server) QVERIFY2(server.start(), qPrintable(server.errorString()))
 
 // IT_SERVER with limits (INI keys of [limits]), started.
-#define IT_START_SERVER(server, db, limits)                                                        \
-    IT_SERVER(server, db);                                                                         \
-    server.setLimits(limits);                                                                      \
+#define IT_START_SERVER(server, db, limits)                                                                            \
+    IT_SERVER(server, db);                                                                                             \
+    server.setLimits(limits);                                                                                          \
     IT_START(server)
 
 // Waits for a request and requires success; `var` is the PendingRequest.
-#define IT_OK(var, expr)                                                                           \
-    PendingRequest *var = (expr);                                                                  \
-    QVERIFY2(::Switchboard::Test::waitForFinished(var, 30000),                                     \
-             qPrintable(::Switchboard::Test::It::describeRequest(var)));                           \
+#define IT_OK(var, expr)                                                                                               \
+    PendingRequest *var = (expr);                                                                                      \
+    QVERIFY2(                                                                                                          \
+        ::Switchboard::Test::waitForFinished(var, 30000), qPrintable(::Switchboard::Test::It::describeRequest(var)));  \
     QVERIFY2(var->isSuccess(), qPrintable(::Switchboard::Test::It::describeRequest(var)))
 
 // Waits for a request and requires the error `expected_` (an ErrorCode enumerator name).
-#define IT_FAILS(expr, expected_)                                                                  \
-    do {                                                                                           \
-        PendingRequest *failing_ = (expr);                                                         \
-        QVERIFY2(::Switchboard::Test::waitForFinished(failing_, 30000),                            \
-                 qPrintable(::Switchboard::Test::It::describeRequest(failing_)));                  \
-        QVERIFY2(!failing_->isSuccess(),                                                           \
-                 qPrintable(QStringLiteral("expected %1, got %2")                                  \
-                                .arg(::Switchboard::toString(::Switchboard::ErrorCode::expected_), \
-                                     ::Switchboard::Test::It::describeRequest(failing_))));        \
-        QVERIFY2(!failing_->reply().isEmpty(),                                                     \
-                 qPrintable(::Switchboard::Test::It::describeRequest(failing_)));                  \
-        SB_COMPARE_CODE(failing_->error().code, ::Switchboard::ErrorCode::expected_);              \
+#define IT_FAILS(expr, expected_)                                                                                      \
+    do {                                                                                                               \
+        PendingRequest *failing_ = (expr);                                                                             \
+        QVERIFY2(::Switchboard::Test::waitForFinished(failing_, 30000),                                                \
+            qPrintable(::Switchboard::Test::It::describeRequest(failing_)));                                           \
+        QVERIFY2(!failing_->isSuccess(),                                                                               \
+            qPrintable(QStringLiteral("expected %1, got %2")                                                           \
+                           .arg(::Switchboard::toString(::Switchboard::ErrorCode::expected_),                          \
+                               ::Switchboard::Test::It::describeRequest(failing_))));                                  \
+        QVERIFY2(!failing_->reply().isEmpty(), qPrintable(::Switchboard::Test::It::describeRequest(failing_)));        \
+        SB_COMPARE_CODE(failing_->error().code, ::Switchboard::ErrorCode::expected_);                                  \
     } while (false)
 
 // Waits for an HTTP reply (any status); `var` is the RestReply.
-#define IT_HTTP(var, expr)                                                                         \
-    RestReply *var = (expr);                                                                       \
-    QVERIFY2(::Switchboard::Test::waitForFinished(var, 30000),                                     \
-             qPrintable(::Switchboard::Test::It::describeReply(var)))
+#define IT_HTTP(var, expr)                                                                                             \
+    RestReply *var = (expr);                                                                                           \
+    QVERIFY2(::Switchboard::Test::waitForFinished(var, 30000), qPrintable(::Switchboard::Test::It::describeReply(var)))
 
 // Waits for an HTTP reply and requires the status.
-#define IT_HTTP_STATUS(var, expr, status_)                                                         \
-    IT_HTTP(var, expr);                                                                            \
+#define IT_HTTP_STATUS(var, expr, status_)                                                                             \
+    IT_HTTP(var, expr);                                                                                                \
     QVERIFY2(var->status() == (status_), qPrintable(::Switchboard::Test::It::describeReply(var)))
 
-#define IT_USER(var, server, prefix)                                                               \
-    QString var##Error_;                                                                           \
-    const ::Switchboard::Test::TestUser var =                                                      \
-        ::Switchboard::Test::registerUser(server, QStringLiteral(prefix), &var##Error_);           \
+#define IT_USER(var, server, prefix)                                                                                   \
+    QString var##Error_;                                                                                               \
+    const ::Switchboard::Test::TestUser var                                                                            \
+        = ::Switchboard::Test::registerUser(server, QStringLiteral(prefix), &var##Error_);                             \
     QVERIFY2(var.isValid(), qPrintable(var##Error_))
 
-#define IT_STAFF(var, server, role, prefix)                                                        \
-    QString var##Error_;                                                                           \
-    const ::Switchboard::Test::TestUser var = ::Switchboard::Test::createStaffUser(                \
-        server, QStringLiteral(role), QStringLiteral(prefix), &var##Error_);                       \
+#define IT_STAFF(var, server, role, prefix)                                                                            \
+    QString var##Error_;                                                                                               \
+    const ::Switchboard::Test::TestUser var                                                                            \
+        = ::Switchboard::Test::createStaffUser(server, QStringLiteral(role), QStringLiteral(prefix), &var##Error_);    \
     QVERIFY2(var.isValid(), qPrintable(var##Error_))
 
-#define IT_GUEST(var, server, name)                                                                \
-    QString var##Error_;                                                                           \
-    const ::Switchboard::Test::TestUser var =                                                      \
-        ::Switchboard::Test::guestUser(server.httpUrl(), QStringLiteral(name), &var##Error_);      \
+#define IT_GUEST(var, server, name)                                                                                    \
+    QString var##Error_;                                                                                               \
+    const ::Switchboard::Test::TestUser var                                                                            \
+        = ::Switchboard::Test::guestUser(server.httpUrl(), QStringLiteral(name), &var##Error_);                        \
     QVERIFY2(var.isValid(), qPrintable(var##Error_))
 
 // Connects, authenticates with an auth frame and waits for sync_complete.
-#define IT_CONNECT(var, server, user)                                                              \
-    QString var##Error_;                                                                           \
-    std::unique_ptr<ClientConnection> var =                                                        \
-        ::Switchboard::Test::connectAs(server, user, &var##Error_);                                \
+#define IT_CONNECT(var, server, user)                                                                                  \
+    QString var##Error_;                                                                                               \
+    std::unique_ptr<ClientConnection> var = ::Switchboard::Test::connectAs(server, user, &var##Error_);                \
     QVERIFY2(var, qPrintable(var##Error_))

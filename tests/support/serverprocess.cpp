@@ -19,10 +19,8 @@ constexpr int kStopGraceMs = 5000;
 QString ProcessResult::describe() const
 {
     if (!finished)
-        return u"did not exit normally within the deadline; stderr: "_s
-               + QString::fromUtf8(standardError);
-    return u"exit code %1; stderr: %2"_s.arg(exitCode).arg(
-        QString::fromUtf8(standardError).trimmed());
+        return u"did not exit normally within the deadline; stderr: "_s + QString::fromUtf8(standardError);
+    return u"exit code %1; stderr: %2"_s.arg(exitCode).arg(QString::fromUtf8(standardError).trimmed());
 }
 
 ServerProcess::ServerProcess(QObject *parent) : QObject(parent)
@@ -55,8 +53,7 @@ QMap<QString, QString> ServerProcess::limits() const
     return m_config.value(u"limits"_s);
 }
 
-void ServerProcess::setConfigValue(const QString &section, const QString &key,
-                                   const QString &value)
+void ServerProcess::setConfigValue(const QString &section, const QString &key, const QString &value)
 {
     m_config[section].insert(key, value);
 }
@@ -141,9 +138,8 @@ bool ServerProcess::startOn(quint16 port, int timeoutMs)
     delete m_process;
     m_process = new QProcess(this);
     m_process->setProgram(binary);
-    QStringList arguments{u"--listen"_s,   u"127.0.0.1:%1"_s.arg(port),
-                          u"--database"_s, m_databaseUrl,
-                          u"--config"_s,   configPath()};
+    QStringList arguments {
+        u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--database"_s, m_databaseUrl, u"--config"_s, configPath()};
     arguments += m_extraArguments;
     m_process->setArguments(arguments);
     m_process->setStandardInputFile(QProcess::nullDevice());
@@ -155,28 +151,24 @@ bool ServerProcess::startOn(quint16 port, int timeoutMs)
     m_errorString.clear();
     m_log += "=== " + binary.toUtf8() + ' ' + arguments.join(u' ').toUtf8() + '\n';
 
-    connect(m_process, &QProcess::readyReadStandardOutput, this,
-            [this] { readOutput(QProcess::StandardOutput); });
-    connect(m_process, &QProcess::readyReadStandardError, this,
-            [this] { readOutput(QProcess::StandardError); });
+    connect(m_process, &QProcess::readyReadStandardOutput, this, [this] { readOutput(QProcess::StandardOutput); });
+    connect(m_process, &QProcess::readyReadStandardError, this, [this] { readOutput(QProcess::StandardError); });
     QProcess *process = m_process;
-    connect(m_process, &QProcess::finished, this,
-            [this, process](int exitCode, QProcess::ExitStatus status) {
-                if (process != m_process)
-                    return;
-                readOutput(QProcess::StandardOutput);
-                readOutput(QProcess::StandardError);
-                m_exitCode = exitCode;
-                m_exitStatus = status;
-                m_log += "=== exited: code " + QByteArray::number(exitCode)
-                         + (status == QProcess::CrashExit ? " (crash/signal)\n" : "\n");
-                if (!m_stopping && m_port != 0) {
-                    qWarning().noquote() << "switchboard-server exited unexpectedly, code"
-                                         << exitCode;
-                    printLog();
-                    Q_EMIT unexpectedExit(exitCode, status);
-                }
-            });
+    connect(m_process, &QProcess::finished, this, [this, process](int exitCode, QProcess::ExitStatus status) {
+        if (process != m_process)
+            return;
+        readOutput(QProcess::StandardOutput);
+        readOutput(QProcess::StandardError);
+        m_exitCode = exitCode;
+        m_exitStatus = status;
+        m_log += "=== exited: code " + QByteArray::number(exitCode)
+            + (status == QProcess::CrashExit ? " (crash/signal)\n" : "\n");
+        if (!m_stopping && m_port != 0) {
+            qWarning().noquote() << "switchboard-server exited unexpectedly, code" << exitCode;
+            printLog();
+            Q_EMIT unexpectedExit(exitCode, status);
+        }
+    });
 
     // Wait on the process's own signals under one deadline; the event loop keeps collecting
     // stderr meanwhile (a full pipe would block the server).
@@ -295,19 +287,17 @@ void ServerProcess::printLog() const
     if (tail.size() < m_log.size())
         tail.prepend("... (earlier output cut)\n");
     qInfo().noquote() << u"---- switchboard-server output ----\n"_s + QString::fromUtf8(tail)
-                             + u"\n---- end of server output ----"_s;
+            + u"\n---- end of server output ----"_s;
 }
 
-ProcessResult ServerProcess::runCommand(const QStringList &arguments,
-                                        const QByteArray &standardInput, int timeoutMs)
+ProcessResult ServerProcess::runCommand(const QStringList &arguments, const QByteArray &standardInput, int timeoutMs)
 {
     ProcessResult result;
     if (!writeConfig())
         return result;
     QProcess process;
     process.setProgram(binaryPath());
-    process.setArguments(QStringList{u"--database"_s, m_databaseUrl, u"--config"_s, configPath()}
-                         + arguments);
+    process.setArguments(QStringList {u"--database"_s, m_databaseUrl, u"--config"_s, configPath()} + arguments);
     process.start();
     if (!process.waitForStarted(timeoutMs)) {
         result.standardError = process.errorString().toUtf8();
@@ -324,13 +314,12 @@ ProcessResult ServerProcess::runCommand(const QStringList &arguments,
     }
     result.standardOutput = process.readAllStandardOutput();
     result.standardError = process.readAllStandardError();
-    m_log += "=== " + arguments.join(u' ').toUtf8() + " -> exit " + QByteArray::number(result.exitCode)
-             + '\n' + result.standardOutput + result.standardError;
+    m_log += "=== " + arguments.join(u' ').toUtf8() + " -> exit " + QByteArray::number(result.exitCode) + '\n'
+        + result.standardOutput + result.standardError;
     return result;
 }
 
-ProcessResult ServerProcess::createUser(const QString &name, const QString &role,
-                                        const QString &password)
+ProcessResult ServerProcess::createUser(const QString &name, const QString &role, const QString &password)
 {
     return runCommand({u"--create-user"_s, name, u"--role"_s, role}, password.toUtf8() + '\n');
 }

@@ -100,8 +100,8 @@ public:
 
     // Runs the binary once with `--database URL --config INI` plus arguments, writes
     // standardInput to it, and waits for it to exit (killed after the deadline).
-    ProcessResult runCommand(const QStringList &arguments, const QByteArray &standardInput = {},
-                             int timeoutMs = DefaultTimeoutMs);
+    ProcessResult runCommand(
+        const QStringList &arguments, const QByteArray &standardInput = {}, int timeoutMs = DefaultTimeoutMs);
     // `--create-user NAME --role ROLE` with the password (plus a newline) on stdin.
     ProcessResult createUser(const QString &name, const QString &role, const QString &password);
 

@@ -17,12 +17,12 @@ namespace Switchboard::Test::It {
 
 // Runs one statement on the database behind a server URL (sqlite:PATH or postgresql://...);
 // returns the rows (each a list of column values). On failure *error is set.
-inline QList<QVariantList> sqlRows(const QString &databaseUrl, const QString &statement,
-                                   const QVariantList &binds, QString *error)
+inline QList<QVariantList> sqlRows(
+    const QString &databaseUrl, const QString &statement, const QVariantList &binds, QString *error)
 {
     QList<QVariantList> rows;
-    const QString name = QStringLiteral("sb_core_sql_%1")
-                             .arg(qulonglong(QRandomGenerator::global()->generate64()), 0, 16);
+    const QString name
+        = QStringLiteral("sb_core_sql_%1").arg(qulonglong(QRandomGenerator::global()->generate64()), 0, 16);
     {
         QSqlDatabase db;
         if (databaseUrl.startsWith(QStringLiteral("sqlite:"))) {

@@ -22,8 +22,8 @@ QUrl adminUrl()
 bool execOnAdminDatabase(const QString &statement, QString *error)
 {
     const QUrl url = adminUrl();
-    const QString connectionName =
-        u"sb_test_admin_%1"_s.arg(qulonglong(QRandomGenerator::global()->generate64()), 0, 16);
+    const QString connectionName
+        = u"sb_test_admin_%1"_s.arg(qulonglong(QRandomGenerator::global()->generate64()), 0, 16);
     bool ok = false;
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, connectionName);
@@ -33,8 +33,7 @@ bool execOnAdminDatabase(const QString &statement, QString *error)
         db.setPassword(url.password(QUrl::FullyDecoded));
         db.setDatabaseName(url.path().mid(1).isEmpty() ? u"postgres"_s : url.path().mid(1));
         if (!db.open()) {
-            *error = u"cannot connect to %1: %2"_s.arg(url.toString(QUrl::RemovePassword),
-                                                       db.lastError().text());
+            *error = u"cannot connect to %1: %2"_s.arg(url.toString(QUrl::RemovePassword), db.lastError().text());
         } else {
             QSqlQuery query(db);
             ok = query.exec(statement);
@@ -48,7 +47,8 @@ bool execOnAdminDatabase(const QString &statement, QString *error)
 }
 } // namespace
 
-TestDatabase::TestDatabase(Backend backend) : m_backend(backend) {}
+TestDatabase::TestDatabase(Backend backend) : m_backend(backend)
+{ }
 
 TestDatabase::~TestDatabase()
 {
@@ -120,8 +120,7 @@ bool TestDatabase::createPostgres()
         return false;
     }
     // Lowercase letters and digits only: the name goes into SQL unquoted.
-    const QString name = u"sbtest_%1"_s.arg(qulonglong(QRandomGenerator::global()->generate64()),
-                                            13, 36, QChar(u'0'));
+    const QString name = u"sbtest_%1"_s.arg(qulonglong(QRandomGenerator::global()->generate64()), 13, 36, QChar(u'0'));
     if (!execOnAdminDatabase(u"CREATE DATABASE "_s + name, &m_errorString))
         return false;
     m_databaseName = name;
@@ -137,8 +136,7 @@ void TestDatabase::dropPostgres()
 {
     QString error;
     // FORCE (PostgreSQL 13+) ends sessions of a server that was killed and not yet reaped.
-    if (!execOnAdminDatabase(u"DROP DATABASE IF EXISTS %1 WITH (FORCE)"_s.arg(m_databaseName),
-                             &error)
+    if (!execOnAdminDatabase(u"DROP DATABASE IF EXISTS %1 WITH (FORCE)"_s.arg(m_databaseName), &error)
         && !execOnAdminDatabase(u"DROP DATABASE IF EXISTS "_s + m_databaseName, &error)) {
         qWarning().noquote() << "could not drop test database" << m_databaseName << ":" << error;
     }

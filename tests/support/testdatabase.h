@@ -71,18 +71,18 @@ private:
 // In a test function of a class whose initTestCase_data() called TestDatabase::backends():
 // fetches the backend, skips when it is not available, creates the database (failing the test if
 // that fails).
-#define SB_TEST_DATABASE(db)                                                                       \
-    QFETCH_GLOBAL(QString, backend);                                                               \
+#define SB_TEST_DATABASE(db)                                                                                           \
+    QFETCH_GLOBAL(QString, backend);                                                                                   \
     SB_TEST_DATABASE_ON(db, backend)
 
 // The same for a class whose test functions have rows of their own: the function's _data() adds
 // the "backend" column (TestDatabase::backends(), or its own rows with other columns too).
-#define SB_TEST_DATABASE_FROM_ROW(db)                                                              \
-    QFETCH(QString, backend);                                                                      \
+#define SB_TEST_DATABASE_FROM_ROW(db)                                                                                  \
+    QFETCH(QString, backend);                                                                                          \
     SB_TEST_DATABASE_ON(db, backend)
 
-#define SB_TEST_DATABASE_ON(db, backendName)                                                       \
-    ::Switchboard::Test::TestDatabase db(::Switchboard::Test::TestDatabase::backendFromName(backendName)); \
-    if (!db.isAvailable())                                                                         \
-        QSKIP(qPrintable(db.skipReason()));                                                        \
+#define SB_TEST_DATABASE_ON(db, backendName)                                                                           \
+    ::Switchboard::Test::TestDatabase db(::Switchboard::Test::TestDatabase::backendFromName(backendName));             \
+    if (!db.isAvailable())                                                                                             \
+        QSKIP(qPrintable(db.skipReason()));                                                                            \
     QVERIFY2(db.create(), qPrintable(db.errorString()))

@@ -8,5 +8,4 @@
 // Switchboard::toString(ErrorCode), which returns a QString, by argument-dependent lookup, and
 // fails to compile. Compare the wire names instead; failures then read
 // "Actual: "not_found", Expected: "forbidden"".
-#define SB_COMPARE_CODE(actual, expected)                                                          \
-    QCOMPARE(::Switchboard::toString(actual), ::Switchboard::toString(expected))
+#define SB_COMPARE_CODE(actual, expected) QCOMPARE(::Switchboard::toString(actual), ::Switchboard::toString(expected))

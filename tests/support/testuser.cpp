@@ -104,8 +104,7 @@ TestUser registerUser(const ServerProcess &server, const QString &prefix, QStrin
     return registerUser(server.httpUrl(), prefix, error);
 }
 
-TestUser loginUser(const QUrl &httpUrl, const QString &username, const QString &password,
-                   QString *error)
+TestUser loginUser(const QUrl &httpUrl, const QString &username, const QString &password, QString *error)
 {
     RestClient rest(httpUrl);
     rest.setTimeout(kHttpTimeoutMs);
@@ -132,12 +131,10 @@ TestUser guestUser(const QUrl &httpUrl, const QString &displayName, QString *err
     return user;
 }
 
-TestUser createStaffUser(ServerProcess &server, const QString &role, const QString &prefix,
-                         QString *error)
+TestUser createStaffUser(ServerProcess &server, const QString &role, const QString &prefix, QString *error)
 {
     const QString username = uniqueUsername(prefix.isEmpty() ? role : prefix);
-    const QString password =
-        u"pw-%1"_s.arg(qulonglong(QRandomGenerator::global()->generate64()), 16, 16, QChar(u'0'));
+    const QString password = u"pw-%1"_s.arg(qulonglong(QRandomGenerator::global()->generate64()), 16, 16, QChar(u'0'));
     const ProcessResult created = server.createUser(username, role, password);
     if (!created.ok()) {
         setError(error, u"--create-user %1 --role %2: %3"_s.arg(username, role, created.describe()));
@@ -146,9 +143,8 @@ TestUser createStaffUser(ServerProcess &server, const QString &role, const QStri
     return loginUser(server.httpUrl(), username, password, error);
 }
 
-std::unique_ptr<ClientConnection> connectAs(const QUrl &wsUrl, const TestUser &user,
-                                            QString *error, ClientConnection::TokenTransport via,
-                                            int timeoutMs)
+std::unique_ptr<ClientConnection> connectAs(
+    const QUrl &wsUrl, const TestUser &user, QString *error, ClientConnection::TokenTransport via, int timeoutMs)
 {
     auto connection = std::make_unique<ClientConnection>();
     QSignalSpy synced(connection.get(), &ClientConnection::syncCompleted);
@@ -161,8 +157,7 @@ std::unique_ptr<ClientConnection> connectAs(const QUrl &wsUrl, const TestUser &u
     deadline.setSingleShot(true);
     QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
     QObject::connect(connection.get(), &ClientConnection::syncCompleted, &loop, &QEventLoop::quit);
-    QObject::connect(connection.get(), &ClientConnection::authenticationFailed, &loop,
-                     &QEventLoop::quit);
+    QObject::connect(connection.get(), &ClientConnection::authenticationFailed, &loop, &QEventLoop::quit);
     QObject::connect(connection.get(), &ClientConnection::disconnected, &loop, &QEventLoop::quit);
     deadline.start(timeoutMs);
     connection->openWithToken(wsUrl, user.token, via);
@@ -173,26 +168,25 @@ std::unique_ptr<ClientConnection> connectAs(const QUrl &wsUrl, const TestUser &u
         return connection;
     if (!authFailed.isEmpty()) {
         const auto failure = authFailed.first().first().value<ProtocolError>();
-        setError(error, u"auth as %1 failed: %2 %3"_s.arg(user.username, toString(failure.code),
-                                                          failure.message));
+        setError(error, u"auth as %1 failed: %2 %3"_s.arg(user.username, toString(failure.code), failure.message));
     } else if (!disconnected.isEmpty()) {
-        setError(error, u"connection of %1 closed: %2 %3 (%4)"_s.arg(user.username)
-                            .arg(disconnected.first().at(0).toInt())
-                            .arg(disconnected.first().at(1).toString(), connection->errorString()));
+        setError(error,
+            u"connection of %1 closed: %2 %3 (%4)"_s.arg(user.username)
+                .arg(disconnected.first().at(0).toInt())
+                .arg(disconnected.first().at(1).toString(), connection->errorString()));
     } else {
-        setError(error, u"%1: no sync_complete within %2 ms (state %3)"_s.arg(user.username)
-                            .arg(timeoutMs)
-                            .arg(int(connection->state())));
+        setError(error,
+            u"%1: no sync_complete within %2 ms (state %3)"_s.arg(user.username)
+                .arg(timeoutMs)
+                .arg(int(connection->state())));
     }
     return nullptr;
 }
 
-std::unique_ptr<ClientConnection> connectAs(const ServerProcess &server, const TestUser &user,
-                                            QString *error, ClientConnection::TokenTransport via,
-                                            int timeoutMs)
+std::unique_ptr<ClientConnection> connectAs(const ServerProcess &server, const TestUser &user, QString *error,
+    ClientConnection::TokenTransport via, int timeoutMs)
 {
     return connectAs(server.wsUrl(), user, error, via, timeoutMs);
 }
 
 } // namespace Switchboard::Test
-

@@ -37,29 +37,21 @@ struct TestUser
 QString uniqueUsername(const QString &prefix = QString());
 
 // POST /auth/register with a unique name and a random password, then POST /auth/login.
-TestUser registerUser(const QUrl &httpUrl, const QString &prefix = QString(),
-                      QString *error = nullptr);
-TestUser registerUser(const ServerProcess &server, const QString &prefix = QString(),
-                      QString *error = nullptr);
+TestUser registerUser(const QUrl &httpUrl, const QString &prefix = QString(), QString *error = nullptr);
+TestUser registerUser(const ServerProcess &server, const QString &prefix = QString(), QString *error = nullptr);
 // POST /auth/login for an existing account (e.g. one made with ServerProcess::createUser()).
-TestUser loginUser(const QUrl &httpUrl, const QString &username, const QString &password,
-                   QString *error = nullptr);
+TestUser loginUser(const QUrl &httpUrl, const QString &username, const QString &password, QString *error = nullptr);
 // POST /auth/guest.
-TestUser guestUser(const QUrl &httpUrl, const QString &displayName = QString(),
-                   QString *error = nullptr);
+TestUser guestUser(const QUrl &httpUrl, const QString &displayName = QString(), QString *error = nullptr);
 // An agent or admin: `--create-user` on the command line, then login.
-TestUser createStaffUser(ServerProcess &server, const QString &role,
-                         const QString &prefix = QString(), QString *error = nullptr);
+TestUser createStaffUser(
+    ServerProcess &server, const QString &role, const QString &prefix = QString(), QString *error = nullptr);
 
 // Opens a ClientConnection with the user's token and waits until it is authenticated and the
 // offline sync has finished (sync_complete). nullptr on failure, timeout or disconnect.
-std::unique_ptr<ClientConnection>
-connectAs(const QUrl &wsUrl, const TestUser &user, QString *error = nullptr,
-          ClientConnection::TokenTransport via = ClientConnection::TokenTransport::AuthFrame,
-          int timeoutMs = 10000);
-std::unique_ptr<ClientConnection>
-connectAs(const ServerProcess &server, const TestUser &user, QString *error = nullptr,
-          ClientConnection::TokenTransport via = ClientConnection::TokenTransport::AuthFrame,
-          int timeoutMs = 10000);
+std::unique_ptr<ClientConnection> connectAs(const QUrl &wsUrl, const TestUser &user, QString *error = nullptr,
+    ClientConnection::TokenTransport via = ClientConnection::TokenTransport::AuthFrame, int timeoutMs = 10000);
+std::unique_ptr<ClientConnection> connectAs(const ServerProcess &server, const TestUser &user, QString *error = nullptr,
+    ClientConnection::TokenTransport via = ClientConnection::TokenTransport::AuthFrame, int timeoutMs = 10000);
 
 } // namespace Switchboard::Test

@@ -9,8 +9,7 @@ namespace Switchboard::Test {
 
 // Spins the event loop until the request or reply has finished, at most timeoutMs; true when it
 // finished. Event driven (QSignalSpy::wait), never a sleep.
-template<typename Request>
-bool waitForFinished(Request *request, int timeoutMs = 10000)
+template<typename Request> bool waitForFinished(Request *request, int timeoutMs = 10000)
 {
     if (!request)
         return false;

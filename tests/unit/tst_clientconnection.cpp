@@ -38,19 +38,17 @@ public:
             while (QWebSocket *socket = m_server.nextPendingConnection()) {
                 m_sockets.append(socket);
                 socket->setParent(this);
-                connect(socket, &QWebSocket::textMessageReceived, this,
-                        [this, socket](const QString &text) {
-                            const QJsonObject frame =
-                                QJsonDocument::fromJson(text.toUtf8()).object();
-                            m_received.append(frame);
-                            Q_EMIT frameArrived(frame);
-                            if (m_handler)
-                                m_handler(socket, frame);
-                            else
-                                defaultReply(socket, frame);
-                        });
+                connect(socket, &QWebSocket::textMessageReceived, this, [this, socket](const QString &text) {
+                    const QJsonObject frame = QJsonDocument::fromJson(text.toUtf8()).object();
+                    m_received.append(frame);
+                    Q_EMIT frameArrived(frame);
+                    if (m_handler)
+                        m_handler(socket, frame);
+                    else
+                        defaultReply(socket, frame);
+                });
                 connect(socket, &QWebSocket::binaryMessageReceived, this,
-                        [this](const QByteArray &data) { m_binary.append(data); });
+                    [this](const QByteArray &data) { m_binary.append(data); });
                 Q_EMIT socketConnected(socket);
             }
         });
@@ -74,11 +72,9 @@ public:
 
     static QJsonObject sessionData()
     {
-        return {{u"user"_s, JsonCodec::encode(UserInfo{12, u"ann"_s, u"Ann"_s, u"user"_s})},
-                {u"session_id"_s, u"s-1"_s},
-                {u"resume_token"_s, u"r-1"_s},
-                {u"heartbeat_interval"_s, 30},
-                {u"server_time"_s, 1763900000123.0}};
+        return {{u"user"_s, JsonCodec::encode(UserInfo {12, u"ann"_s, u"Ann"_s, u"user"_s})},
+            {u"session_id"_s, u"s-1"_s}, {u"resume_token"_s, u"r-1"_s}, {u"heartbeat_interval"_s, 30},
+            {u"server_time"_s, 1763900000123.0}};
     }
 
     static void defaultReply(QWebSocket *socket, const QJsonObject &frame)
@@ -88,7 +84,7 @@ public:
         if (type == u"silent")
             return;
         if (type == u"ping") {
-            QJsonObject pong{{u"type"_s, u"pong"_s}, {u"timestamp"_s, 1763900000000.0}};
+            QJsonObject pong {{u"type"_s, u"pong"_s}, {u"timestamp"_s, 1763900000000.0}};
             if (!id.isUndefined())
                 pong.insert(u"id"_s, id);
             send(socket, pong);
@@ -96,8 +92,7 @@ public:
             if (frame.value(u"token"_s).toString() == u"good")
                 send(socket, JsonCodec::successReply(type, id, sessionData()));
             else
-                send(socket, JsonCodec::errorReply(
-                                 type, id, ProtocolError::make(ErrorCode::AuthFailed, u"bad"_s)));
+                send(socket, JsonCodec::errorReply(type, id, ProtocolError::make(ErrorCode::AuthFailed, u"bad"_s)));
         } else if (type == u"fail") {
             ProtocolError e = ProtocolError::make(ErrorCode::RateLimited, u"slow down"_s);
             e.retryAfterMs = 250;
@@ -185,12 +180,9 @@ private slots:
         QCOMPARE(disconnected.first().at(0).toInt(), 1000);
         QCOMPARE(m_connection->state(), ClientConnection::State::Disconnected);
         QCOMPARE(states.size(), 3);
-        QCOMPARE(states.at(0).at(0).value<ClientConnection::State>(),
-                 ClientConnection::State::Connecting);
-        QCOMPARE(states.at(1).at(0).value<ClientConnection::State>(),
-                 ClientConnection::State::Connected);
-        QCOMPARE(states.at(2).at(0).value<ClientConnection::State>(),
-                 ClientConnection::State::Disconnected);
+        QCOMPARE(states.at(0).at(0).value<ClientConnection::State>(), ClientConnection::State::Connecting);
+        QCOMPARE(states.at(1).at(0).value<ClientConnection::State>(), ClientConnection::State::Connected);
+        QCOMPARE(states.at(2).at(0).value<ClientConnection::State>(), ClientConnection::State::Disconnected);
     }
 
     void idsIncrementAndRepliesMatchById()
@@ -459,8 +451,7 @@ private slots:
     void authFrameIsSentFirstAndGatesTheQueue()
     {
         QSignalSpy authenticated(m_connection.get(), &ClientConnection::authenticated);
-        m_connection->openWithToken(m_server->url(), u"good"_s,
-                                    ClientConnection::TokenTransport::AuthFrame);
+        m_connection->openWithToken(m_server->url(), u"good"_s, ClientConnection::TokenTransport::AuthFrame);
         PendingRequest *r = m_connection->request(u"after_auth"_s);
         QVERIFY(waitFinished(r));
         QVERIFY(r->isSuccess());
@@ -511,10 +502,10 @@ private slots:
         m_server->setHandler([](QWebSocket *socket, const QJsonObject &frame) {
             QJsonObject data = FakeServer::sessionData();
             data.insert(u"resume_token"_s, u"r-2"_s);
-            data.insert(u"restored_rooms"_s, QJsonArray{u"lobby"_s});
+            data.insert(u"restored_rooms"_s, QJsonArray {u"lobby"_s});
             data.insert(u"recovered"_s, true);
-            FakeServer::send(socket, JsonCodec::successReply(frame.value(u"type"_s).toString(),
-                                                             frame.value(u"id"_s), data));
+            FakeServer::send(
+                socket, JsonCodec::successReply(frame.value(u"type"_s).toString(), frame.value(u"id"_s), data));
         });
         QVERIFY(openPlain());
         PendingRequest *r = m_connection->resumeSession(u"r-1"_s);
@@ -593,27 +584,20 @@ private slots:
         m.content = u"hello"_s;
         m.createdAt = 1763900000456;
         QWebSocket *s = m_server->socket();
-        FakeServer::send(s, {{u"type"_s, u"new_message"_s},
-                             {u"message"_s, JsonCodec::encode(m)},
-                             {u"offline"_s, true}});
+        FakeServer::send(
+            s, {{u"type"_s, u"new_message"_s}, {u"message"_s, JsonCodec::encode(m)}, {u"offline"_s, true}});
         FakeServer::send(s, {{u"type"_s, u"new_message"_s}, {u"message"_s, JsonCodec::encode(m)}});
         FakeServer::send(s, {{u"type"_s, u"sync_complete"_s}, {u"count"_s, 1}, {u"has_more"_s, true}});
-        FakeServer::send(s, {{u"type"_s, u"receipt"_s},
-                             {u"conversation_id"_s, 44},
-                             {u"user_id"_s, 13},
-                             {u"kind"_s, u"read"_s},
-                             {u"seq"_s, 17}});
+        FakeServer::send(s,
+            {{u"type"_s, u"receipt"_s}, {u"conversation_id"_s, 44}, {u"user_id"_s, 13}, {u"kind"_s, u"read"_s},
+                {u"seq"_s, 17}});
         FakeServer::send(s, {{u"type"_s, u"typing"_s}, {u"conversation_id"_s, 44}, {u"user_id"_s, 13}});
-        FakeServer::send(s, {{u"type"_s, u"presence"_s},
-                             {u"user_id"_s, 13},
-                             {u"status"_s, u"away"_s},
-                             {u"last_seen_at"_s, 1763900000000.0}});
-        FakeServer::send(s, {{u"type"_s, u"room_message"_s},
-                             {u"room"_s, u"lobby"_s},
-                             {u"from"_s, 13},
-                             {u"data"_s, QJsonArray{1, 2}},
-                             {u"timestamp"_s, 1.0},
-                             {u"recovered"_s, true}});
+        FakeServer::send(s,
+            {{u"type"_s, u"presence"_s}, {u"user_id"_s, 13}, {u"status"_s, u"away"_s},
+                {u"last_seen_at"_s, 1763900000000.0}});
+        FakeServer::send(s,
+            {{u"type"_s, u"room_message"_s}, {u"room"_s, u"lobby"_s}, {u"from"_s, 13}, {u"data"_s, QJsonArray {1, 2}},
+                {u"timestamp"_s, 1.0}, {u"recovered"_s, true}});
         FakeServer::send(s, {{u"type"_s, u"something_new"_s}, {u"x"_s, 1}});
 
         QTRY_COMPARE_WITH_TIMEOUT(events.size(), 8, kWaitMs);
@@ -651,7 +635,7 @@ private slots:
         QCOMPARE(rooms.size(), 1);
         QCOMPARE(rooms.first().at(0).toString(), u"lobby"_s);
         QCOMPARE(rooms.first().at(1).toLongLong(), 13);
-        QCOMPARE(rooms.first().at(2).toJsonValue(), QJsonValue(QJsonArray{1, 2}));
+        QCOMPARE(rooms.first().at(2).toJsonValue(), QJsonValue(QJsonArray {1, 2}));
         QCOMPARE(rooms.first().at(3).toBool(), true);
     }
 
@@ -710,7 +694,7 @@ private slots:
     void convenienceRequestsHaveProtocolShape()
     {
         QVERIFY(openPlain());
-        QList<PendingRequest *> requests{
+        QList<PendingRequest *> requests {
             m_connection->sendText(44, u"hi"_s, u"c-1"_s),
             m_connection->sendTextTo(13, u"yo"_s),
             m_connection->history(44, 10, 0, 20),
@@ -719,7 +703,7 @@ private slots:
             m_connection->sendTyping(44),
             m_connection->conversations(),
             m_connection->joinRoom(u"lobby"_s),
-            m_connection->broadcast(u"lobby"_s, QJsonObject{{u"k"_s, 1}}, true),
+            m_connection->broadcast(u"lobby"_s, QJsonObject {{u"k"_s, 1}}, true),
             m_connection->setStatus(u"away"_s),
             m_connection->sendAttachment(44, u"image"_s, 7, u"cap"_s),
         };

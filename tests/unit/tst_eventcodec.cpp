@@ -58,7 +58,7 @@ private slots:
     void receipt()
     {
         const QJsonObject json = golden(u"event_receipt.json"_s);
-        QCOMPARE(JsonCodec::encode(ReceiptEvent{44, 13, u"read"_s, 17}), json);
+        QCOMPARE(JsonCodec::encode(ReceiptEvent {44, 13, u"read"_s, 17}), json);
         const auto e = JsonCodec::decodeReceipt(json);
         QVERIFY(e.ok());
         QCOMPARE(e->conversationId, 44);
@@ -74,7 +74,7 @@ private slots:
     void typing()
     {
         const QJsonObject json = golden(u"event_typing.json"_s);
-        QCOMPARE(JsonCodec::encode(TypingEvent{44, 12}), json);
+        QCOMPARE(JsonCodec::encode(TypingEvent {44, 12}), json);
         const auto e = JsonCodec::decodeTyping(json);
         QVERIFY(e.ok());
         QCOMPARE(e->conversationId, 44);
@@ -85,7 +85,7 @@ private slots:
     void presence()
     {
         const QJsonObject json = golden(u"event_presence.json"_s);
-        QCOMPARE(JsonCodec::encode(PresenceEvent{12, u"away"_s, 1763900000456}), json);
+        QCOMPARE(JsonCodec::encode(PresenceEvent {12, u"away"_s, 1763900000456}), json);
         const auto e = JsonCodec::decodePresence(json);
         QVERIFY(e.ok());
         QCOMPARE(e->userId, 12);
@@ -98,7 +98,7 @@ private slots:
     void syncComplete()
     {
         const QJsonObject json = golden(u"event_sync_complete.json"_s);
-        QCOMPARE(JsonCodec::encode(SyncCompleteEvent{50, true}), json);
+        QCOMPARE(JsonCodec::encode(SyncCompleteEvent {50, true}), json);
         const auto e = JsonCodec::decodeSyncComplete(json);
         QVERIFY(e.ok());
         QCOMPARE(e->count, 50);
@@ -110,9 +110,9 @@ private slots:
     {
         const QJsonObject json = golden(u"event_room_message.json"_s);
         const QJsonValue data = json.value(u"data"_s);
-        QCOMPARE(JsonCodec::encode(RoomMessageEvent{u"lobby"_s, 12, data, 1763900000456, true}), json);
+        QCOMPARE(JsonCodec::encode(RoomMessageEvent {u"lobby"_s, 12, data, 1763900000456, true}), json);
         // A live broadcast carries no `recovered` at all.
-        QVERIFY(!JsonCodec::encode(RoomMessageEvent{u"lobby"_s, 12, data, 1, false}).contains(u"recovered"_s));
+        QVERIFY(!JsonCodec::encode(RoomMessageEvent {u"lobby"_s, 12, data, 1, false}).contains(u"recovered"_s));
         const auto e = JsonCodec::decodeRoomMessage(json);
         QVERIFY(e.ok());
         QCOMPARE(e->room, u"lobby"_s);
@@ -135,7 +135,7 @@ private slots:
         c.deliveredSeq = 16;
         c.unread = 2;
         c.lastMessage = hello();
-        QCOMPARE(JsonCodec::encode(SupportUpdateEvent{c}), json);
+        QCOMPARE(JsonCodec::encode(SupportUpdateEvent {c}), json);
         const auto e = JsonCodec::decodeSupportUpdate(json);
         QVERIFY(e.ok());
         QCOMPARE(e->conversation.id, 44);

@@ -63,7 +63,7 @@ private:
 private slots:
     void userGolden()
     {
-        UserInfo user{12, u"ann"_s, u"Ann"_s, u"user"_s};
+        UserInfo user {12, u"ann"_s, u"Ann"_s, u"user"_s};
         QCOMPARE(JsonCodec::encode(user), golden(u"user.json"_s));
 
         const auto decoded = JsonCodec::decodeUser(golden(u"user.json"_s));
@@ -76,17 +76,16 @@ private slots:
 
     void userNeverCarriesPasswordMaterial()
     {
-        const QJsonObject o = JsonCodec::encode(UserInfo{1, u"a"_s, u"A"_s, u"admin"_s});
-        QCOMPARE(o.keys(), (QStringList{u"display_name"_s, u"id"_s, u"role"_s, u"username"_s}));
+        const QJsonObject o = JsonCodec::encode(UserInfo {1, u"a"_s, u"A"_s, u"admin"_s});
+        QCOMPARE(o.keys(), (QStringList {u"display_name"_s, u"id"_s, u"role"_s, u"username"_s}));
     }
 
     void userDecodeRejectsMalformed_data()
     {
         QTest::addColumn<QJsonObject>("object");
         QTest::addRow("empty") << QJsonObject();
-        QTest::addRow("id as string")
-            << QJsonObject{{u"id"_s, u"12"_s}, {u"username"_s, u"ann"_s}};
-        QTest::addRow("no username") << QJsonObject{{u"id"_s, 12}};
+        QTest::addRow("id as string") << QJsonObject {{u"id"_s, u"12"_s}, {u"username"_s, u"ann"_s}};
+        QTest::addRow("no username") << QJsonObject {{u"id"_s, 12}};
     }
 
     void userDecodeRejectsMalformed()
@@ -139,7 +138,7 @@ private slots:
     {
         ChatMessage m = textMessage();
         m.id = 9007199254740991; // 2^53 - 1, the largest id a JSON double holds exactly
-        m.seq = 4294967297;      // above 32 bits
+        m.seq = 4294967297; // above 32 bits
         const auto back = JsonCodec::decodeMessage(JsonCodec::encode(m));
         QVERIFY(back.ok());
         compareMessages(back.value(), m);
@@ -199,7 +198,7 @@ private slots:
         QCOMPARE(decoded->id, 44);
         QCOMPARE(decoded->type, u"private"_s);
         QVERIFY(decoded->title.isNull());
-        QCOMPARE(decoded->participants, (QList<qint64>{12, 13}));
+        QCOMPARE(decoded->participants, (QList<qint64> {12, 13}));
         QCOMPARE(decoded->lastSeq, 17);
         QCOMPARE(decoded->readSeq, 15);
         QCOMPARE(decoded->deliveredSeq, 16);
@@ -239,8 +238,7 @@ private slots:
 
     void errorWithoutRetryAfter()
     {
-        const QJsonObject o =
-            JsonCodec::encode(ProtocolError::make(ErrorCode::NotFound, u"No such user"_s));
+        const QJsonObject o = JsonCodec::encode(ProtocolError::make(ErrorCode::NotFound, u"No such user"_s));
         QVERIFY(!o.contains(u"retry_after_ms"_s));
         QCOMPARE(JsonCodec::decodeError(o).retryAfterMs, -1);
     }
@@ -272,36 +270,29 @@ private slots:
         ErrorCode parsed = ErrorCode::Internal;
         QVERIFY(errorCodeFromString(wire, &parsed));
         SB_COMPARE_CODE(parsed, code);
-        SB_COMPARE_CODE(
-            JsonCodec::decodeError(JsonCodec::encode(ProtocolError::make(code, u"m"_s))).code,
-            code);
+        SB_COMPARE_CODE(JsonCodec::decodeError(JsonCodec::encode(ProtocolError::make(code, u"m"_s))).code, code);
     }
 
     void unknownErrorCodeDecodesAsInternal()
     {
         ErrorCode parsed = ErrorCode::BadRequest;
         QVERIFY(!errorCodeFromString(u"no_such_code", &parsed));
-        const ProtocolError e =
-            JsonCodec::decodeError({{u"code"_s, u"no_such_code"_s}, {u"message"_s, u"x"_s}});
+        const ProtocolError e = JsonCodec::decodeError({{u"code"_s, u"no_such_code"_s}, {u"message"_s, u"x"_s}});
         SB_COMPARE_CODE(e.code, ErrorCode::Internal);
         QCOMPARE(e.message, u"x"_s);
     }
 
     void successReplyGolden()
     {
-        const QJsonObject data{{u"message_id"_s, 981},       {u"conversation_id"_s, 44},
-                               {u"seq"_s, 17},               {u"timestamp"_s, 1763900000456.0},
-                               {u"duplicate"_s, false}};
-        QCOMPARE(JsonCodec::successReply(u"message"_s, QJsonValue(5), data),
-                 golden(u"reply_success.json"_s));
+        const QJsonObject data {{u"message_id"_s, 981}, {u"conversation_id"_s, 44}, {u"seq"_s, 17},
+            {u"timestamp"_s, 1763900000456.0}, {u"duplicate"_s, false}};
+        QCOMPARE(JsonCodec::successReply(u"message"_s, QJsonValue(5), data), golden(u"reply_success.json"_s));
     }
 
     void errorReplyGoldenEchoesStringId()
     {
-        const ProtocolError e =
-            ProtocolError::make(ErrorCode::ValidationFailed, u"Message content cannot be empty"_s);
-        QCOMPARE(JsonCodec::errorReply(u"message"_s, QJsonValue(u"req-7"_s), e),
-                 golden(u"reply_error.json"_s));
+        const ProtocolError e = ProtocolError::make(ErrorCode::ValidationFailed, u"Message content cannot be empty"_s);
+        QCOMPARE(JsonCodec::errorReply(u"message"_s, QJsonValue(u"req-7"_s), e), golden(u"reply_error.json"_s));
     }
 
     void replyIdsEchoedExactly_data()
@@ -328,8 +319,7 @@ private slots:
 
     void replyWithoutIdHasNoIdKey()
     {
-        const QJsonObject reply = JsonCodec::errorReply(
-            u"error"_s, QJsonValue(QJsonValue::Undefined),
+        const QJsonObject reply = JsonCodec::errorReply(u"error"_s, QJsonValue(QJsonValue::Undefined),
             ProtocolError::make(ErrorCode::BadRequest, u"Frame is not a JSON object"_s));
         QVERIFY(!reply.contains(u"id"_s));
         QCOMPARE(reply.value(u"success"_s), QJsonValue(false));
@@ -337,8 +327,7 @@ private slots:
 
     void serializeIsCompactUtf8()
     {
-        const QByteArray wire =
-            JsonCodec::serialize({{u"type"_s, u"message"_s}, {u"content"_s, u"é"_s}});
+        const QByteArray wire = JsonCodec::serialize({{u"type"_s, u"message"_s}, {u"content"_s, u"é"_s}});
         QVERIFY(!wire.contains('\n'));
         QVERIFY(!wire.contains(' '));
         QVERIFY(wire.contains("\xc3\xa9")); // raw UTF-8, not \u escapes

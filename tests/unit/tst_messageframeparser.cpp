@@ -10,8 +10,8 @@
 #include <QRandomGenerator>
 #include <QTest>
 
-#include "server/ws/messageframeparser.h"
 #include "server/services/chatservice.h"
+#include "server/ws/messageframeparser.h"
 
 using namespace Qt::StringLiterals;
 using namespace Switchboard;

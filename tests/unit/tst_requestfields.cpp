@@ -20,7 +20,7 @@ private:
     // A request object with `value` under "x"; an undefined value leaves the key out.
     static RequestFields fieldsWith(const QJsonValue &value)
     {
-        QJsonObject o{{u"type"_s, u"history"_s}};
+        QJsonObject o {{u"type"_s, u"history"_s}};
         if (!value.isUndefined())
             o.insert(u"x"_s, value);
         return RequestFields(o);
@@ -36,8 +36,7 @@ private:
 
         QTest::addRow("one") << QJsonValue(1) << true << true << qint64(1);
         QTest::addRow("typical") << QJsonValue(981) << true << true << qint64(981);
-        QTest::addRow("2^53-1") << QJsonValue(kTwoTo53 - 1) << true << true
-                                << qint64(9007199254740991);
+        QTest::addRow("2^53-1") << QJsonValue(kTwoTo53 - 1) << true << true << qint64(9007199254740991);
         QTest::addRow("zero") << QJsonValue(0) << false << true << qint64(0);
         QTest::addRow("negative zero") << QJsonValue(-0.0) << false << true << qint64(0);
         QTest::addRow("negative") << QJsonValue(-1) << false << false << qint64(0);
@@ -47,14 +46,12 @@ private:
         QTest::addRow("1e300") << QJsonValue(1e300) << false << false << qint64(0);
         QTest::addRow("-2^53") << QJsonValue(-kTwoTo53) << false << false << qint64(0);
         QTest::addRow("numeric string") << QJsonValue(u"5"_s) << false << false << qint64(0);
-        QTest::addRow("numeric string with space") << QJsonValue(u" 5"_s) << false << false
-                                                   << qint64(0);
+        QTest::addRow("numeric string with space") << QJsonValue(u" 5"_s) << false << false << qint64(0);
         QTest::addRow("empty string") << QJsonValue(u""_s) << false << false << qint64(0);
         QTest::addRow("true") << QJsonValue(true) << false << false << qint64(0);
         QTest::addRow("false") << QJsonValue(false) << false << false << qint64(0);
-        QTest::addRow("array") << QJsonValue(QJsonArray{1}) << false << false << qint64(0);
-        QTest::addRow("object") << QJsonValue(QJsonObject{{u"id"_s, 1}}) << false << false
-                                << qint64(0);
+        QTest::addRow("array") << QJsonValue(QJsonArray {1}) << false << false << qint64(0);
+        QTest::addRow("object") << QJsonValue(QJsonObject {{u"id"_s, 1}}) << false << false << qint64(0);
     }
 
 private slots:
@@ -168,9 +165,8 @@ private slots:
         QVERIFY(optString.ok());
         QVERIFY(!optString.value().has_value());
 
-        for (const ProtocolError &e : {fields.requiredId(u"x"_s).error(),
-                                       fields.requiredCount(u"x"_s).error(),
-                                       fields.requiredString(u"x"_s).error()}) {
+        for (const ProtocolError &e : {fields.requiredId(u"x"_s).error(), fields.requiredCount(u"x"_s).error(),
+                 fields.requiredString(u"x"_s).error()}) {
             SB_COMPARE_CODE(e.code, ErrorCode::BadRequest);
             QVERIFY2(e.message.contains(u"required"_s), qPrintable(e.message));
         }
@@ -188,8 +184,8 @@ private slots:
         QTest::addRow("unicode") << QJsonValue(u"你好😀"_s) << true;
         QTest::addRow("number") << QJsonValue(5) << false;
         QTest::addRow("bool") << QJsonValue(true) << false;
-        QTest::addRow("array") << QJsonValue(QJsonArray{u"a"_s}) << false;
-        QTest::addRow("object") << QJsonValue(QJsonObject{}) << false;
+        QTest::addRow("array") << QJsonValue(QJsonArray {u"a"_s}) << false;
+        QTest::addRow("object") << QJsonValue(QJsonObject {}) << false;
     }
 
     void strings()
@@ -213,7 +209,7 @@ private slots:
 
     void objectIsKept()
     {
-        const QJsonObject o{{u"type"_s, u"message"_s}, {u"to"_s, 3}};
+        const QJsonObject o {{u"type"_s, u"message"_s}, {u"to"_s, 3}};
         QCOMPARE(RequestFields(o).object(), o);
     }
 };

@@ -44,8 +44,7 @@ public:
     bool listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
     QUrl url() const { return QUrl(u"http://127.0.0.1:%1"_s.arg(m_server.serverPort())); }
 
-    void respond(int status, const QByteArray &body,
-                 const QByteArray &contentType = "application/json")
+    void respond(int status, const QByteArray &body, const QByteArray &contentType = "application/json")
     {
         m_status = status;
         m_body = body;
@@ -70,8 +69,7 @@ private:
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const qsizetype colon = lines[i].indexOf(':');
             if (colon > 0)
-                request.headers.insert(lines[i].left(colon).trimmed().toLower(),
-                                       lines[i].mid(colon + 1).trimmed());
+                request.headers.insert(lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
         }
         const qsizetype length = request.headers.value("content-length", "0").toLongLong();
         if (buffer.size() < headerEnd + 4 + length)
@@ -174,11 +172,8 @@ private slots:
         QCOMPARE(regBody.value(u"display_name"_s).toString(), u"Bob"_s);
         QCOMPARE(m_server->m_requests[1].target, QByteArray("/api/v1/auth/guest"));
         QCOMPARE(QJsonDocument::fromJson(m_server->m_requests[1].body).object(), QJsonObject());
-        QCOMPARE(QJsonDocument::fromJson(m_server->m_requests[2].body)
-                     .object()
-                     .value(u"display_name"_s)
-                     .toString(),
-                 u"Visitor"_s);
+        QCOMPARE(QJsonDocument::fromJson(m_server->m_requests[2].body).object().value(u"display_name"_s).toString(),
+            u"Visitor"_s);
     }
 
     void tokenIsSentAsBearer()
@@ -187,8 +182,7 @@ private slots:
         RestReply *reply = m_client->me();
         QVERIFY(waitFinished(reply));
         QCOMPARE(m_server->m_requests.first().target, QByteArray("/api/v1/me"));
-        QCOMPARE(m_server->m_requests.first().headers.value("authorization"),
-                 QByteArray("Bearer abc.def.ghi"));
+        QCOMPARE(m_server->m_requests.first().headers.value("authorization"), QByteArray("Bearer abc.def.ghi"));
     }
 
     void verbsAndQueries()
@@ -204,9 +198,9 @@ private slots:
         const auto &r = m_server->m_requests;
         QCOMPARE(r.size(), 5);
         QCOMPARE(r[0].method, QByteArray("GET"));
-        QCOMPARE(QUrlQuery(QUrl(QString::fromLatin1(r[0].target)).query())
-                     .queryItemValue(u"query"_s, QUrl::FullyDecoded),
-                 u"50% a&b"_s);
+        QCOMPARE(
+            QUrlQuery(QUrl(QString::fromLatin1(r[0].target)).query()).queryItemValue(u"query"_s, QUrl::FullyDecoded),
+            u"50% a&b"_s);
         QCOMPARE(r[1].target, QByteArray("/api/v1/conversations/4/messages?limit=5"));
         QCOMPARE(r[2].method, QByteArray("DELETE"));
         QCOMPARE(r[2].target, QByteArray("/api/v1/contacts/9"));
@@ -228,19 +222,16 @@ private slots:
         const QUrl target(QString::fromLatin1(request.target));
         QCOMPARE(target.path(), u"/api/v1/files"_s);
         // '+' must arrive as a plus, not as a space, and '&' must not split the parameter.
-        QVERIFY2(!request.target.contains('+') && !request.target.contains(' '),
-                 request.target.constData());
-        QCOMPARE(QUrl::fromPercentEncoding(
-                     QUrlQuery(target.query(QUrl::FullyEncoded))
-                         .queryItemValue(u"name"_s, QUrl::FullyEncoded)
-                         .toLatin1()),
-                 u"a b+c&d.png"_s);
+        QVERIFY2(!request.target.contains('+') && !request.target.contains(' '), request.target.constData());
+        QCOMPARE(
+            QUrl::fromPercentEncoding(
+                QUrlQuery(target.query(QUrl::FullyEncoded)).queryItemValue(u"name"_s, QUrl::FullyEncoded).toLatin1()),
+            u"a b+c&d.png"_s);
     }
 
     void errorBodyIsDecoded()
     {
-        m_server->respond(429,
-                          R"({"error":{"code":"rate_limited","message":"wait","retry_after_ms":900}})");
+        m_server->respond(429, R"({"error":{"code":"rate_limited","message":"wait","retry_after_ms":900}})");
         RestReply *reply = m_client->login(u"ann"_s, u"wrong-password"_s);
         QSignalSpy failed(reply, &RestReply::failed);
         QVERIFY(waitFinished(reply));
@@ -260,8 +251,7 @@ private slots:
         QTest::addColumn<ErrorCode>("code");
         QTest::addRow("404 html") << 404 << QByteArray("<h1>no</h1>") << ErrorCode::NotFound;
         QTest::addRow("401 empty") << 401 << QByteArray() << ErrorCode::NotAuthenticated;
-        QTest::addRow("503 json without error")
-            << 503 << QByteArray(R"({"status":"down"})") << ErrorCode::Unavailable;
+        QTest::addRow("503 json without error") << 503 << QByteArray(R"({"status":"down"})") << ErrorCode::Unavailable;
         QTest::addRow("500") << 500 << QByteArray() << ErrorCode::Internal;
     }
 
