@@ -21,7 +21,7 @@ fi
 # Chromium for the web client's browser tests (driven headless by playwright-core; never a
 # downloaded browser).
 PACKAGES=(
-    cmake ninja-build g++ pkg-config ccache
+    cmake ninja-build g++ pkg-config ccache clang-format git
     qt6-base-dev qt6-websockets-dev qt6-httpserver-dev qt6-tools-dev qt6-l10n-tools
     libqt6sql6-sqlite libqt6sql6-psql libqt6svg6 qtkeychain-qt6-dev
     libhiredis-dev libsodium-dev libsqlite3-dev rapidjson-dev
