@@ -1,5 +1,7 @@
 #include "server/services/chatservice.h"
 
+#include "server/services/burstbudget.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QPointer>
@@ -239,13 +241,31 @@ void ChatService::history(const UserInfo &caller, const QJsonObject &fields, Rep
     q.limit = int(std::clamp<qint64>(limit.value().value_or(kHistoryDefault), 1, kHistoryMax));
     if (limit.value().has_value() && *limit.value() == 0)
         return done(validation(u"limit must be at least 1"_s));
-    m_messages.history(q, [this, done = std::move(done)](Result<HistoryPage> r) {
+    // A page is one reply frame: it is bounded in bytes as well as in count, so that a page of
+    // long messages never overflows a reading client's send queue. Ascending pages (after_seq)
+    // keep their oldest messages, the others their newest, as the cursor expects.
+    const bool ascending = q.afterSeq.has_value();
+    m_messages.history(q, [this, ascending, done = std::move(done)](Result<HistoryPage> r) {
         if (!r)
             return done(r.error());
+        BurstBudget budget = BurstBudget::forSendQueue(m_config.maxSendQueueBytes);
+        QList<QJsonObject> kept;
+        const qsizetype n = r->messages.size();
+        for (qsizetype i = 0; i < n; ++i) {
+            const ChatMessage &m = r->messages.at(ascending ? i : n - 1 - i);
+            QJsonObject encoded = encode(m);
+            // Content dominates the size; the envelope of a message is a few hundred bytes.
+            if (!budget.take(m.content.toUtf8().size() + 400))
+                break;
+            kept.append(std::move(encoded));
+        }
+        if (!ascending)
+            std::reverse(kept.begin(), kept.end());
         QJsonArray messages;
-        for (const ChatMessage &m : r->messages)
-            messages.append(encode(m));
-        done(QJsonObject {{u"messages"_s, messages}, {u"has_more"_s, r->hasMore}});
+        for (QJsonObject &m : kept)
+            messages.append(std::move(m));
+        const bool hasMore = r->hasMore || kept.size() < n;
+        done(QJsonObject {{u"messages"_s, messages}, {u"has_more"_s, hasMore}});
     });
 }
 
@@ -313,15 +333,19 @@ void ChatService::typing(const UserInfo &caller, const QJsonObject &fields, Repl
     });
 }
 
-QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending) const
+QList<QByteArray> ChatService::offlineFrames(const PendingMessages &pending, BurstBudget &budget) const
 {
     QList<QByteArray> frames;
     frames.reserve(pending.messages.size() + 1);
     for (const ChatMessage &m : pending.messages) {
-        frames.append(JsonCodec::serialize(JsonCodec::encodeNewMessage(withFileUrl(m), true)));
+        QByteArray frame = JsonCodec::serialize(JsonCodec::encodeNewMessage(withFileUrl(m), true));
+        if (!budget.take(frame.size()))
+            break; // the rest stays above the watermark: the client pages it with `history`
+        frames.append(std::move(frame));
     }
-    frames.append(
-        JsonCodec::serialize(JsonCodec::encode(SyncCompleteEvent {int(pending.messages.size()), pending.hasMore})));
+    const int sent = int(frames.size());
+    const bool hasMore = pending.hasMore || sent < pending.messages.size();
+    frames.append(JsonCodec::serialize(JsonCodec::encode(SyncCompleteEvent {sent, hasMore})));
     return frames;
 }
 

@@ -14,6 +14,8 @@
 
 namespace Switchboard::Server {
 
+class BurstBudget;
+
 class Session;
 class FileUrlSigner;
 class SessionRegistry;
@@ -53,7 +55,9 @@ public:
     void typing(const UserInfo &caller, const QJsonObject &fields, Reply done);
 
     // The frames that follow a successful auth: every pending message, then sync_complete.
-    QList<QByteArray> offlineFrames(const PendingMessages &pending) const;
+    // The offline batch after authentication: as many of `pending` as fit `budget` (the rest
+    // stays above the watermark, and `has_more` tells the client to page it), then sync_complete.
+    QList<QByteArray> offlineFrames(const PendingMessages &pending, BurstBudget &budget) const;
     // The message as clients see it: a file attachment carries a fresh signed, expiring URL.
     ChatMessage withFileUrl(const ChatMessage &message) const;
     // The conversation as clients get it: its last message with a signed file URL.

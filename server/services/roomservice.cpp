@@ -1,5 +1,7 @@
 #include "server/services/roomservice.h"
 
+#include "server/services/burstbudget.h"
+
 #include <QDateTime>
 
 #include "server/sessions/session.h"
@@ -119,8 +121,8 @@ quint64 RoomService::lastSeq(const QString &room) const
     return it == m_rooms.constEnd() ? 0 : it->nextSeq - 1;
 }
 
-bool RoomService::rejoin(
-    Session *session, const QString &room, quint64 seenSeq, QList<QByteArray> *frames, bool *complete)
+bool RoomService::rejoin(Session *session, const QString &room, quint64 seenSeq, QList<QByteArray> *frames,
+    bool *complete, BurstBudget &budget)
 {
     Room &r = m_rooms[room];
     if (r.members.size() >= m_limits.maxConnectionsPerRoom || session->rooms().size() >= m_limits.maxRoomsPerConnection)
@@ -134,8 +136,14 @@ bool RoomService::rejoin(
     if (r.buffer.empty() || r.buffer.front().seq > seenSeq + 1)
         *complete = false;
     for (const Broadcast &b : r.buffer) {
-        if (b.seq > seenSeq)
-            frames->append(frame(room, b, true));
+        if (b.seq <= seenSeq)
+            continue;
+        QByteArray f = frame(room, b, true);
+        if (!budget.take(f.size())) {
+            *complete = false; // the replay did not fit the burst: the client knows it missed some
+            break;
+        }
+        frames->append(std::move(f));
     }
     return true;
 }

@@ -14,6 +14,8 @@
 
 namespace Switchboard::Server {
 
+class BurstBudget;
+
 class Session;
 
 // Ephemeral broadcast rooms (PROTOCOL.md section 7): never stored. Each room keeps a short,
@@ -50,7 +52,8 @@ public:
     // Rejoins `session` to `room` (reconnect) without the per-room limit check failing the whole
     // resume; returns false if the room is full. Appends missed broadcasts after `seenSeq` to
     // `frames`; *complete is false when the buffer no longer holds all of them.
-    bool rejoin(Session *session, const QString &room, quint64 seenSeq, QList<QByteArray> *frames, bool *complete);
+    bool rejoin(Session *session, const QString &room, quint64 seenSeq, QList<QByteArray> *frames, bool *complete,
+        BurstBudget &budget);
 
 private:
     struct Broadcast

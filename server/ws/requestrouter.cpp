@@ -10,6 +10,7 @@
 #include "server/security/tokensigner.h"
 #include "server/services/adminservice.h"
 #include "server/services/authservice.h"
+#include "server/services/burstbudget.h"
 #include "server/services/chatservice.h"
 #include "server/services/contactservice.h"
 #include "server/services/groupservice.h"
@@ -257,7 +258,8 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
             } else {
                 frame = JsonCodec::successReply(req.type, req.id, data);
             }
-            s->fillSlot(ticket, JsonCodec::serialize(frame), m_chat.offlineFrames(opening.pending));
+            BurstBudget budget = BurstBudget::forSendQueue(m_config.maxSendQueueBytes);
+            s->fillSlot(ticket, JsonCodec::serialize(frame), m_chat.offlineFrames(opening.pending, budget));
             finishAuthentication(s);
         });
 }
@@ -307,11 +309,14 @@ void RequestRouter::resume(Session *session, const Request &request, quint64 tic
             s->setAuthenticated(r->user, rec.sessionId);
             m_registry.markAuthenticated(s);
             m_services.presence.restoreStatus(rec.user.id, rec.status);
+            // The room replay and the offline batch share one burst; what does not fit is
+            // fetched by the client (recovered: false, has_more: true).
+            BurstBudget budget = BurstBudget::forSendQueue(m_config.maxSendQueueBytes);
             QList<QByteArray> frames;
             QJsonArray restored;
             bool recovered = true;
             for (auto it = rec.rooms.cbegin(); it != rec.rooms.cend(); ++it) {
-                if (m_services.rooms.rejoin(s, it.key(), it.value(), &frames, &recovered))
+                if (m_services.rooms.rejoin(s, it.key(), it.value(), &frames, &recovered, budget))
                     restored.append(it.key());
                 else
                     recovered = false;
@@ -319,7 +324,7 @@ void RequestRouter::resume(Session *session, const Request &request, quint64 tic
             QJsonObject data = sessionData(r->user, rec.sessionId, rec.token);
             data.insert(u"restored_rooms"_s, restored);
             data.insert(u"recovered"_s, recovered);
-            frames.append(m_chat.offlineFrames(r->pending));
+            frames.append(m_chat.offlineFrames(r->pending, budget));
             s->fillSlot(ticket, JsonCodec::serialize(JsonCodec::successReply(request.type, request.id, data)), frames);
             finishAuthentication(s);
         });

@@ -218,6 +218,50 @@ private slots:
         QCOMPARE(frames.frames().first().value(u"type"_s).toString(), u"reconnect"_s);
     }
 
+    void aFullMailboxNeverCutsAReadingClient()
+    {
+        // Issue 12, item 1: anyone who may write to a user could fill their mailbox so that the
+        // offline burst at login overflowed the send queue, and every login was cut off. The
+        // burst is bounded (a quarter of max_send_queue_bytes, at most 1 MiB); the rest is left
+        // for the client to page with history, however large the mailbox.
+        SB_TEST_DATABASE(db);
+        auto limits = noRateLimit({{u"max_send_queue_bytes"_s, u"262144"_s}});
+        IT_START_SERVER(server, db, limits);
+        IT_GUEST(ann, server, "Ann");
+        IT_GUEST(bob, server, "Bob");
+        IT_CONNECT(a, server, ann);
+        const QString big = QString(4990, u'\u4e2d'); // 3 bytes each in UTF-8: ~15 KB a message
+        IT_OK(first, a->sendTextTo(bob.id, big));
+        const qint64 cid = intOf(first->data(), u"conversation_id"_s);
+        constexpr int kMessages = 60; // ~900 KB, three and a half times the send queue
+        for (int start = 1; start < kMessages; start += 20) {
+            QList<PendingRequest *> chunk;
+            for (int i = start; i < std::min(kMessages, start + 20); ++i)
+                chunk.append(a->sendText(cid, big));
+            QVERIFY(waitAll(chunk, 60000));
+            for (PendingRequest *r : std::as_const(chunk))
+                QVERIFY2(r->isSuccess(), qPrintable(describeRequest(r)));
+        }
+
+        for (int login = 0; login < 2; ++login) { // and again: nothing was acknowledged
+            Sync sync;
+            std::unique_ptr<ClientConnection> b;
+            QVERIFY(connectAndSync(server, bob, &sync, &b));
+            const int count = sync.syncComplete.value(u"count"_s).toInt();
+            QVERIFY2(count >= 1 && count < kMessages, qPrintable(QString::number(count)));
+            QCOMPARE(sync.messages.size(), count);
+            QCOMPARE(sync.syncComplete.value(u"has_more"_s), QJsonValue(true));
+            // Still connected and usable: the client pages the rest, all of it, in order.
+            IT_OK(ping, b->ping());
+            QList<QJsonObject> all;
+            QString error;
+            QVERIFY2(fetchAllHistory(b.get(), cid, &all, &error), qPrintable(error));
+            QCOMPARE(all.size(), kMessages);
+            QCOMPARE(intOf(all.last(), u"seq"_s), kMessages);
+            QCOMPARE(b->state(), ClientConnection::State::Authenticated);
+        }
+    }
+
     void atMostThousandPerConnect()
     {
         SB_TEST_DATABASE(db);

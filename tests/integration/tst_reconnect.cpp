@@ -354,6 +354,50 @@ private slots:
         QCOMPARE(r.data().value(u"session_id"_s).toString(), sessionId);
     }
 
+    void aLargeReplayNeverCutsTheResumingClient()
+    {
+        // Issue 12, item 1: a resume replayed every buffered broadcast at once; 256 broadcasts of
+        // 4 KB overflowed a small send queue and cut the resuming client, every time it tried.
+        // The replay is bounded (a quarter of max_send_queue_bytes); past it the server says
+        // recovered: false, and the connection stays.
+        SB_TEST_DATABASE(db);
+        IT_SERVER(server, db);
+        server.setLimits(noRateLimit({{u"max_send_queue_bytes"_s, u"262144"_s}}));
+        IT_START(server);
+        IT_USER(ann, server, "ann");
+        IT_USER(bob, server, "bob");
+        IT_CONNECT(bobC, server, bob);
+        IT_OK(contact, bobC->request(u"contact_add"_s, {{u"user_id"_s, double(ann.id)}}));
+        FrameLog bobLog(bobC.get());
+        IT_CONNECT(annC, server, ann);
+        IT_OK(j1, annC->joinRoom(u"lobby"_s));
+        IT_OK(j2, bobC->joinRoom(u"lobby"_s));
+        bobC->setAutoDeleteRequests(false);
+        QVERIFY(drop(annC.get(), bobLog, ann.id));
+        const QString filler(4000, u'x');
+        QList<PendingRequest *> sent;
+        for (int n = 0; n < 256; ++n) // ~1 MB of replay, four times the send queue
+            sent.append(bobC->broadcast(u"lobby"_s, QJsonObject {{u"n"_s, n}, {u"pad"_s, filler}}));
+        QVERIFY(waitAllFinished(sent));
+        for (PendingRequest *p : std::as_const(sent))
+            QVERIFY2(p->isSuccess(), qPrintable(describeRequest(p)));
+
+        Resumed r = resume(server, annC->resumeToken());
+        QVERIFY2(r.ok(), qPrintable(describeRequest(r.request)));
+        QCOMPARE(r.data().value(u"recovered"_s).toBool(), false);
+        QVERIFY(r.log->waitFor(FrameLog::isEvent(u"sync_complete"_s)) >= 0);
+        const QList<QJsonObject> replayed = r.log->all(isRoomMessage);
+        QVERIFY2(!replayed.isEmpty() && replayed.size() < 256, qPrintable(QString::number(replayed.size())));
+        for (int n = 0; n < replayed.size(); ++n) // the oldest missed ones, in order
+            QCOMPARE(replayed.at(n).value(u"data"_s).toObject().value(u"n"_s).toInt(), n);
+        IT_OK(ping, r.connection->ping());
+        QCOMPARE(r.connection->state(), ClientConnection::State::Authenticated);
+        // Live broadcasts keep arriving on the resumed connection.
+        const qsizetype mark = r.log->size();
+        IT_OK(more, bobC->broadcast(u"lobby"_s, QJsonObject {{u"n"_s, 999}}));
+        QVERIFY(r.log->waitFor(isRoomMessage, kWaitMs, mark) >= 0);
+    }
+
     void bufferOverflowReportedHonestly()
     {
         SB_TEST_DATABASE(db);
