@@ -49,10 +49,10 @@ Result<QString> AuthService::validDisplayName(const QJsonObject &fields, const Q
     if (!name)
         return name.error();
     const QString value = name.value().value_or(fallback).trimmed();
-    if (value.isEmpty() || TextRules::hasControlCharacters(value)
+    if (value.isEmpty() || TextRules::hasControlCharacters(value) || TextRules::hasInvisibleFormatting(value)
         || TextRules::codePointCount(value) > kMaxDisplayNameChars)
-        return ProtocolError::make(
-            ErrorCode::ValidationFailed, u"display_name must be 1-64 characters without control characters"_s);
+        return ProtocolError::make(ErrorCode::ValidationFailed,
+            u"display_name must be 1-64 characters without control, bidi or zero-width characters"_s);
     return value;
 }
 

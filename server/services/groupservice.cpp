@@ -41,9 +41,10 @@ void GroupService::create(const UserInfo &caller, const QJsonObject &fields, Rep
             members.append(id);
     }
     const QString t = title.value().value_or(QString()).trimmed();
-    if (TextRules::hasControlCharacters(t) || TextRules::codePointCount(t) > kMaxTitleChars)
-        return done(ProtocolError::make(
-            ErrorCode::ValidationFailed, u"title must be at most 128 characters without control characters"_s));
+    if (TextRules::hasControlCharacters(t) || TextRules::hasInvisibleFormatting(t)
+        || TextRules::codePointCount(t) > kMaxTitleChars)
+        return done(ProtocolError::make(ErrorCode::ValidationFailed,
+            u"title must be at most 128 characters without control, bidi or zero-width characters"_s));
     // max_group_members counts every participant, the creator included.
     if (members.size() + 1 > m_config.maxGroupMembers)
         return done(ProtocolError::make(ErrorCode::LimitExceeded, u"More members than max_group_members"_s));

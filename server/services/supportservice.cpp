@@ -142,7 +142,11 @@ void SupportService::transfer(const UserInfo &caller, const QJsonObject &fields,
         return done(agent.error());
     if (!caller.isStaff())
         return done(staffOnly());
-    m_support.supportAssign(SupportAssignment {id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch()},
+    // Only the agent who holds the chat, or an admin, hands it on (storage checks the holder in
+    // the same transaction as the transfer).
+    const qint64 holder = caller.isAdmin() ? 0 : caller.id;
+    m_support.supportAssign(
+        SupportAssignment {id.value(), agent.value(), false, QDateTime::currentMSecsSinceEpoch(), holder},
         [this, done = std::move(done)](Result<ConversationInfo> r) {
             if (!r)
                 return done(r.error());

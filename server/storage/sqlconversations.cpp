@@ -112,6 +112,7 @@ Result<SqlConversations::Membership> SqlConversations::membership(qint64 userId,
     m.type = q->value(0).toString();
     m.lastSeq = q->value(1).toLongLong();
     m.participant = !q->value(4).isNull();
+    m.hasRow = m.participant;
     m.deliveredSeq = q->value(2).toLongLong();
     m.readSeq = q->value(3).toLongLong();
     if (!m.participant) {
@@ -509,8 +510,11 @@ Result<WatermarkResult> SqlConversations::updateWatermark(const WatermarkUpdate 
     WatermarkResult w;
     w.readSeq = u.read ? std::max(m->readSeq, target) : m->readSeq;
     w.deliveredSeq = std::max({m->deliveredSeq, target, w.readSeq});
-    w.readChanged = w.readSeq != m->readSeq;
-    w.deliveredChanged = w.deliveredSeq != m->deliveredSeq;
+    // Staff reading a support chat they are not part of have no participants row to keep a
+    // watermark in: nothing is stored and nothing announced, so their receipts can never go
+    // backwards (section 13) from one request to the next.
+    w.readChanged = m->hasRow && w.readSeq != m->readSeq;
+    w.deliveredChanged = m->hasRow && w.deliveredSeq != m->deliveredSeq;
     if (w.readChanged || w.deliveredChanged) {
         if (!m_sql.run(
                 u"UPDATE participants SET delivered_seq = ?, read_seq = ? WHERE conversation_id = ? AND user_id = ?"_s,

@@ -52,6 +52,7 @@ private:
     {
         bool conversationExists = false;
         bool participant = false; // or an outsider the rules let in
+        bool hasRow = false; // a participants row (watermarks) exists
         QString type;
         qint64 lastSeq = 0;
         qint64 deliveredSeq = 0;

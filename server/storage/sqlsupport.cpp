@@ -103,6 +103,9 @@ Result<ConversationInfo> SqlSupport::supportAssign(const SupportAssignment &a)
         return role.error();
     if (!m_sql.rules().mayHandleSupport(role.value()))
         return ProtocolError::make(ErrorCode::ValidationFailed, u"Support conversations go to agents or admins only"_s);
+    if (a.requiredHolder != 0 && current != a.requiredHolder)
+        return ProtocolError::make(
+            ErrorCode::Forbidden, u"Only the agent holding this chat or an admin may transfer it"_s);
     if (current != a.agentId) {
         if (current != 0 && current != requester) {
             auto removed = m_conversations.setParticipant(a.conversationId, current, false, a.now);

@@ -133,6 +133,8 @@ struct SupportAssignment
     qint64 agentId = 0;
     bool claim = true;
     qint64 now = 0;
+    // A transfer only: the agent who must hold the chat right now (0: anybody, for admins).
+    qint64 requiredHolder = 0;
 };
 
 struct FileRecord

@@ -23,6 +23,18 @@ bool hasControlCharacters(QStringView text)
     return false;
 }
 
+bool hasInvisibleFormatting(QStringView text)
+{
+    for (QChar c : text) {
+        const char16_t u = c.unicode();
+        // Not U+200C/U+200D (ZWNJ, ZWJ): emoji sequences and several scripts need them.
+        if ((u >= 0x202A && u <= 0x202E) || (u >= 0x2066 && u <= 0x2069) || u == 0x200B || u == 0x200E || u == 0x200F
+            || u == 0x2060 || u == 0xFEFF || u == 0x061C)
+            return true;
+    }
+    return false;
+}
+
 bool isValidUsername(QStringView username)
 {
     if (username.size() < 3 || username.size() > 32)

@@ -12,6 +12,13 @@ qsizetype codePointCount(QStringView text);
 // True if the text contains C0 control characters or DEL (refused in names, titles, ids).
 bool hasControlCharacters(QStringView text);
 
+// True if the text contains characters that change how other text looks without being seen:
+// bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E,
+// U+200F, U+061C) and zero-width characters that join nothing (U+200B, U+2060, U+FEFF). Refused
+// in names and titles, so that one user cannot pass for another. ZWNJ and ZWJ (U+200C, U+200D)
+// pass: emoji sequences and several scripts need them.
+bool hasInvisibleFormatting(QStringView text);
+
 // Usernames: 3-32 of [a-z0-9_.-].
 bool isValidUsername(QStringView username);
 

@@ -312,7 +312,6 @@ private slots:
             u"'; DROP TABLE users; --"_s,
             u"Robert'); DROP TABLE messages;--"_s,
             u"👩‍👩‍👧‍👦 𝄞"_s,
-            u"שלום \u202Eevil\u202C"_s,
             u"100% _real_ \\ \" name"_s,
             u"<b>bold</b>"_s,
         };
@@ -330,6 +329,10 @@ private slots:
             QCOMPARE(connection->sessionData().value(u"user"_s).toObject().value(u"display_name"_s).toString(), name);
             QCOMPARE(connection->user().displayName, name);
         }
+        // Bidi overrides would let one name pass for another (issue 12, item 9): refused.
+        IT_HTTP(bidi, rest.guest(u"שלום \u202Eevil\u202C"_s));
+        QCOMPARE(bidi->status(), 400);
+        QCOMPARE(bidi->json().value(u"error"_s).toObject().value(u"code"_s).toString(), u"validation_failed"_s);
         // ... and registered: register reply, /me, user search.
         const QString name = names.first();
         const QString username = uniqueUsername(u"sql"_s);

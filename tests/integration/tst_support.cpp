@@ -56,6 +56,71 @@ private slots:
     // Every test function runs on SQLite and on PostgreSQL.
     void initTestCase_data() { TestDatabase::backends(); }
 
+    void receiptsOfAnUnassignedAgentNeverGoBackwards()
+    {
+        // Issue 12, item 9: an agent reading an unclaimed chat has no participants row; each
+        // `read` was announced from zero, so "read up to 2" could be followed by "read up to 1".
+        SB_TEST_DATABASE(db);
+        IT_SERVER(server, db);
+        IT_START(server);
+        IT_USER(ann, server, "ann");
+        IT_STAFF(a1, server, "agent", "agent1");
+        IT_CONNECT(annC, server, ann);
+        IT_CONNECT(a1C, server, a1);
+        FrameLog annLog(annC.get());
+        IT_OK(opened, annC->request(u"support_open"_s));
+        const qint64 chat = intOf(opened->data().value(u"conversation"_s).toObject(), u"id"_s);
+        IT_OK(m1, annC->sendText(chat, u"one"_s));
+        IT_OK(m2, annC->sendText(chat, u"two"_s));
+        IT_OK(read2, a1C->markRead(chat, 2));
+        IT_OK(read1, a1C->markRead(chat, 1));
+        IT_OK(read2again, a1C->markRead(chat, 2));
+        const auto fromAgent = [&](const QJsonObject &f) {
+            return f.value(u"type"_s).toString() == u"receipt"_s && intOf(f, u"user_id"_s) == a1.id;
+        };
+        QVERIFY(annLog.staysAbsent(fromAgent));
+        // Once the agent holds the chat, their receipts count as usual.
+        IT_OK(claimed, a1C->request(u"support_claim"_s, {{u"conversation_id"_s, double(chat)}}));
+        IT_OK(read, a1C->markRead(chat, 2));
+        const qsizetype i = annLog.waitFor(fromAgent);
+        QVERIFY(i >= 0);
+        QCOMPARE(intOf(annLog.frames().at(i), u"seq"_s), 2);
+    }
+
+    void onlyTheHolderOrAnAdminTransfers()
+    {
+        // Issue 12, item 9: any agent could take a chat away from the agent holding it.
+        SB_TEST_DATABASE(db);
+        IT_SERVER(server, db);
+        IT_START(server);
+        IT_USER(ann, server, "ann");
+        IT_STAFF(a1, server, "agent", "agent1");
+        IT_STAFF(a2, server, "agent", "agent2");
+        IT_STAFF(admin, server, "admin", "boss");
+        IT_CONNECT(annC, server, ann);
+        IT_CONNECT(a1C, server, a1);
+        IT_CONNECT(a2C, server, a2);
+        IT_CONNECT(adminC, server, admin);
+        IT_OK(opened, annC->request(u"support_open"_s));
+        const qint64 chat = intOf(opened->data().value(u"conversation"_s).toObject(), u"id"_s);
+        const auto transfer = [&](ClientConnection *c, qint64 to) {
+            return c->request(
+                u"support_transfer"_s, {{u"conversation_id"_s, double(chat)}, {u"agent_id"_s, double(to)}});
+        };
+        // Unassigned: nobody holds it, so no agent hands it on (claiming is how an agent takes it).
+        IT_FAILS(transfer(a2C.get(), a2.id), Forbidden);
+        IT_OK(claimed, a1C->request(u"support_claim"_s, {{u"conversation_id"_s, double(chat)}}));
+        IT_FAILS(transfer(a2C.get(), a2.id), Forbidden);
+        IT_OK(stillA1, a1C->request(u"support_queue"_s));
+        // The holder may; then the new holder may; an admin always may.
+        IT_OK(toA2, transfer(a1C.get(), a2.id));
+        QCOMPARE(intOf(toA2->data().value(u"conversation"_s).toObject(), u"agent_id"_s), a2.id);
+        IT_FAILS(transfer(a1C.get(), a1.id), Forbidden);
+        IT_OK(back, transfer(a2C.get(), a1.id));
+        IT_OK(byAdmin, transfer(adminC.get(), a2.id));
+        QCOMPARE(intOf(byAdmin->data().value(u"conversation"_s).toObject(), u"agent_id"_s), a2.id);
+    }
+
     void openQueueClaimTransferClose()
     {
         SB_TEST_DATABASE(db);

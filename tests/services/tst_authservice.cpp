@@ -164,6 +164,15 @@ private slots:
         r = reg({{u"username"_s, u"bob"_s}, {u"password"_s, u"long enough"_s}, {u"display_name"_s, u"a\u0007b"_s}});
         QVERIFY(r && !r->ok());
         SB_COMPARE_CODE(r->error().code, ErrorCode::ValidationFailed);
+        // A name that looks like another (issue 12, item 9): bidi overrides and zero-width marks.
+        for (const QString &lookalike : {u"Adm\u200Bin"_s, u"\u202Enimda"_s, u"Bob\uFEFF"_s}) {
+            r = reg({{u"username"_s, u"bob"_s}, {u"password"_s, u"long enough"_s}, {u"display_name"_s, lookalike}});
+            QVERIFY(r && !r->ok());
+            SB_COMPARE_CODE(r->error().code, ErrorCode::ValidationFailed);
+            r = awaitResult<QJsonObject>([&](auto done) { f.auth.guest({{u"display_name"_s, lookalike}}, done); });
+            QVERIFY(r && !r->ok());
+            SB_COMPARE_CODE(r->error().code, ErrorCode::ValidationFailed);
+        }
         f.config.allowRegistration = false;
         r = reg({{u"username"_s, u"bob"_s}, {u"password"_s, u"long enough"_s}});
         QVERIFY(r && !r->ok());

@@ -49,6 +49,31 @@ private slots:
         QCOMPARE(TextRules::codePointCount(text), 5000);
     }
 
+    void invisibleFormatting_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("invisible");
+        QTest::newRow("plain") << u"Alice Smith"_s << false;
+        QTest::newRow("cjk and emoji") << u"\u4e2d\u6587 \U0001F600"_s << false;
+        QTest::newRow("arabic letters") << u"\u0645\u0631\u062d\u0628\u0627"_s << false;
+        QTest::newRow("right-to-left override") << u"admin\u202Etxt.exe"_s << true;
+        QTest::newRow("left-to-right embedding") << u"\u202Ax"_s << true;
+        QTest::newRow("isolate") << u"a\u2067b\u2069"_s << true;
+        QTest::newRow("right-to-left mark") << u"x\u200F"_s << true;
+        QTest::newRow("arabic letter mark") << u"x\u061C"_s << true;
+        QTest::newRow("zero-width space") << u"ad\u200Bmin"_s << true;
+        QTest::newRow("zero-width joiner (emoji, scripts)") << u"\U0001F469\u200D\U0001F467"_s << false;
+        QTest::newRow("zero-width non-joiner") << u"\u0645\u200C\u0631"_s << false;
+        QTest::newRow("word joiner") << u"a\u2060b"_s << true;
+        QTest::newRow("byte order mark") << u"\uFEFFBob"_s << true;
+    }
+    void invisibleFormatting()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, invisible);
+        QCOMPARE(TextRules::hasInvisibleFormatting(text), invisible);
+    }
+
     void usernames_data()
     {
         QTest::addColumn<QString>("name");
