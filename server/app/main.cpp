@@ -4,6 +4,7 @@
 #include <QTextStream>
 #include <cstdio>
 #include <memory>
+#include <sys/stat.h>
 
 #include "server/app/serverapplication.h"
 #include "server/app/signalwatcher.h"
@@ -51,6 +52,9 @@ int fail(const QString &message, int code = 1)
 
 int main(int argc, char *argv[])
 {
+    // Everything the server creates (the database with the JWT secret, its WAL, uploaded files
+    // and their directory) is for the server's user only: 0600 files, 0700 directories.
+    ::umask(0077);
     installEventDispatcher();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"switchboard-server"_s);

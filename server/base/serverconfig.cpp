@@ -156,6 +156,10 @@ QStringList ServerConfig::validate() const
         problems.append(u"max_pending_requests must be at least 1"_s);
     if (storageQueueLimit < 16)
         problems.append(u"queue_limit must be at least 16"_s);
+    // The secret signs every session token: a short one can be brute-forced offline from any
+    // token. (The generated one is 32 random bytes.)
+    if (!jwtSecret.isEmpty() && jwtSecret.toUtf8().size() < 32)
+        problems.append(u"jwt_secret must be at least 32 bytes"_s);
     if (commitWindowMs < 0 || commitWindowMs > 100)
         problems.append(u"commit_window_ms must be between 0 and 100"_s);
     return problems;

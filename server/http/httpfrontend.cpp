@@ -42,7 +42,10 @@ bool HttpFrontend::setupTls(const QString &certFile, const QString &keyFile, QSt
         *error = u"cannot read TLS certificate or key (%1, %2)"_s.arg(certFile, keyFile);
         return false;
     }
-    const QSslCertificate certificate(&cert, QSsl::Pem);
+    // The file may hold the whole chain (leaf first, then intermediates): serve all of it, or
+    // clients that do not have the intermediates cannot verify the leaf.
+    const QList<QSslCertificate> chain = QSslCertificate::fromDevice(&cert, QSsl::Pem);
+    const QSslCertificate certificate = chain.isEmpty() ? QSslCertificate() : chain.first();
     QSslKey privateKey(&key, QSsl::Rsa, QSsl::Pem);
     if (privateKey.isNull()) {
         key.seek(0);
@@ -53,7 +56,7 @@ bool HttpFrontend::setupTls(const QString &certFile, const QString &keyFile, QSt
         return false;
     }
     m_tls = QSslConfiguration::defaultConfiguration();
-    m_tls.setLocalCertificate(certificate);
+    m_tls.setLocalCertificateChain(chain);
     m_tls.setPrivateKey(privateKey);
     m_tls.setProtocol(QSsl::SecureProtocols);
     m_tlsEnabled = true;

@@ -28,6 +28,12 @@ bool FileStore::prepare(QString *error)
         *error = u"cannot create the file directory %1"_s.arg(m_directory);
         return false;
     }
+    // Uploads are readable through the server's access checks only: the directory is the
+    // server user's (0700), whatever it was created with.
+    if (!QFile::setPermissions(m_directory, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner)) {
+        *error = u"cannot restrict the file directory %1 to its owner"_s.arg(m_directory);
+        return false;
+    }
     return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -131,6 +132,16 @@ bool SqlStorage::openConnection(QString *error)
         db = QSqlDatabase();
         QSqlDatabase::removeDatabase(m_connectionName);
         return false;
+    }
+    if (sqlite) {
+        // The database holds the JWT secret and every message: the server's user only. New files
+        // get that from the server's umask; this tightens a database created before.
+        for (const QString &suffix : {QString(), u"-wal"_s, u"-shm"_s}) {
+            QFile file(m_options.url.path + suffix);
+            if (file.exists()
+                && (file.permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther)))
+                file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+        }
     }
     const auto dialect = sqlite ? Migrations::Dialect::Sqlite : Migrations::Dialect::PostgreSql;
     m_ops = std::make_unique<SqlOperations>(db, dialect, *m_options.rules);

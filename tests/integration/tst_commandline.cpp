@@ -313,7 +313,7 @@ private slots:
         // Out of range values are refused too (storage and limits).
         const QString badIni = dir.filePath(u"bad.ini"_s);
         for (const char *text : {"[storage]\ncommit_window_ms=101\n", "[storage]\nqueue_limit=15\n",
-                 "[limits]\nmax_pending_requests=0\n"}) {
+                 "[limits]\nmax_pending_requests=0\n", "[server]\njwt_secret=only-31-bytes-long-0123456789ab\n"}) {
             QVERIFY(writeFile(badIni, text));
             Launched server;
             const int code
@@ -323,7 +323,8 @@ private slots:
             QVERIFY(!server.out.contains("listening on"));
         }
         // The boundary values are accepted.
-        QVERIFY(writeFile(badIni, "[storage]\ncommit_window_ms=0\nqueue_limit=16\n"));
+        QVERIFY(writeFile(badIni,
+            "[server]\njwt_secret=exactly-32-bytes-long-0123456789\n[storage]\ncommit_window_ms=0\nqueue_limit=16\n"));
         {
             Launched server;
             QString why;

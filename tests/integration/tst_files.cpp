@@ -1,6 +1,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
+#include <QFileInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QRegularExpression>
@@ -92,6 +93,45 @@ private:
 private slots:
     // Every test function runs on SQLite and on PostgreSQL.
     void initTestCase_data() { TestDatabase::backends(); }
+
+    void uploadsAndTheDatabaseAreTheServersOnly()
+    {
+        // Issue 12, item 8: the database (which holds the JWT secret) and the uploads were
+        // created world-readable. Now 0600 files in a 0700 directory, also for a database that
+        // an older server created readable for everyone.
+        SB_TEST_DATABASE(db);
+        const QFileDevice::Permissions others = QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup
+            | QFile::ReadOther | QFile::WriteOther | QFile::ExeOther;
+        const bool sqlite = db.url().startsWith(u"sqlite:"_s);
+        QTemporaryDir filesDir;
+        QVERIFY(filesDir.isValid());
+        const QString files = filesDir.filePath(u"uploads"_s);
+        if (sqlite) {
+            // A database left readable by an older server: tightened at start.
+            QFile old(db.url().mid(7));
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.close();
+            QVERIFY(old.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther));
+        }
+        IT_SERVER(server, db);
+        server.setConfigValue(u"server"_s, u"files_dir"_s, files);
+        IT_START(server);
+        IT_USER(ann, server, "ann");
+        auto rest = restFor(server, &ann);
+        IT_HTTP_STATUS(up, rest->uploadFile(png(), u"p.png"_s, "image/png"), 201);
+        QVERIFY2(!(QFileInfo(files).permissions() & others), "the upload directory is open to others");
+        const QStringList blobs = QDir(files).entryList(QDir::Files);
+        QCOMPARE(blobs.size(), 1);
+        QVERIFY2(
+            !(QFileInfo(QDir(files).filePath(blobs.first())).permissions() & others), "an upload is open to others");
+        if (sqlite) {
+            for (const QString &suffix : {QString(), u"-wal"_s}) {
+                const QFileInfo file(db.url().mid(7) + suffix);
+                QVERIFY2(file.exists(), qPrintable(file.filePath()));
+                QVERIFY2(!(file.permissions() & others), qPrintable(file.filePath() + u" is open to others"_s));
+            }
+        }
+    }
 
     void uploadAndDownload()
     {
