@@ -142,7 +142,7 @@ bool ServerApplication::start(QString *error)
     m_groups = std::make_unique<GroupService>(*m_storage, *m_chat, m_config);
     m_contacts = std::make_unique<ContactService>(*m_storage, *m_storage, *m_presence);
     m_support = std::make_unique<SupportService>(*m_storage, *m_storage, *m_registry, *m_presence, *m_chat, m_config);
-    m_admin = std::make_unique<AdminService>(*m_registry, *m_storage, *m_rooms, m_metrics);
+    m_admin = std::make_unique<AdminService>(*m_registry, *m_storage, *m_rooms, *m_resume, *m_auth, m_metrics);
     m_router = std::make_unique<RequestRouter>(m_config, *m_registry,
         RequestRouter::Services {
             *m_auth, *m_chat, *m_presence, *m_rooms, *m_resume, *m_groups, *m_contacts, *m_support, *m_admin, *m_push},

@@ -37,13 +37,15 @@ QByteArray TokenSigner::sign(const QByteArray &input) const
     return HmacSha256::mac(m_secret, input);
 }
 
-TokenSigner::Issued TokenSigner::issue(const UserInfo &user) const
+TokenSigner::Issued TokenSigner::issue(const UserInfo &user, qint64 tokenVersion) const
 {
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     const qint64 exp = now + m_ttl;
     static const QByteArray header = b64(R"({"alg":"HS256","typ":"JWT"})");
-    const QJsonObject claims {
+    QJsonObject claims {
         {u"sub"_s, QString::number(user.id)}, {u"role"_s, user.role}, {u"iat"_s, double(now)}, {u"exp"_s, double(exp)}};
+    if (tokenVersion != 0)
+        claims.insert(u"ver"_s, double(tokenVersion));
     const QByteArray input = header + '.' + b64(QJsonDocument(claims).toJson(QJsonDocument::Compact));
     return Issued {QString::fromLatin1(input + '.' + b64(sign(input))), exp * 1000};
 }
@@ -76,7 +78,10 @@ std::optional<TokenSigner::Claims> TokenSigner::verify(const QString &token) con
     const qint64 exp = qint64(payload.value(u"exp"_s).toDouble());
     if (exp <= QDateTime::currentSecsSinceEpoch())
         return std::nullopt;
-    return Claims {userId, payload.value(u"role"_s).toString(), exp};
+    const QJsonValue ver = payload.value(u"ver"_s);
+    if (!ver.isUndefined() && (!ver.isDouble() || ver.toDouble() < 0))
+        return std::nullopt;
+    return Claims {userId, payload.value(u"role"_s).toString(), exp, qint64(ver.toDouble())};
 }
 
 QString TokenSigner::randomToken(int bytes)

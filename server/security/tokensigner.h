@@ -24,11 +24,12 @@ public:
         qint64 userId = 0;
         QString role;
         qint64 expiresAt = 0; // seconds
+        qint64 version = 0; // the account's token version when issued (claim `ver`; absent = 0)
     };
 
     TokenSigner(QByteArray secret, qint64 ttlSeconds);
 
-    Issued issue(const UserInfo &user) const;
+    Issued issue(const UserInfo &user, qint64 tokenVersion = 0) const;
     std::optional<Claims> verify(const QString &token) const;
 
     // 32 random bytes, base64url: for a new secret, session ids and resume tokens.

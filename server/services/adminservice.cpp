@@ -1,5 +1,8 @@
 #include "server/services/adminservice.h"
 
+#include "server/services/authservice.h"
+#include "server/services/resumeservice.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 
@@ -15,9 +18,15 @@ using namespace Qt::StringLiterals;
 
 namespace Switchboard::Server {
 
-AdminService::AdminService(
-    SessionRegistry &registry, StorageHealth &health, RoomService &rooms, ServerMetrics &metrics, QObject *parent)
-    : QObject(parent), m_registry(registry), m_health(health), m_rooms(rooms), m_metrics(metrics)
+AdminService::AdminService(SessionRegistry &registry, StorageHealth &health, RoomService &rooms, ResumeService &resume,
+    AuthService &auth, ServerMetrics &metrics, QObject *parent)
+    : QObject(parent),
+      m_registry(registry),
+      m_health(health),
+      m_rooms(rooms),
+      m_resume(resume),
+      m_auth(auth),
+      m_metrics(metrics)
 {
     // Always running: messages_per_second needs a steady one-second window. Costs one tick a second.
     m_timer.setInterval(1000);
@@ -131,6 +140,16 @@ void AdminService::kick(const QJsonObject &fields, Reply done)
     }
     if (targets.isEmpty())
         return done(ProtocolError::make(ErrorCode::NotFound, u"No such connection"_s));
+    // Kicked is out: the kicked sessions cannot be resumed, and kicking a user also voids every
+    // token issued to them (a new login is needed). A kicked connection_id ends that session only.
+    for (Session *s : std::as_const(targets)) {
+        if (s->isAuthenticated())
+            m_resume.forgetSession(s->sessionId());
+    }
+    if (userId.value()) {
+        m_resume.forgetUser(*userId.value());
+        m_auth.revokeTokens(*userId.value(), [](Result<qint64>) {});
+    }
     for (Session *s : std::as_const(targets))
         s->close(4003, text);
     done(QJsonObject {{u"kicked"_s, int(targets.size())}});

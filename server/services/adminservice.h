@@ -14,6 +14,8 @@
 
 namespace Switchboard::Server {
 
+class AuthService;
+class ResumeService;
 class RoomService;
 class Session;
 class SessionRegistry;
@@ -30,8 +32,8 @@ class AdminService final : public QObject
 public:
     using Reply = std::function<void(Result<QJsonObject>)>;
 
-    AdminService(SessionRegistry &registry, StorageHealth &health, RoomService &rooms, ServerMetrics &metrics,
-        QObject *parent = nullptr);
+    AdminService(SessionRegistry &registry, StorageHealth &health, RoomService &rooms, ResumeService &resume,
+        AuthService &auth, ServerMetrics &metrics, QObject *parent = nullptr);
 
     // The one admin check of every administrative request (WebSocket and HTTP): forbidden
     // unless the caller is an admin.
@@ -52,6 +54,8 @@ private:
     SessionRegistry &m_registry;
     StorageHealth &m_health;
     RoomService &m_rooms;
+    ResumeService &m_resume;
+    AuthService &m_auth;
     ServerMetrics &m_metrics;
     QList<QPointer<Session>> m_subscribers;
     QTimer m_timer;

@@ -56,9 +56,9 @@ Result<QString> AuthService::validDisplayName(const QJsonObject &fields, const Q
     return value;
 }
 
-QJsonObject AuthService::tokenReply(const UserInfo &user) const
+QJsonObject AuthService::tokenReply(const UserInfo &user, qint64 tokenVersion) const
 {
-    const TokenSigner::Issued issued = m_tokens.issue(user);
+    const TokenSigner::Issued issued = m_tokens.issue(user, tokenVersion);
     return QJsonObject {{u"token"_s, issued.token}, {u"expires_at"_s, double(issued.expiresAtMs)},
         {u"user"_s, JsonCodec::encode(user)}};
 }
@@ -140,7 +140,7 @@ void AuthService::login(const QJsonObject &fields, const QString &address, Reply
         const bool admitted = m_hasher.verify(secret, stored.passwordHash, [this, stored, fail, done](bool ok) {
             if (!ok)
                 return fail();
-            done(tokenReply(stored.info));
+            done(tokenReply(stored.info, stored.tokenVersion));
         });
         if (!admitted)
             done(busy());
@@ -157,20 +157,23 @@ void AuthService::guest(const QJsonObject &fields, Reply done)
     m_users.createUser(user, [this, done](Result<UserInfo> r) {
         if (!r)
             return done(r.error());
-        done(tokenReply(r.value()));
+        done(tokenReply(r.value(), 0)); // a new account: version 0
     });
 }
 
-Result<UserInfo> AuthService::matchToken(const Result<UserInfo> &stored, const QString &tokenRole)
+Result<UserInfo> AuthService::matchToken(const Result<Account> &stored, const TokenSigner::Claims &claims)
 {
     if (!stored) {
         if (stored.error().code == ErrorCode::NotFound)
             return ProtocolError::make(ErrorCode::AuthFailed, u"Invalid or expired token"_s);
         return stored.error();
     }
-    if (stored->role != tokenRole)
+    if (stored->user.role != claims.role)
         return ProtocolError::make(ErrorCode::AuthFailed, u"Token no longer matches the account"_s);
-    return stored.value();
+    // A kick (or any revocation) bumped the version: every token issued before is void.
+    if (stored->tokenVersion != claims.version)
+        return ProtocolError::make(ErrorCode::AuthFailed, u"Token revoked"_s);
+    return stored->user;
 }
 
 std::optional<TokenSigner::Claims> AuthService::verifiedClaims(const QString &token, ProtocolError *error) const
@@ -187,7 +190,7 @@ void AuthService::authenticate(const QString &token, std::function<void(Result<U
     const auto claims = verifiedClaims(token, &error);
     if (!claims)
         return done(error);
-    m_users.user(claims->userId, [role = claims->role, done](Result<UserInfo> r) { done(matchToken(r, role)); });
+    m_users.account(claims->userId, [claims = *claims, done](Result<Account> r) { done(matchToken(r, claims)); });
 }
 
 void AuthService::openSession(const QString &token, int pendingLimit, std::function<void(Result<SessionOpening>)> done)
@@ -196,21 +199,31 @@ void AuthService::openSession(const QString &token, int pendingLimit, std::funct
     const auto claims = verifiedClaims(token, &error);
     if (!claims)
         return done(error);
-    m_messages.openSession(claims->userId, pendingLimit, [role = claims->role, done](Result<SessionOpening> r) {
-        const auto user = matchToken(r ? Result<UserInfo>(r->user) : Result<UserInfo>(r.error()), role);
+    m_messages.openSession(claims->userId, pendingLimit, [claims = *claims, done](Result<SessionOpening> r) {
+        const auto user
+            = matchToken(r ? Result<Account>(Account {r->user, r->tokenVersion}) : Result<Account>(r.error()), claims);
         if (!user)
             return done(user.error());
         done(r.value());
     });
 }
 
-void AuthService::reopenSession(qint64 userId, int pendingLimit, std::function<void(Result<SessionOpening>)> done)
+void AuthService::reopenSession(
+    qint64 userId, qint64 tokenVersion, int pendingLimit, std::function<void(Result<SessionOpening>)> done)
 {
-    m_messages.openSession(userId, pendingLimit, [done](Result<SessionOpening> r) {
+    m_messages.openSession(userId, pendingLimit, [tokenVersion, done](Result<SessionOpening> r) {
         if (!r && r.error().code == ErrorCode::NotFound)
             return done(ProtocolError::make(ErrorCode::AuthFailed, u"The account no longer exists"_s));
+        // Revoked (kicked) since the session was opened: its resume ends with its tokens.
+        if (r && r->tokenVersion != tokenVersion)
+            return done(ProtocolError::make(ErrorCode::AuthFailed, u"Session revoked"_s));
         done(r);
     });
+}
+
+void AuthService::revokeTokens(qint64 userId, std::function<void(Result<qint64>)> done)
+{
+    m_users.bumpTokenVersion(userId, std::move(done));
 }
 
 } // namespace Switchboard::Server

@@ -41,15 +41,19 @@ public:
     // messages (at most `pendingLimit`) in one storage request.
     void openSession(const QString &token, int pendingLimit, std::function<void(Result<SessionOpening>)> done);
     // A resumed session (the resume token was checked by ResumeService): the same, by user id.
-    void reopenSession(qint64 userId, int pendingLimit, std::function<void(Result<SessionOpening>)> done);
+    // Refused when the account's token version moved on since the session was opened.
+    void reopenSession(
+        qint64 userId, qint64 tokenVersion, int pendingLimit, std::function<void(Result<SessionOpening>)> done);
+    // Voids every token issued to the user so far (kick); returns the new token version.
+    void revokeTokens(qint64 userId, std::function<void(Result<qint64>)> done);
 
     static Result<QString> validDisplayName(const QJsonObject &fields, const QString &fallback);
 
 private:
-    QJsonObject tokenReply(const UserInfo &user) const;
+    QJsonObject tokenReply(const UserInfo &user, qint64 tokenVersion) const;
     std::optional<TokenSigner::Claims> verifiedClaims(const QString &token, ProtocolError *error) const;
-    // The stored account against the token's role: auth_failed when gone or changed.
-    static Result<UserInfo> matchToken(const Result<UserInfo> &stored, const QString &tokenRole);
+    // The stored account against the token: auth_failed when gone, changed or revoked.
+    static Result<UserInfo> matchToken(const Result<Account> &stored, const TokenSigner::Claims &claims);
 
     UserStore &m_users;
     MessageStore &m_messages;

@@ -25,7 +25,7 @@ ResumeService::ResumeService(int ttlSeconds, int maxAttempts, QObject *parent)
     m_sweep.start();
 }
 
-QString ResumeService::create(Session *session, const QString &sessionId)
+QString ResumeService::create(Session *session, const QString &sessionId, qint64 tokenVersion)
 {
     if (m_records.size() >= kMaxRecords)
         sweep();
@@ -33,6 +33,7 @@ QString ResumeService::create(Session *session, const QString &sessionId)
     r.sessionId = sessionId;
     r.user = session->user();
     r.status = u"online"_s;
+    r.tokenVersion = tokenVersion;
     r.token = TokenSigner::randomToken(32);
     r.live = session;
     m_currentTokens.insert(r.token, sessionId);
@@ -90,6 +91,22 @@ Result<ResumeService::Record> ResumeService::resume(const QString &token, Sessio
     it->detachedAt = 0;
     it->live = session;
     return *it;
+}
+
+void ResumeService::forgetSession(const QString &sessionId)
+{
+    forget(sessionId);
+}
+
+void ResumeService::forgetUser(qint64 userId)
+{
+    QStringList ids;
+    for (auto it = m_records.cbegin(); it != m_records.cend(); ++it) {
+        if (it->user.id == userId)
+            ids.append(it.key());
+    }
+    for (const QString &id : std::as_const(ids))
+        forget(id);
 }
 
 void ResumeService::forget(const QString &sessionId)

@@ -30,6 +30,7 @@ public:
         QString status; // explicit status at disconnect ("online"/"away")
         QHash<QString, quint64> rooms; // room -> last broadcast seq seen
         QString token; // current resume token
+        qint64 tokenVersion = 0; // the account's token version when the session opened
         int failures = 0;
         qint64 detachedAt = 0; // 0 while a connection holds it
         QPointer<Session> live;
@@ -38,12 +39,15 @@ public:
     ResumeService(int ttlSeconds, int maxAttempts, QObject *parent = nullptr);
 
     // A fresh resumable session for a newly authenticated connection; returns its resume token.
-    QString create(Session *session, const QString &sessionId);
+    QString create(Session *session, const QString &sessionId, qint64 tokenVersion = 0);
     // The connection closed: remember its rooms and status.
     void detach(Session *session, const QHash<QString, quint64> &rooms, const QString &status);
     // Takes over the session of `token`; on success the record carries a new token.
     Result<Record> resume(const QString &token, Session *session);
     int size() const { return int(m_records.size()); }
+    // A kick ends resumption at once (the token version bump reaches storage a moment later).
+    void forgetSession(const QString &sessionId);
+    void forgetUser(qint64 userId);
 
 private:
     void forget(const QString &sessionId);

@@ -149,6 +149,10 @@ QList<Step> steps()
                 // Every dedup query now goes through messages_dedup; one index less per insert.
                 u"DROP INDEX messages_by_client_id"_s,
             }},
+        {8, "token version per account (kick and revocation end every issued token)",
+            {
+                u"ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0"_s,
+            }},
     };
 }
 

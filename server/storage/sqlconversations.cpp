@@ -73,11 +73,12 @@ Result<AppendResult> SqlConversations::duplicateOf(qint64 messageId, qint64 conv
 
 Result<SessionOpening> SqlConversations::openSession(qint64 userId, int pendingLimit)
 {
-    auto u = m_users.user(userId);
-    if (!u)
-        return u.error();
+    auto account = m_users.account(userId);
+    if (!account)
+        return account.error();
     SessionOpening opening;
-    opening.user = u.value();
+    opening.user = account->user;
+    opening.tokenVersion = account->tokenVersion;
     // Everything above the delivered watermark that others sent, oldest first. Message ids grow in
     // commit order, so ordering by id keeps each conversation in seq order.
     QSqlQuery *q = m_sql.run(u"SELECT "_s + kMessageColumns

@@ -483,6 +483,18 @@ void SqlStorage::user(qint64 userId, Callback<UserInfo> done)
         false, [userId](SqlOperations &ops) { return ops.users().user(userId); }, std::move(done));
 }
 
+void SqlStorage::account(qint64 userId, Callback<Account> done)
+{
+    submit<Account>(
+        false, [userId](SqlOperations &ops) { return ops.users().account(userId); }, std::move(done));
+}
+
+void SqlStorage::bumpTokenVersion(qint64 userId, Callback<qint64> done)
+{
+    submit<qint64>(
+        true, [userId](SqlOperations &ops) { return ops.users().bumpTokenVersion(userId); }, std::move(done));
+}
+
 void SqlStorage::searchUsers(const QString &query, int limit, Callback<QList<UserInfo>> done)
 {
     submit<QList<UserInfo>>(

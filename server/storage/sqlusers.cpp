@@ -44,7 +44,8 @@ Result<UserInfo> SqlUsers::createUser(const NewUser &user, qint64 now)
 Result<std::optional<StoredUser>> SqlUsers::findCredentials(const QString &username)
 {
     QSqlQuery *q = m_sql.run(
-        u"SELECT id, username, display_name, role, password_hash FROM users WHERE username = ?"_s, {username});
+        u"SELECT id, username, display_name, role, password_hash, token_version FROM users WHERE username = ?"_s,
+        {username});
     if (!q)
         return m_sql.storageError();
     if (!q->next())
@@ -52,7 +53,30 @@ Result<std::optional<StoredUser>> SqlUsers::findCredentials(const QString &usern
     StoredUser s;
     s.info = readUser(*q);
     s.passwordHash = q->value(4).toString();
+    s.tokenVersion = q->value(5).toLongLong();
     return std::optional<StoredUser>(s);
+}
+
+Result<Account> SqlUsers::account(qint64 userId)
+{
+    QSqlQuery *q
+        = m_sql.run(u"SELECT id, username, display_name, role, token_version FROM users WHERE id = ?"_s, {userId});
+    if (!q)
+        return m_sql.storageError();
+    if (!q->next())
+        return notFound(u"User not found"_s);
+    return Account {readUser(*q), q->value(4).toLongLong()};
+}
+
+Result<qint64> SqlUsers::bumpTokenVersion(qint64 userId)
+{
+    QSqlQuery *q = m_sql.run(
+        u"UPDATE users SET token_version = token_version + 1 WHERE id = ? RETURNING token_version"_s, {userId});
+    if (!q)
+        return m_sql.storageError();
+    if (!q->next())
+        return notFound(u"User not found"_s);
+    return q->value(0).toLongLong();
 }
 
 Result<UserInfo> SqlUsers::user(qint64 userId)

@@ -22,6 +22,8 @@ public:
     Result<UserInfo> createUser(const NewUser &user, qint64 now);
     Result<std::optional<StoredUser>> findCredentials(const QString &username);
     Result<UserInfo> user(qint64 userId);
+    Result<Account> account(qint64 userId);
+    Result<qint64> bumpTokenVersion(qint64 userId);
     Result<QList<UserInfo>> searchUsers(const QString &query, int limit);
     Result<Done> touchLastSeen(qint64 userId, qint64 when);
     Result<QHash<qint64, qint64>> lastSeen(const QList<qint64> &userIds);

@@ -21,6 +21,14 @@ struct StoredUser
 {
     UserInfo info;
     QString passwordHash; // empty for guests
+    qint64 tokenVersion = 0; // tokens carry it; bumping it revokes every token issued before
+};
+
+// An account as authentication sees it: the user and the token version tokens must carry.
+struct Account
+{
+    UserInfo user;
+    qint64 tokenVersion = 0;
 };
 
 struct NewUser
@@ -96,6 +104,7 @@ struct PendingMessages
 struct SessionOpening
 {
     UserInfo user;
+    qint64 tokenVersion = 0;
     PendingMessages pending;
 };
 

@@ -250,7 +250,8 @@ void RequestRouter::authenticate(Session *session, const QString &token, const R
             const QString sessionId = TokenSigner::randomToken(16);
             s->setAuthenticated(opening.user, sessionId);
             m_registry.markAuthenticated(s);
-            const QJsonObject data = sessionData(opening.user, sessionId, m_services.resume.create(s, sessionId));
+            const QJsonObject data
+                = sessionData(opening.user, sessionId, m_services.resume.create(s, sessionId, opening.tokenVersion));
             QJsonObject frame;
             if (viaUpgrade) {
                 frame = data;
@@ -293,8 +294,8 @@ void RequestRouter::resume(Session *session, const Request &request, quint64 tic
     session->setAuthenticating();
     QPointer<Session> guard(session);
     const ResumeService::Record rec = record.value();
-    m_services.auth.reopenSession(
-        rec.user.id, ChatService::kOfflineBatch, [this, guard, ticket, request, rec](Result<SessionOpening> r) {
+    m_services.auth.reopenSession(rec.user.id, rec.tokenVersion, ChatService::kOfflineBatch,
+        [this, guard, ticket, request, rec](Result<SessionOpening> r) {
             if (!guard)
                 return;
             Session *s = guard.data();

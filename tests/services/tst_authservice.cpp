@@ -51,48 +51,80 @@ private slots:
             SB_COMPARE_CODE(r->error().code, ErrorCode::AuthFailed);
             QCOMPARE(r->error().message, u"Invalid or expired token"_s);
         }
-        QCOMPARE(f.users.userCall.calls(), 0);
+        QCOMPARE(f.users.accountCall.calls(), 0);
     }
 
     void aTokenNamesAUserWhoStillExistsWithThatRole()
     {
         Fixture f;
         const QString token = f.tokens.issue(alice()).token;
-        f.users.userCall.answerWith(alice());
+        f.users.accountCall.answerWith(Account {alice(), 0});
         auto r = authenticate(f, token);
         QVERIFY(r && r->ok());
         QCOMPARE(r->value().id, 7);
-        QCOMPARE(std::get<0>(f.users.userCall.lastArguments()), 7);
+        QCOMPARE(std::get<0>(f.users.accountCall.lastArguments()), 7);
 
-        f.users.userCall.answerWith(ProtocolError::make(ErrorCode::NotFound, u"User not found"_s));
+        f.users.accountCall.answerWith(ProtocolError::make(ErrorCode::NotFound, u"User not found"_s));
         r = authenticate(f, token);
         QVERIFY(r && !r->ok());
         SB_COMPARE_CODE(r->error().code, ErrorCode::AuthFailed);
         QCOMPARE(r->error().message, u"Invalid or expired token"_s);
 
-        f.users.userCall.answerWith(alice(u"agent"_s));
+        f.users.accountCall.answerWith(Account {alice(u"agent"_s), 0});
         r = authenticate(f, token);
         QVERIFY(r && !r->ok());
         QCOMPARE(r->error().message, u"Token no longer matches the account"_s);
 
         // A storage outage is not an authentication failure: the client should retry.
-        f.users.userCall.answerWith(ProtocolError::make(ErrorCode::Unavailable, u"Storage unavailable"_s));
+        f.users.accountCall.answerWith(ProtocolError::make(ErrorCode::Unavailable, u"Storage unavailable"_s));
         r = authenticate(f, token);
         QVERIFY(r && !r->ok());
         SB_COMPARE_CODE(r->error().code, ErrorCode::Unavailable);
+    }
+
+    void aBumpedTokenVersionRevokesEveryEarlierToken()
+    {
+        // Issue 12, item 6: a kicked user's JWT used to work until it expired.
+        Fixture f;
+        const QString old = f.tokens.issue(alice(), 0).token;
+        const QString current = f.tokens.issue(alice(), 1).token;
+        f.users.accountCall.answerWith(Account {alice(), 1});
+        auto r = authenticate(f, old);
+        QVERIFY(r && !r->ok());
+        SB_COMPARE_CODE(r->error().code, ErrorCode::AuthFailed);
+        QCOMPARE(r->error().message, u"Token revoked"_s);
+        r = authenticate(f, current);
+        QVERIFY(r && r->ok());
+        f.messages.openSessionCall.answerWith(SessionOpening {alice(), 1, {}});
+        auto s = awaitResult<SessionOpening>([&](auto done) { f.auth.openSession(old, 50, done); });
+        QVERIFY(s && !s->ok());
+        QCOMPARE(s->error().message, u"Token revoked"_s);
+        // A session opened before the bump cannot be resumed after it.
+        s = awaitResult<SessionOpening>([&](auto done) { f.auth.reopenSession(7, 0, 50, done); });
+        QVERIFY(s && !s->ok());
+        SB_COMPARE_CODE(s->error().code, ErrorCode::AuthFailed);
+        QCOMPARE(s->error().message, u"Session revoked"_s);
+        s = awaitResult<SessionOpening>([&](auto done) { f.auth.reopenSession(7, 1, 50, done); });
+        QVERIFY(s && s->ok());
+        // revokeTokens is the bump.
+        f.users.bumpTokenVersionCall.answerWith(qint64(2));
+        auto bumped = awaitResult<qint64>([&](auto done) { f.auth.revokeTokens(7, done); });
+        QVERIFY(bumped && bumped->ok());
+        QCOMPARE(bumped->value(), 2);
+        QCOMPARE(std::get<0>(f.users.bumpTokenVersionCall.lastArguments()), 7);
     }
 
     void webSocketSessionsOpenThroughTheSamePath()
     {
         Fixture f;
         const QString token = f.tokens.issue(alice()).token;
-        f.messages.openSessionCall.answerWith(SessionOpening {alice(u"admin"_s), {}});
+        f.messages.openSessionCall.answerWith(SessionOpening {alice(u"admin"_s), 0, {}});
         auto r = awaitResult<SessionOpening>([&](auto done) { f.auth.openSession(token, 50, done); });
         QVERIFY(r && !r->ok());
         QCOMPARE(r->error().message, u"Token no longer matches the account"_s);
         QCOMPARE(std::get<1>(f.messages.openSessionCall.lastArguments()), 50);
 
-        f.messages.openSessionCall.answerWith(SessionOpening {alice(), {}});
+        f.messages.openSessionCall.answerWith(SessionOpening {alice(), 0, {}});
         r = awaitResult<SessionOpening>([&](auto done) { f.auth.openSession(token, 50, done); });
         QVERIFY(r && r->ok());
         QCOMPARE(r->value().user.username, u"alice"_s);
@@ -104,7 +136,7 @@ private slots:
 
         // Resuming a session whose account was deleted meanwhile.
         f.messages.openSessionCall.answerWith(ProtocolError::make(ErrorCode::NotFound, u"User not found"_s));
-        r = awaitResult<SessionOpening>([&](auto done) { f.auth.reopenSession(7, 50, done); });
+        r = awaitResult<SessionOpening>([&](auto done) { f.auth.reopenSession(7, 0, 50, done); });
         QVERIFY(r && !r->ok());
         SB_COMPARE_CODE(r->error().code, ErrorCode::AuthFailed);
         QCOMPARE(r->error().message, u"The account no longer exists"_s);
@@ -124,7 +156,7 @@ private slots:
         QVERIFY(r && r->ok());
         const QString token = r->value().value(u"token"_s).toString();
         QVERIFY(!token.isEmpty());
-        f.users.userCall.answerWith(alice());
+        f.users.accountCall.answerWith(Account {alice(), 0});
         const auto who = authenticate(f, token);
         QVERIFY(who && who->ok());
         QCOMPARE(who->value().id, 7);
