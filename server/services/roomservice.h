@@ -35,6 +35,15 @@ public:
         int maxRoomsPerConnection = 10;
         int maxConnectionsPerRoom = 100;
         int retainSeconds = 300; // how long an idle room's buffer is kept (reconnection_ttl)
+        // The replay buffers, kept encoded: per room and for all rooms together. The oldest
+        // broadcasts go first (of the room, or of the whole server when the total is reached).
+        qint64 bufferBytesPerRoom = 1024 * 1024;
+        qint64 bufferBytesTotal = 64 * 1024 * 1024;
+        // Rooms that exist at once (members or a kept buffer), in all and created per account
+        // and per client address: a new room beyond them is refused with limit_exceeded.
+        int maxRooms = 100000;
+        int maxRoomsPerCreator = 100;
+        int maxRoomsPerAddress = 1000;
     };
     static constexpr int kBufferSize = 256;
 
@@ -47,6 +56,8 @@ public:
     void detach(Session *session);
 
     int roomCount() const { return int(m_rooms.size()); }
+    // Bytes held by all replay buffers (for tests and metrics).
+    qint64 bufferedBytes() const { return m_bufferedBytes; }
     // Latest broadcast sequence of a room (0 if none).
     quint64 lastSeq(const QString &room) const;
     // Rejoins `session` to `room` (reconnect) without the per-room limit check failing the whole
@@ -56,26 +67,40 @@ public:
         BurstBudget &budget);
 
 private:
-    struct Broadcast
+    // A buffered broadcast, already encoded as its replay frame (`recovered: true`).
+    struct Buffered
     {
         quint64 seq = 0;
-        qint64 from = 0;
-        QJsonValue data;
-        qint64 timestamp = 0;
+        QByteArray replayFrame;
     };
     struct Room
     {
         QSet<Session *> members;
-        std::deque<Broadcast> buffer;
+        std::deque<Buffered> buffer;
+        qint64 bufferBytes = 0;
         quint64 nextSeq = 1;
         qint64 lastActivity = 0;
+        qint64 creatorId = 0;
+        QString creatorAddress;
     };
-    static QByteArray frame(const QString &room, const Broadcast &b, bool recovered);
+    static QByteArray frame(const QString &room, qint64 from, const QJsonValue &data, qint64 timestamp, bool recovered);
+    // The room for a join, created if need be within the room limits.
+    Result<Room *> roomForJoin(Session *session, const QString &name);
+    void dropOldest(Room &room);
+    void compactBufferOrder();
+    QHash<QString, Room>::iterator eraseRoom(QHash<QString, Room>::iterator it);
     Result<QString> roomName(const QJsonObject &fields) const;
     void sweep();
 
     Limits m_limits;
     QHash<QString, Room> m_rooms;
+    // Broadcasts of every buffer in the order they came, for dropping the server's oldest when
+    // the total is reached (entries of broadcasts a room already dropped are skipped).
+    std::deque<std::pair<QString, quint64>> m_bufferOrder;
+    qint64 m_bufferedBytes = 0;
+    qint64 m_bufferedCount = 0;
+    QHash<qint64, int> m_roomsByCreator;
+    QHash<QString, int> m_roomsByAddress;
     QTimer m_sweep;
 };
 
