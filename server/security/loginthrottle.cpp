@@ -1,9 +1,12 @@
 #include "server/security/loginthrottle.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace Switchboard::Server {
 
-LoginThrottle::LoginThrottle(int perUsername, int perAddress, qint64 windowMs)
-    : m_perUsername(perUsername), m_perAddress(perAddress), m_window(windowMs)
+LoginThrottle::LoginThrottle(int perUsername, int perAddress, qint64 windowMs, int maxKeys)
+    : m_perUsername(perUsername), m_perAddress(perAddress), m_window(windowMs), m_maxKeys(std::max(1, maxKeys))
 { }
 
 qint64 LoginThrottle::check(QHash<QString, Window> &map, const QString &key, int limit, qint64 now)
@@ -26,21 +29,43 @@ qint64 LoginThrottle::check(QHash<QString, Window> &map, const QString &key, int
 
 void LoginThrottle::add(QHash<QString, Window> &map, const QString &key, int limit, qint64 now)
 {
-    if (map.size() >= kMaxKeys && !map.contains(key)) {
-        // Drop expired windows first; if that is not enough, forget everything rather than grow.
-        for (auto it = map.begin(); it != map.end();) {
-            if (it->empty() || it->back() <= now - m_window)
-                it = map.erase(it);
-            else
-                ++it;
-        }
-        if (map.size() >= kMaxKeys)
-            map.clear();
-    }
+    if (map.size() >= m_maxKeys && !map.contains(key))
+        makeRoom(map, limit, now);
     Window &w = map[key];
     w.push_back(now);
     while (int(w.size()) > limit)
         w.pop_front();
+}
+
+void LoginThrottle::makeRoom(QHash<QString, Window> &map, int limit, qint64 now)
+{
+    // Each pass frees a tenth of the table, so the O(n) scans stay rare (amortised O(1)).
+    const qsizetype target = map.size() - std::max<qsizetype>(1, m_maxKeys / 10);
+    // 1. Windows that expired.
+    for (auto it = map.begin(); it != map.end() && map.size() > target;) {
+        if (it->empty() || it->back() <= now - m_window)
+            it = map.erase(it);
+        else
+            ++it;
+    }
+    // 2. Windows under their limit: they throttle nobody yet.
+    for (auto it = map.begin(); it != map.end() && map.size() > target;) {
+        if (int(it->size()) < limit)
+            it = map.erase(it);
+        else
+            ++it;
+    }
+    if (map.size() <= target)
+        return;
+    // 3. Only throttled keys are left: the ones whose last failure is oldest go first.
+    std::vector<std::pair<qint64, QString>> byAge;
+    byAge.reserve(size_t(map.size()));
+    for (auto it = map.cbegin(); it != map.cend(); ++it)
+        byAge.emplace_back(it->back(), it.key());
+    const size_t drop = size_t(map.size() - target);
+    std::nth_element(byAge.begin(), byAge.begin() + qsizetype(drop - 1), byAge.end());
+    for (size_t i = 0; i < drop; ++i)
+        map.remove(byAge[i].second);
 }
 
 qint64 LoginThrottle::retryAfter(const QString &username, const QString &address, qint64 now)
