@@ -27,6 +27,8 @@ public:
     bool mayHandleSupport(const QString &role) const override;
     qint64 chooseAgent(const QList<AgentLoad> &candidates, int capacity) const override;
     bool wantsPush(qint64 recipient, const ChatMessage &message) const override;
+    int maxPushRegistrationsPerUser() const override { return kMaxPushRegistrationsPerUser; }
+    static constexpr int kMaxPushRegistrationsPerUser = 10;
     QString pushPayload(const ChatMessage &message, qint64 recipient, const QString &senderName) const override;
 
     // The preview of a message in a notification (exposed for tests).

@@ -62,6 +62,12 @@ Result<Done> SqlPushOutbox::registerPush(qint64 userId, const QString &platform,
     if (!m_sql.run(u"INSERT INTO push_registrations (user_id, platform, token, created_at) VALUES (?, ?, ?, ?)"_s,
             {userId, platform, token, now}))
         return m_sql.storageError();
+    // Bounded per user: the oldest registrations beyond the rules' number go (every message to an
+    // offline user costs one outbox row per registration).
+    if (!m_sql.run(u"DELETE FROM push_registrations WHERE user_id = ? AND id NOT IN"
+                   " (SELECT id FROM push_registrations WHERE user_id = ? ORDER BY id DESC LIMIT ?)"_s,
+            {userId, userId, m_sql.rules().maxPushRegistrationsPerUser()}))
+        return m_sql.storageError();
     return Done {};
 }
 

@@ -38,6 +38,9 @@ public:
     virtual qint64 chooseAgent(const QList<AgentLoad> &candidates, int capacity) const = 0;
     // Whether `recipient`, a participant, is told about `message` by push.
     virtual bool wantsPush(qint64 recipient, const ChatMessage &message) const = 0;
+    // How many push registrations (devices) one user keeps; a new one beyond it replaces the
+    // oldest.
+    virtual int maxPushRegistrationsPerUser() const = 0;
     // The notification for one recipient (JSON text, stored in the outbox as it will be sent).
     virtual QString pushPayload(const ChatMessage &message, qint64 recipient, const QString &senderName) const = 0;
 };

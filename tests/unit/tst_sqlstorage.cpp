@@ -1253,6 +1253,38 @@ private slots:
 
     // stop() finishes what is queued (callbacks arrive once the event loop runs) and a new storage
     // on the same database finds everything and continues every conversation's seq.
+    void pushRegistrationsAreBoundedPerUser_data() { TestDatabase::backends(); }
+    void pushRegistrationsAreBoundedPerUser()
+    {
+        // Issue 12, item 7: registrations were never pruned, and every message to an offline
+        // user costs one outbox row per registration.
+        SB_TEST_DATABASE_FROM_ROW(db);
+        SB_START_STORAGE(storage, db.url(), withWindow(0ms));
+        auto alice = createUser(*storage, u"alice"_s);
+        auto bob = createUser(*storage, u"bob"_s);
+        SB_VERIFY_OK(alice);
+        SB_VERIFY_OK(bob);
+        const int keep = DomainRules::kMaxPushRegistrationsPerUser;
+        for (int i = 0; i < keep + 2; ++i) {
+            const QString token = u"https://push.invalid/bob/%1"_s.arg(i);
+            auto r = await<Done>([&](auto done) { storage->registerPush(bob->id, u"webhook"_s, token, done); });
+            SB_VERIFY_OK(r);
+        }
+        SB_VERIFY_OK(append(*storage, toUser(alice->id, bob->id, u"hello"_s)));
+        auto jobs = await<QList<PushJob>>([&](auto done) { storage->claimPush(1000, 60000, done); });
+        SB_VERIFY_OK(jobs);
+        QSet<QString> tokens;
+        for (const PushJob &j : jobs.value()) {
+            QCOMPARE(j.userId, bob->id);
+            tokens.insert(j.token);
+        }
+        QCOMPARE(tokens.size(), keep);
+        // The newest stay.
+        QVERIFY(tokens.contains(u"https://push.invalid/bob/%1"_s.arg(keep + 1)));
+        QVERIFY(!tokens.contains(u"https://push.invalid/bob/0"_s));
+        QVERIFY(!tokens.contains(u"https://push.invalid/bob/1"_s));
+    }
+
     void restart_data() { TestDatabase::backends(); }
     void restart()
     {
