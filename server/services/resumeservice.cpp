@@ -1,5 +1,8 @@
 #include "server/services/resumeservice.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <QDateTime>
 #include <limits>
 
@@ -27,8 +30,7 @@ ResumeService::ResumeService(int ttlSeconds, int maxAttempts, QObject *parent)
 
 QString ResumeService::create(Session *session, const QString &sessionId, qint64 tokenVersion)
 {
-    if (m_records.size() >= kMaxRecords)
-        sweep();
+    makeRoom(session->userId());
     Record r;
     r.sessionId = sessionId;
     r.user = session->user();
@@ -38,8 +40,43 @@ QString ResumeService::create(Session *session, const QString &sessionId, qint64
     r.live = session;
     m_currentTokens.insert(r.token, sessionId);
     const QString token = r.token;
+    m_byUser[r.user.id].append(sessionId);
     m_records.insert(sessionId, std::move(r));
     return token;
+}
+
+void ResumeService::makeRoom(qint64 userId)
+{
+    // The user's own oldest detached sessions first (their live ones are bounded by
+    // max_connections_per_user).
+    QStringList &mine = m_byUser[userId];
+    for (qsizetype i = 0; i < mine.size() && mine.size() >= kMaxRecordsPerUser;) {
+        auto it = m_records.constFind(mine.at(i));
+        if (it == m_records.constEnd() || !it->live)
+            forget(mine.at(i)); // removes it from `mine`
+        else
+            ++i;
+    }
+    if (mine.isEmpty())
+        m_byUser.remove(userId);
+    if (m_records.size() < kMaxRecords)
+        return;
+    sweep();
+    if (m_records.size() < kMaxRecords)
+        return;
+    // Still full of unexpired sessions: a tenth of them, the longest detached first, at once, so
+    // that this O(n) step stays rare.
+    std::vector<std::pair<qint64, QString>> detached;
+    for (auto it = m_records.cbegin(); it != m_records.cend(); ++it) {
+        if (!it->live)
+            detached.emplace_back(it->detachedAt, it.key());
+    }
+    const size_t drop = std::min(detached.size(), size_t(kMaxRecords / 10));
+    if (drop == 0)
+        return;
+    std::nth_element(detached.begin(), detached.begin() + qsizetype(drop - 1), detached.end());
+    for (size_t i = 0; i < drop; ++i)
+        forget(detached[i].second);
 }
 
 void ResumeService::detach(Session *session, const QHash<QString, quint64> &rooms, const QString &status)
@@ -86,6 +123,7 @@ Result<ResumeService::Record> ResumeService::resume(const QString &token, Sessio
     }
     m_currentTokens.remove(token);
     m_usedTokens.insert(token, {sessionId, now});
+    it->usedTokens.append(token);
     it->token = TokenSigner::randomToken(32);
     m_currentTokens.insert(it->token, sessionId);
     it->detachedAt = 0;
@@ -100,12 +138,8 @@ void ResumeService::forgetSession(const QString &sessionId)
 
 void ResumeService::forgetUser(qint64 userId)
 {
-    QStringList ids;
-    for (auto it = m_records.cbegin(); it != m_records.cend(); ++it) {
-        if (it->user.id == userId)
-            ids.append(it.key());
-    }
-    for (const QString &id : std::as_const(ids))
+    const QStringList ids = m_byUser.value(userId);
+    for (const QString &id : ids)
         forget(id);
 }
 
@@ -115,14 +149,16 @@ void ResumeService::forget(const QString &sessionId)
     if (it == m_records.end())
         return;
     m_currentTokens.remove(it->token);
-    m_records.erase(it);
-    // Used tokens of this session fail as unknown from now on.
-    for (auto u = m_usedTokens.begin(); u != m_usedTokens.end();) {
-        if (u->first == sessionId)
-            u = m_usedTokens.erase(u);
-        else
-            ++u;
+    // Used tokens of this session fail as unknown from now on (its own list: no scan of all).
+    for (const QString &used : std::as_const(it->usedTokens))
+        m_usedTokens.remove(used);
+    auto user = m_byUser.find(it->user.id);
+    if (user != m_byUser.end()) {
+        user->removeOne(sessionId);
+        if (user->isEmpty())
+            m_byUser.erase(user);
     }
+    m_records.erase(it);
 }
 
 void ResumeService::sweep()
@@ -138,10 +174,14 @@ void ResumeService::sweep()
     for (const QString &id : std::as_const(expired))
         forget(id);
     for (auto u = m_usedTokens.begin(); u != m_usedTokens.end();) {
-        if (now - u->second > m_ttlMs)
+        if (now - u->second > m_ttlMs) {
+            auto rec = m_records.find(u->first);
+            if (rec != m_records.end())
+                rec->usedTokens.removeOne(u.key());
             u = m_usedTokens.erase(u);
-        else
+        } else {
             ++u;
+        }
     }
 }
 

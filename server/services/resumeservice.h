@@ -31,6 +31,7 @@ public:
         QHash<QString, quint64> rooms; // room -> last broadcast seq seen
         QString token; // current resume token
         qint64 tokenVersion = 0; // the account's token version when the session opened
+        QStringList usedTokens; // this session's spent tokens still in m_usedTokens
         int failures = 0;
         qint64 detachedAt = 0; // 0 while a connection holds it
         QPointer<Session> live;
@@ -58,8 +59,13 @@ private:
     QHash<QString, Record> m_records; // by session id
     QHash<QString, QString> m_currentTokens; // token -> session id
     QHash<QString, QPair<QString, qint64>> m_usedTokens; // token -> (session id, used at)
+    QHash<qint64, QStringList> m_byUser; // user -> session ids, oldest first
     QTimer m_sweep;
+    // Bounds: per user (a reconnecting client leaves a detached record behind each time) and in
+    // all. Beyond them the oldest detached records go first.
     static constexpr int kMaxRecords = 200000;
+    static constexpr int kMaxRecordsPerUser = 20;
+    void makeRoom(qint64 userId);
 };
 
 } // namespace Switchboard::Server

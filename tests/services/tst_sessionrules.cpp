@@ -142,6 +142,33 @@ private slots:
         QCOMPARE(resume.size(), 0);
     }
 
+    void resumableSessionsAreBoundedPerUser()
+    {
+        // Issue 12, item 7: every reconnect left a resumable record behind, without a bound per
+        // user (and forgetting one scanned every used token of the server).
+        LoopbackSessions loop;
+        ResumeService resume(300, 5);
+        QStringList tokens;
+        for (int i = 0; i < 25; ++i) {
+            auto *pair = loop.open();
+            QVERIFY(pair);
+            pair->session->setAuthenticated(user(9), u"s%1"_s.arg(i));
+            tokens.append(resume.create(pair->session, u"s%1"_s.arg(i)));
+            resume.detach(pair->session, {}, u"online"_s);
+        }
+        QCOMPARE(resume.size(), 20);
+        auto *taker = loop.open();
+        QVERIFY(taker);
+        QVERIFY(!resume.resume(tokens.first(), taker->session).ok()); // the oldest went
+        auto newest = resume.resume(tokens.last(), taker->session);
+        QVERIFY(newest.ok());
+        QCOMPARE(newest->sessionId, u"s24"_s);
+        // A kick forgets them all.
+        resume.forgetUser(9);
+        QCOMPARE(resume.size(), 0);
+        QVERIFY(!resume.resume(newest->token, taker->session).ok());
+    }
+
     void presenceGoesToWatchersOnly()
     {
         LoopbackSessions loop;
