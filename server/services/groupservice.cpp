@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QPointer>
+#include <QSet>
 
 #include "server/base/serverconfig.h"
 #include "server/services/chatservice.h"
@@ -32,13 +33,20 @@ void GroupService::create(const UserInfo &caller, const QJsonObject &fields, Rep
     const QJsonValue membersValue = fields.value(u"members"_s);
     if (!membersValue.isUndefined() && !membersValue.isArray())
         return done(ProtocolError::make(ErrorCode::BadRequest, u"Field 'members' must be an array of user ids"_s));
+    // De-duplicated through a set: a frame holds thousands of ids, and a list lookup per id made
+    // this quadratic on the event loop (issue 12, item 7). Order of first appearance is kept.
     QList<qint64> members;
-    for (const QJsonValue &v : membersValue.toArray()) {
+    QSet<qint64> seen;
+    const QJsonArray array = membersValue.toArray();
+    members.reserve(std::min<qsizetype>(array.size(), m_config.maxGroupMembers + 1));
+    for (const QJsonValue &v : array) {
         if (!v.isDouble() || !RequestFields::isSafeInteger(v.toDouble()) || v.toDouble() < 1)
             return done(ProtocolError::make(ErrorCode::BadRequest, u"Field 'members' must be an array of user ids"_s));
         const qint64 id = qint64(v.toDouble());
-        if (id != caller.id && !members.contains(id))
+        if (id != caller.id && !seen.contains(id)) {
+            seen.insert(id);
             members.append(id);
+        }
     }
     const QString t = title.value().value_or(QString()).trimmed();
     if (TextRules::hasControlCharacters(t) || TextRules::hasInvisibleFormatting(t)

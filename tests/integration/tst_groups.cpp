@@ -233,6 +233,13 @@ private slots:
         IT_FAILS(ownerC->request(
                      u"conversation_create"_s, {{u"members"_s, QJsonArray {double(a.id), double(b.id), double(c.id)}}}),
             LimitExceeded);
+        // Thousands of repeated ids are one member each (de-duplicated in linear time, issue 12,
+        // item 7), in order of first appearance.
+        QJsonArray repeated;
+        for (int i = 0; i < 5000; ++i)
+            repeated.append(double(i % 2 ? a.id : b.id));
+        IT_OK(deduped, ownerC->request(u"conversation_create"_s, {{u"members"_s, repeated}}));
+        QCOMPARE(deduped->data().value(u"conversation"_s).toObject().value(u"participants"_s).toArray().size(), 3);
         // The creator listed in members does not count twice.
         IT_OK(withSelf,
             ownerC->request(
