@@ -253,11 +253,10 @@ void ChatService::history(const UserInfo &caller, const QJsonObject &fields, Rep
         const qsizetype n = r->messages.size();
         for (qsizetype i = 0; i < n; ++i) {
             const ChatMessage &m = r->messages.at(ascending ? i : n - 1 - i);
-            QJsonObject encoded = encode(m);
             // Content dominates the size; the envelope of a message is a few hundred bytes.
             if (!budget.take(m.content.toUtf8().size() + 400))
                 break;
-            kept.append(std::move(encoded));
+            kept.append(encode(m));
         }
         if (!ascending)
             std::reverse(kept.begin(), kept.end());

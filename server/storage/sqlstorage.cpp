@@ -477,12 +477,6 @@ void SqlStorage::findCredentials(const QString &username, Callback<std::optional
         false, [username](SqlOperations &ops) { return ops.users().findCredentials(username); }, std::move(done));
 }
 
-void SqlStorage::user(qint64 userId, Callback<UserInfo> done)
-{
-    submit<UserInfo>(
-        false, [userId](SqlOperations &ops) { return ops.users().user(userId); }, std::move(done));
-}
-
 void SqlStorage::account(qint64 userId, Callback<Account> done)
 {
     submit<Account>(

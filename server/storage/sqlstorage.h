@@ -55,7 +55,6 @@ public:
 
     void createUser(const NewUser &user, Callback<UserInfo> done) override;
     void findCredentials(const QString &username, Callback<std::optional<StoredUser>> done) override;
-    void user(qint64 userId, Callback<UserInfo> done) override;
     void account(qint64 userId, Callback<Account> done) override;
     void bumpTokenVersion(qint64 userId, Callback<qint64> done) override;
     void searchUsers(const QString &query, int limit, Callback<QList<UserInfo>> done) override;

@@ -23,7 +23,6 @@ public:
 
     virtual void createUser(const NewUser &user, StorageCallback<UserInfo> done) = 0;
     virtual void findCredentials(const QString &username, StorageCallback<std::optional<StoredUser>> done) = 0;
-    virtual void user(qint64 userId, StorageCallback<UserInfo> done) = 0;
     // The user and their current token version (not_found for an unknown id).
     virtual void account(qint64 userId, StorageCallback<Account> done) = 0;
     // Revokes every token issued to the user so far; returns the new version.

@@ -13,7 +13,6 @@ class FakeUserStore final : public UserStore
 public:
     ScriptedCall<UserInfo, NewUser> createUserCall;
     ScriptedCall<std::optional<StoredUser>, QString> findCredentialsCall;
-    ScriptedCall<UserInfo, qint64> userCall;
     ScriptedCall<Account, qint64> accountCall;
     ScriptedCall<qint64, qint64> bumpTokenVersionCall;
     ScriptedCall<QList<UserInfo>, QString, int> searchUsersCall;
@@ -25,7 +24,6 @@ public:
     {
         findCredentialsCall(done, username);
     }
-    void user(qint64 userId, StorageCallback<UserInfo> done) override { userCall(done, userId); }
     void account(qint64 userId, StorageCallback<Account> done) override { accountCall(done, userId); }
     void bumpTokenVersion(qint64 userId, StorageCallback<qint64> done) override { bumpTokenVersionCall(done, userId); }
     void searchUsers(const QString &query, int limit, StorageCallback<QList<UserInfo>> done) override
